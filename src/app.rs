@@ -1,0 +1,153 @@
+//! Building the application: the shared state, the middleware every response
+//! passes through, and the route tables of each feature.
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::{from_fn, Next};
+use actix_web::{
+    body::MessageBody, dev::ServiceRequest, dev::ServiceResponse, web, App, HttpServer,
+};
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::db::{self, DbPool, OpenError};
+use crate::error::{self, AppError};
+
+/// What every handler can reach.
+pub struct AppState {
+    pub pool: DbPool,
+    pub config: Config,
+    pub clock: Clock,
+}
+
+/// Why the service could not start: each says what to do about it.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Database(#[from] OpenError),
+    #[error("cannot listen on {addr}: {reason}; stop the program using it or choose another address with SAFELOG_BIND")]
+    Bind { addr: String, reason: String },
+}
+
+/// A bound, not yet running, server.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Opens and migrates the database, binds the listener (port 0 picks a
+    /// free one) and builds the server.
+    pub fn build(config: Config, clock: Clock) -> Result<Self, StartError> {
+        let pool = db::open(&config.database_url)?;
+        Self::build_with_pool(config, clock, pool)
+    }
+
+    pub fn build_with_pool(config: Config, clock: Clock, pool: DbPool) -> Result<Self, StartError> {
+        let listener = TcpListener::bind(config.bind).map_err(|e| StartError::Bind {
+            addr: config.bind.to_string(),
+            reason: e.to_string(),
+        })?;
+        let port = listener
+            .local_addr()
+            .map_err(|e| StartError::Bind {
+                addr: config.bind.to_string(),
+                reason: e.to_string(),
+            })?
+            .port();
+        let workers = config.workers;
+        let state = web::Data::new(AppState {
+            pool,
+            config,
+            clock,
+        });
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .wrap(from_fn(security_headers))
+                .wrap(from_fn(crate::telemetry::log_requests))
+                .configure(routes)
+                .default_service(web::to(not_found))
+        })
+        // Requests in flight get this long to finish after SIGTERM or Ctrl-C.
+        .shutdown_timeout(30);
+        if let Some(n) = workers {
+            server = server.workers(n);
+        }
+        let server = server
+            .listen(listener)
+            .map_err(|e| StartError::Bind {
+                addr: "the listener".into(),
+                reason: e.to_string(),
+            })?
+            .run();
+        Ok(Self { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn server(self) -> Server {
+        self.server
+    }
+
+    /// Runs until SIGTERM or Ctrl-C, then lets requests in flight complete.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Every URL of the service, feature by feature.
+fn routes(cfg: &mut web::ServiceConfig) {
+    crate::health::routes(cfg);
+    crate::assets::routes(cfg);
+    crate::dashboard::routes(cfg);
+}
+
+async fn not_found(
+    req: actix_web::HttpRequest,
+) -> Result<actix_web::HttpResponse, actix_web::Error> {
+    Err(error::for_path(req.path(), AppError::NotFound))
+}
+
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+    object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// Headers on every response. Nothing is cached but the static assets: a
+/// shared school laptop must not show the last person's pages from cache.
+async fn security_headers(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let https = req
+        .app_data::<web::Data<AppState>>()
+        .is_some_and(|s| s.config.is_https());
+    let mut res = next.call(req).await?;
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if https {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=63072000; includeSubDomains"),
+        );
+    }
+    Ok(res)
+}

@@ -1,0 +1,74 @@
+//! The command line: `safelog [serve]`, `safelog migrate`, and the
+//! subcommands later features add. Each failure is one line on stderr and a
+//! non-zero exit, never a backtrace.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::app::Application;
+use crate::clock::Clock;
+use crate::config::Config;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "safelog",
+    version,
+    about = "Online-safety incident log and case tracker for schools",
+    long_about = "Online-safety incident log and case tracker for schools.\n\n\
+        With no subcommand, safelog serves the web application (the same as `safelog serve`).\n\
+        Every setting can be given as a flag or as the SAFELOG_* environment variable shown."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub config: Config,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web service (the default): migrates the database, then listens on SAFELOG_BIND.
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+}
+
+/// Parses the command line and runs it; what `main` returns.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    crate::telemetry::init();
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(cli.config),
+        Command::Migrate => migrate(&cli.config),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("safelog: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(config: Config) -> Result<(), String> {
+    actix_web::rt::System::new().block_on(async move {
+        let base = config.base_url();
+        let app = Application::build(config, Clock::system()).map_err(|e| e.to_string())?;
+        tracing::info!(port = app.port(), "safelog is listening; open {base}");
+        app.run_until_stopped().await.map_err(|e| e.to_string())?;
+        tracing::info!("safelog stopped");
+        Ok(())
+    })
+}
+
+fn migrate(config: &Config) -> Result<(), String> {
+    let pool = crate::db::connect(&config.database_url).map_err(|e| e.to_string())?;
+    let applied = crate::db::migrate(&pool).map_err(|e| e.to_string())?;
+    match applied {
+        0 => println!("The database is up to date; no migration to apply."),
+        n => println!("Applied {n} migration(s); the database is up to date."),
+    }
+    Ok(())
+}

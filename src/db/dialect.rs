@@ -1,0 +1,51 @@
+//! The only file that branches on the backend. Everything here exists
+//! because SQLite and PostgreSQL differ in a way diesel's MultiConnection
+//! does not hide.
+
+use diesel::connection::{AnsiTransactionManager, TransactionManager};
+use diesel::result::Error as DieselError;
+
+use super::AnyConnection;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub fn backend(conn: &AnyConnection) -> Backend {
+    match conn {
+        AnyConnection::Sqlite(_) => Backend::Sqlite,
+        AnyConnection::Postgres(_) => Backend::Postgres,
+    }
+}
+
+/// A transaction for work that reads and then writes. On SQLite a plain
+/// `BEGIN` upgrades its lock at the first write and fails with "database is
+/// locked" under concurrency, whatever `busy_timeout` says; `BEGIN IMMEDIATE`
+/// takes the write lock up front so concurrent writers queue instead.
+pub fn write_transaction<T, E, F>(conn: &mut AnyConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut AnyConnection) -> Result<T, E>,
+    E: From<DieselError>,
+{
+    match conn {
+        AnyConnection::Sqlite(c) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
+        }
+        AnyConnection::Postgres(c) => AnsiTransactionManager::begin_transaction(c)?,
+    }
+    match f(conn) {
+        Ok(value) => {
+            <AnyConnection as TransactionManager<AnyConnection>>::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(e) => {
+            // The caller's error is the one worth reporting; a failed rollback
+            // leaves the connection broken and r2d2 discards it.
+            let _ =
+                <AnyConnection as TransactionManager<AnyConnection>>::rollback_transaction(conn);
+            Err(e)
+        }
+    }
+}

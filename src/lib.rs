@@ -1,0 +1,14 @@
+//! safelog: an online-safety incident log and case tracker for schools.
+//! See README.md for running it and ../shared/DESIGN.md for how it is built.
+
+pub mod app;
+pub mod assets;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod dashboard;
+pub mod db;
+pub mod error;
+pub mod health;
+pub mod telemetry;
+pub mod views;

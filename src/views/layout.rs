@@ -1,0 +1,75 @@
+//! The frame around every page: head, header with navigation, main, footer.
+
+use maud::{html, Markup, DOCTYPE};
+
+/// What the layout needs to know about the page it frames.
+pub struct Page<'a> {
+    pub title: &'a str,
+    /// Navigation links for the signed-in person: (href, label).
+    pub nav: Vec<(&'static str, &'static str)>,
+    /// Who is signed in, shown in the header.
+    pub signed_in_as: Option<String>,
+    /// The CSRF token for the sign-out form, when someone is signed in.
+    pub csrf: Option<String>,
+}
+
+impl<'a> Page<'a> {
+    pub fn new(title: &'a str) -> Self {
+        Self {
+            title,
+            nav: Vec::new(),
+            signed_in_as: None,
+            csrf: None,
+        }
+    }
+}
+
+pub fn layout(page: &Page<'_>, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en-GB" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="robots" content="noindex, nofollow";
+                title { (page.title) " · safelog" }
+                link rel="stylesheet" href="/assets/style.css";
+                link rel="icon" href="/assets/icon.svg" type="image/svg+xml";
+                script src="/assets/app.js" defer {}
+            }
+            body {
+                a.skip href="#main" { "Skip to content" }
+                header.site {
+                    a.brand href="/" {
+                        img src="/assets/icon.svg" alt="" width="28" height="28";
+                        span { "safelog" }
+                    }
+                    @if !page.nav.is_empty() {
+                        nav aria-label="Main" {
+                            ul {
+                                @for (href, label) in &page.nav {
+                                    li { a href=(href) { (label) } }
+                                }
+                            }
+                        }
+                    }
+                    @if let Some(who) = &page.signed_in_as {
+                        div.who {
+                            a href="/account" { (who) }
+                            @if let Some(csrf) = &page.csrf {
+                                form method="post" action="/logout" {
+                                    input type="hidden" name="csrf" value=(csrf);
+                                    button.link type="submit" { "Sign out" }
+                                }
+                            }
+                        }
+                    }
+                }
+                main #main { (body) }
+                footer.site {
+                    p { "Confidential: safeguarding records. Do not share, print or save outside school systems." }
+                }
+            }
+        }
+    }
+}

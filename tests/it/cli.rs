@@ -1,0 +1,231 @@
+//! The `safelog` binary as an administrator meets it: help, migrations,
+//! starting, stopping, and one clear line for each way starting can fail.
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::helpers::Backend;
+use crate::helpers::TestDb;
+
+fn safelog() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_safelog"));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("SAFELOG_") {
+            cmd.env_remove(key);
+        }
+    }
+    cmd.stdin(Stdio::null());
+    cmd
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Asserts a failed start: non-zero exit, one line on stderr that says
+/// `expected`, and no backtrace.
+fn assert_fails_with(output: Output, expected: &str) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "should fail: {stderr}");
+    assert!(
+        stderr.contains(expected),
+        "expected {expected:?} in {stderr}"
+    );
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("backtrace"),
+        "{stderr}"
+    );
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "one line, got: {stderr}");
+}
+
+#[test]
+fn help_explains_safelog_and_each_subcommand() {
+    let out = safelog().arg("--help").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    for word in ["serve", "migrate", "SAFELOG_DATABASE_URL", "SAFELOG_BIND"] {
+        assert!(text.contains(word), "{word} missing from --help");
+    }
+    for sub in ["serve", "migrate"] {
+        let out = safelog().args([sub, "--help"]).output().unwrap();
+        assert!(out.status.success(), "{sub} --help");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("Usage: safelog"),
+            "{sub}"
+        );
+    }
+}
+
+#[test]
+fn an_unknown_database_scheme_is_one_clear_line() {
+    let out = safelog()
+        .args([
+            "migrate",
+            "--database-url",
+            "mysql://root@localhost/safelog",
+        ])
+        .output()
+        .unwrap();
+    assert_fails_with(out, "unknown database URL scheme 'mysql'");
+}
+
+#[test]
+fn an_unreachable_postgres_is_one_clear_line_without_the_password() {
+    let port = free_port();
+    let out = safelog()
+        .args([
+            "migrate",
+            "--database-url",
+            &format!("postgres://u:pw-canary@127.0.0.1:{port}/x"),
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(!stderr.contains("pw-canary"), "{stderr}");
+    assert_fails_with(out, "cannot reach PostgreSQL at 127.0.0.1");
+}
+
+#[test]
+fn a_data_folder_that_cannot_be_written_is_one_clear_line() {
+    let db = TestDb::new(Backend::Sqlite);
+    let file = db.data_dir().unwrap().join("a-file");
+    std::fs::write(&file, b"not a folder").unwrap();
+    let url = format!("sqlite://{}/sub/safelog.db", file.display());
+    let out = safelog()
+        .args(["migrate", "--database-url", &url])
+        .output()
+        .unwrap();
+    assert_fails_with(out, "cannot write the data folder");
+}
+
+#[test]
+fn a_malformed_bind_address_is_one_clear_line() {
+    let db = TestDb::new(Backend::Sqlite);
+    let out = safelog()
+        .args(["serve", "--database-url", &db.url()])
+        .env("SAFELOG_BIND", "localhost-8080")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("HOST:PORT"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn a_bind_address_in_use_is_one_clear_line() {
+    let db = TestDb::new(Backend::Sqlite);
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let out = safelog()
+        .args(["serve", "--database-url", &db.url(), "--bind", &addr])
+        .env("RUST_LOG", "off")
+        .output()
+        .unwrap();
+    assert_fails_with(out, &format!("cannot listen on {addr}"));
+}
+
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start(db_url: &str, port: u16) -> Running {
+    let child = safelog()
+        .args([
+            "--database-url",
+            db_url,
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let running = Running(child);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            use std::io::{Read, Write};
+            let _ = s.write_all(b"GET /health/ready HTTP/1.0\r\n\r\n");
+            let mut answer = String::new();
+            let _ = s.read_to_string(&mut answer);
+            if answer.starts_with("HTTP/1.") && answer.contains(" 200 OK") {
+                return running;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("safelog did not become ready");
+}
+
+fn migration_count(db_url: &str) -> i64 {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let pool = safelog::db::connect(db_url).unwrap();
+    let mut conn = pool.get().unwrap();
+    diesel::sql_query("SELECT COUNT(*) AS n FROM __diesel_schema_migrations")
+        .get_result::<N>(&mut conn)
+        .unwrap()
+        .n
+}
+
+#[test]
+fn the_first_start_creates_and_migrates_and_a_restart_after_kill_9_changes_nothing() {
+    let db = TestDb::new(Backend::Sqlite);
+    let url = db.url();
+    let port = free_port();
+    let mut first = start(&url, port);
+    let applied = migration_count(&url);
+    assert!(applied > 0);
+    first.0.kill().unwrap(); // SIGKILL: no chance to tidy up
+    first.0.wait().unwrap();
+
+    let out = safelog()
+        .args(["migrate", "--database-url", &url])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("no migration to apply"));
+
+    let _second = start(&url, port);
+    assert_eq!(migration_count(&url), applied);
+}
+
+#[test]
+fn sigterm_stops_the_service_cleanly() {
+    let db = TestDb::new(Backend::Sqlite);
+    let port = free_port();
+    let mut running = start(&db.url(), port);
+    let status = Command::new("kill")
+        .args(["-TERM", &running.0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(status) = running.0.try_wait().unwrap() {
+            assert!(status.success(), "exit status {status}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "still running 10 s after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

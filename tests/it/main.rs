@@ -1,0 +1,10 @@
+//! One integration-test binary. Each module tests one feature through the
+//! real application over HTTP (or the real binary, for the command line).
+
+// A failed test should stop right there.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod helpers;
+
+mod cli;
+mod foundation;
