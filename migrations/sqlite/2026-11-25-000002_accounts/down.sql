@@ -1,0 +1,11 @@
+DROP TABLE outbox;
+DROP TRIGGER audit_events_no_delete;
+DROP TRIGGER audit_events_no_update;
+DROP TABLE audit_events;
+DROP TABLE recovery_codes;
+DROP TABLE one_time_links;
+DROP TABLE sign_in_failures;
+DROP TABLE sessions;
+DROP TABLE user_roles;
+DROP TABLE users;
+ALTER TABLE schools DROP COLUMN require_2fa;
