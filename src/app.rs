@@ -10,6 +10,8 @@ use actix_web::{
     body::MessageBody, dev::ServiceRequest, dev::ServiceResponse, web, App, HttpServer,
 };
 
+use crate::auth::access::{RouteInfo, Router};
+use crate::auth::tokens::Keys;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::{self, DbPool, OpenError};
@@ -20,6 +22,7 @@ pub struct AppState {
     pub pool: DbPool,
     pub config: Config,
     pub clock: Clock,
+    pub keys: Keys,
 }
 
 /// Why the service could not start: each says what to do about it.
@@ -29,6 +32,8 @@ pub enum StartError {
     Database(#[from] OpenError),
     #[error("cannot listen on {addr}: {reason}; stop the program using it or choose another address with SAFELOG_BIND")]
     Bind { addr: String, reason: String },
+    #[error("{0}")]
+    Secret(String),
 }
 
 /// A bound, not yet running, server.
@@ -58,14 +63,28 @@ impl Application {
             })?
             .port();
         let workers = config.workers;
+        let keys = Keys::load(&config).map_err(StartError::Secret)?;
         let state = web::Data::new(AppState {
             pool,
             config,
             clock,
+            keys,
         });
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
+                .app_data(web::PayloadConfig::new(BODY_LIMIT))
+                .app_data(
+                    web::FormConfig::default()
+                        .limit(BODY_LIMIT)
+                        .error_handler(form_error),
+                )
+                .app_data(
+                    web::JsonConfig::default()
+                        .limit(BODY_LIMIT)
+                        .error_handler(json_error),
+                )
+                .wrap(from_fn(crate::auth::csrf::protect))
                 .wrap(from_fn(security_headers))
                 .wrap(from_fn(crate::telemetry::log_requests))
                 .configure(routes)
@@ -100,11 +119,57 @@ impl Application {
     }
 }
 
-/// Every URL of the service, feature by feature.
+/// Every URL of the service, feature by feature, each with who may use it.
+fn feature_routes(r: &mut Router<'_>) {
+    crate::health::routes(r);
+    crate::assets::routes(r);
+    crate::auth::routes(r);
+    crate::dashboard::routes(r);
+    crate::accounts::routes(r);
+}
+
 fn routes(cfg: &mut web::ServiceConfig) {
-    crate::health::routes(cfg);
-    crate::assets::routes(cfg);
-    crate::dashboard::routes(cfg);
+    let mut table = Vec::new();
+    feature_routes(&mut Router::new(Some(cfg), &mut table));
+}
+
+/// The route table: every method, path and access rule the service has.
+pub fn route_table() -> Vec<RouteInfo> {
+    let mut table = Vec::new();
+    feature_routes(&mut Router::new(None, &mut table));
+    table
+}
+
+/// The largest request body: a form of several 20,000-character fields,
+/// URL-encoded, fits with room to spare.
+const BODY_LIMIT: usize = 4 * 1024 * 1024;
+
+fn form_error(
+    err: actix_web::error::UrlencodedError,
+    req: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    tracing::debug!(error = %err, "form rejected");
+    error::for_path(
+        req.path(),
+        AppError::Invalid("This form arrived incomplete or too large, so nothing was saved. Go back and try again.".into()),
+    )
+}
+
+fn json_error(
+    err: actix_web::error::JsonPayloadError,
+    req: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    // serde's message can quote the body; say only where it went wrong.
+    let message = match &err {
+        actix_web::error::JsonPayloadError::Deserialize(e) => format!(
+            "The request body is not the JSON this endpoint expects (line {}, column {}); see /api/v1/openapi.json.",
+            e.line(),
+            e.column()
+        ),
+        actix_web::error::JsonPayloadError::ContentType => "Send the body as JSON with Content-Type: application/json.".into(),
+        _ => "The request body could not be read as JSON, or is too large.".into(),
+    };
+    error::for_path(req.path(), AppError::Invalid(message))
 }
 
 async fn not_found(

@@ -4,6 +4,7 @@
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 
+use crate::auth::{Access, Router};
 use crate::error::AppError;
 
 const FILES: &[(&str, &str, &[u8])] = &[
@@ -24,9 +25,9 @@ const FILES: &[(&str, &str, &[u8])] = &[
     ),
 ];
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/assets/{name}", web::get().to(asset))
-        .route("/favicon.ico", web::get().to(favicon));
+pub fn routes(r: &mut Router<'_>) {
+    r.get("/assets/{name}", Access::Public, asset)
+        .get("/favicon.ico", Access::Public, favicon);
 }
 
 async fn asset(name: web::Path<String>) -> Result<HttpResponse, AppError> {

@@ -33,6 +33,19 @@ pub enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Manage accounts from a script.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account (and the school, when there is none yet).
+    ///
+    /// Example: echo "$PASSWORD" | safelog user add --email dsl@school.org.uk --name "Mo Ali" --initials MAL --role dsl --role staff --password-stdin
+    Add(crate::accounts::cli::AddUser),
 }
 
 /// Parses the command line and runs it; what `main` returns.
@@ -42,6 +55,9 @@ pub fn main() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(cli.config),
         Command::Migrate => migrate(&cli.config),
+        Command::User {
+            command: UserCommand::Add(args),
+        } => crate::accounts::cli::add_user(&cli.config, &args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -55,12 +71,33 @@ pub fn main() -> ExitCode {
 fn serve(config: Config) -> Result<(), String> {
     actix_web::rt::System::new().block_on(async move {
         let base = config.base_url();
-        let app = Application::build(config, Clock::system()).map_err(|e| e.to_string())?;
+        let clock = Clock::system();
+        let app = Application::build(config.clone(), clock.clone()).map_err(|e| e.to_string())?;
+        announce_setup(&config, &clock);
         tracing::info!(port = app.port(), "safelog is listening; open {base}");
         app.run_until_stopped().await.map_err(|e| e.to_string())?;
         tracing::info!("safelog stopped");
         Ok(())
     })
+}
+
+/// On a database with no accounts, prints the one-time setup link on
+/// standard output (not the log: it is a secret).
+fn announce_setup(config: &Config, clock: &Clock) {
+    let link = crate::db::connect(&config.database_url)
+        .map_err(|e| e.to_string())
+        .and_then(|pool| {
+            crate::auth::setup::setup_link_if_empty(&pool, clock, &config.base_url())
+                .map_err(|e| e.to_string())
+        });
+    match link {
+        Ok(Some(url)) => println!(
+            "\nNo accounts yet. To set up safelog, open this link within 24 hours (it works once):\n\n    {url}\n\n\
+             Or create the first administrator from a script: safelog user add --help\n"
+        ),
+        Ok(None) => {}
+        Err(e) => tracing::warn!(error = %e, "could not make a setup link"),
+    }
 }
 
 fn migrate(config: &Config) -> Result<(), String> {

@@ -3,7 +3,8 @@
 //! Which variant to use:
 //! - [`AppError::NotFound`]: the record does not exist *or the caller may not
 //!   see it*. Never tell those apart: a 403 would confirm the record exists.
-//! - [`AppError::Unauthorized`]: no valid sign-in.
+//! - [`AppError::Unauthorized`]: no valid sign-in; [`AppError::Refused`] when
+//!   the API should say why (wrong password, code needed).
 //! - [`AppError::Forbidden`]: a check that is not about a record failed (a
 //!   missing CSRF token, a foreign Origin, a route the role may not use).
 //! - [`AppError::Invalid`]: input that a person can correct; the message says
@@ -27,6 +28,8 @@ use serde::Serialize;
 pub enum AppError {
     NotFound,
     Unauthorized,
+    /// 401 with a reason the person can act on (a refused API sign-in).
+    Refused(&'static str),
     Forbidden(&'static str),
     Invalid(String),
     /// Field name to message, for API clients.
@@ -56,7 +59,7 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Unauthorized | AppError::Refused(_) => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::Invalid(_) | AppError::InvalidFields(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
@@ -70,7 +73,7 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
             AppError::NotFound => "not_found",
-            AppError::Unauthorized => "unauthorized",
+            AppError::Unauthorized | AppError::Refused(_) => "unauthorized",
             AppError::Forbidden(_) => "forbidden",
             AppError::Invalid(_) | AppError::InvalidFields(_) => "invalid",
             AppError::Conflict(_) => "conflict",
@@ -85,7 +88,7 @@ impl AppError {
         match self {
             AppError::NotFound => "There is nothing here, or you do not have access to it.".into(),
             AppError::Unauthorized => "Please sign in.".into(),
-            AppError::Forbidden(why) => (*why).into(),
+            AppError::Forbidden(why) | AppError::Refused(why) => (*why).into(),
             AppError::Invalid(msg) => msg.clone(),
             AppError::InvalidFields(_) => "Some fields need correcting.".into(),
             AppError::Conflict(msg) => msg.clone(),

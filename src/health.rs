@@ -5,10 +5,11 @@ use diesel::prelude::*;
 use serde_json::json;
 
 use crate::app::AppState;
+use crate::auth::{Access, Router};
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/health/live", web::get().to(live))
-        .route("/health/ready", web::get().to(ready));
+pub fn routes(r: &mut Router<'_>) {
+    r.get("/health/live", Access::Public, live)
+        .get("/health/ready", Access::Public, ready);
 }
 
 /// The process is up and answering.

@@ -1,14 +1,19 @@
 //! safelog: an online-safety incident log and case tracker for schools.
 //! See README.md for running it and ../shared/DESIGN.md for how it is built.
 
+pub mod accounts;
 pub mod app;
 pub mod assets;
+pub mod audit;
+pub mod auth;
 pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod dashboard;
 pub mod db;
 pub mod error;
+pub mod forms;
 pub mod health;
+pub mod mail;
 pub mod telemetry;
 pub mod views;

@@ -1,15 +1,18 @@
-//! The start page: `/`, where each person lands after signing in.
+//! The start page: `/`, where each person lands after signing in, with
+//! what their roles ask of them.
 
 mod views;
 
-use actix_web::{web, HttpResponse};
+use actix_web::HttpResponse;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(home));
+use crate::auth::csrf::CsrfToken;
+use crate::auth::{Access, CurrentUser, Router};
+use crate::views::page;
+
+pub fn routes(r: &mut Router<'_>) {
+    r.get("/", Access::SignedIn, home);
 }
 
-async fn home() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(views::welcome().into_string())
+async fn home(user: CurrentUser, csrf: CsrfToken) -> HttpResponse {
+    page(views::home(&user, &csrf))
 }

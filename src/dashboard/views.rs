@@ -1,17 +1,16 @@
 use maud::{html, Markup};
 
+use crate::auth::csrf::CsrfToken;
+use crate::auth::{CurrentUser, Role};
 use crate::views::{layout, Page};
 
-/// What someone not yet signed in sees.
-pub fn welcome() -> Markup {
+/// The signed-in person's start page: one card for each thing their roles do.
+pub fn home(user: &CurrentUser, csrf: &CsrfToken) -> Markup {
     layout(
-        &Page::new("Welcome"),
+        &Page::for_user("Home", user, csrf),
         html! {
-            section.card {
-                h1 { "safelog" }
-                p { "The school's online-safety incident log. Log a concern in two minutes; it goes straight to the person who must deal with it." }
-                p { a.button href="/login" { "Sign in" } }
-            }
+            h1 { "Hello, " (user.name) }
+            p.muted { "Signed in as " (user.roles.labels()) "." }
             div.grid {
                 section.card {
                     h2 { "Worried about a pupil right now?" }
@@ -20,6 +19,12 @@ pub fn welcome() -> Markup {
                 section.card {
                     h2 { "Never attach images" }
                     p { "Do not view, copy, screenshot, forward or save nudes or abuse imagery, even as evidence. Describe where it was seen." }
+                }
+                @if user.has(Role::Admin) {
+                    section.card {
+                        h2 { a href="/admin" { "Administration" } }
+                        p { "Accounts, roles and school settings." }
+                    }
                 }
             }
         },

@@ -2,6 +2,10 @@
 
 use maud::{html, Markup, DOCTYPE};
 
+use crate::auth::csrf::CsrfToken;
+use crate::auth::roles::Role;
+use crate::auth::session::CurrentUser;
+
 /// What the layout needs to know about the page it frames.
 pub struct Page<'a> {
     pub title: &'a str,
@@ -22,6 +26,26 @@ impl<'a> Page<'a> {
             csrf: None,
         }
     }
+
+    /// A page for a signed-in person: their navigation and the sign-out form.
+    pub fn for_user(title: &'a str, user: &CurrentUser, csrf: &CsrfToken) -> Self {
+        Self {
+            title,
+            nav: nav_for(user),
+            signed_in_as: Some(user.name.clone()),
+            csrf: Some(csrf.0.clone()),
+        }
+    }
+}
+
+/// The links a person's roles give them.
+fn nav_for(user: &CurrentUser) -> Vec<(&'static str, &'static str)> {
+    let mut nav = vec![("/", "Home")];
+    if user.has(Role::Admin) {
+        nav.push(("/admin", "Administration"));
+    }
+    nav.push(("/account", "Account"));
+    nav
 }
 
 pub fn layout(page: &Page<'_>, body: Markup) -> Markup {

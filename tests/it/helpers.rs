@@ -4,13 +4,14 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use chrono::{TimeZone, Utc};
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use safelog::app::Application;
+use safelog::auth::Role;
 use safelog::clock::Clock;
-use safelog::config::Config;
+use safelog::config::{Config, Require2fa, Secret};
 use safelog::db::DbPool;
 
 /// Runs a test body once on SQLite and once on PostgreSQL. The PostgreSQL
@@ -134,8 +135,12 @@ pub fn test_now() -> chrono::DateTime<Utc> {
         .expect("valid date")
 }
 
+/// The token secret tests sign with, so they can also forge tokens.
+pub const TEST_JWT_SECRET: &str = "test-secret-that-is-long-enough-for-hs256-0123456789";
+
+/// An app where no one needs a second factor (most tests are not about it).
 pub async fn spawn_app(backend: Backend) -> TestApp {
-    spawn_app_with(backend, |_| {}).await
+    spawn_app_with(backend, |c| c.require_2fa = Some(Require2fa::None)).await
 }
 
 /// Starts the app after letting the test adjust its configuration.
@@ -143,6 +148,7 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Config)) 
     init_log_capture();
     let db = TestDb::new(backend);
     let mut config = Config::for_database(db.url());
+    config.jwt_secret = Some(Secret::new(TEST_JWT_SECRET));
     config.data_dir = Some(
         db.data_dir()
             .unwrap_or_else(|| std::env::temp_dir().join("safelog-tests").join("pg-data")),
@@ -185,6 +191,232 @@ impl TestApp {
             .await
             .expect("request sent")
     }
+
+    pub fn conn(&self) -> safelog::db::DbConn {
+        self.pool.get().expect("a database connection")
+    }
+
+    /// The test school, made on first use.
+    pub fn school_id(&self) -> String {
+        let mut conn = self.conn();
+        let schools = safelog::accounts::store::all_schools(&mut conn).unwrap();
+        match schools.into_iter().find(|s| s.name == "Test School") {
+            Some(s) => s.id,
+            None => {
+                safelog::accounts::store::create_school(
+                    &mut conn,
+                    "Test School",
+                    self.clock.now_naive(),
+                )
+                .unwrap()
+                .id
+            }
+        }
+    }
+
+    /// A new account in the test school with these roles.
+    pub fn add_user(&self, name: &str, roles: &[Role]) -> TestUser {
+        let school_id = self.school_id();
+        self.add_user_to(&school_id, name, roles)
+    }
+
+    pub fn add_user_to(&self, school_id: &str, name: &str, roles: &[Role]) -> TestUser {
+        let email = format!(
+            "{}.{}@school.test",
+            name.to_lowercase().replace(' ', "."),
+            &uuid::Uuid::new_v4().simple().to_string()[..6]
+        );
+        let password = format!("{name} has a long password");
+        let hash = safelog::auth::password::hash(&password).unwrap();
+        let initials: String = name.split(' ').filter_map(|w| w.chars().next()).collect();
+        let user = safelog::accounts::store::create_user(
+            &mut self.conn(),
+            &safelog::accounts::store::NewUser {
+                school_id,
+                email: &email,
+                name,
+                initials: &initials,
+                password_hash: &hash,
+                roles,
+            },
+            self.clock.now_naive(),
+        )
+        .unwrap();
+        TestUser {
+            id: user.id,
+            email,
+            password,
+            school_id: school_id.to_string(),
+        }
+    }
+
+    /// An API token from the real sign-in endpoint.
+    pub async fn token(&self, user: &TestUser) -> String {
+        let res = self
+            .client
+            .post(self.url("/api/v1/auth/token"))
+            .json(&serde_json::json!({"email": user.email, "password": user.password}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "sign-in for {}", user.email);
+        res.json::<serde_json::Value>().await.unwrap()["token"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    /// A token for a fresh session made directly (no password hashing), for
+    /// tests that need many.
+    pub fn quick_token(&self, user: &TestUser) -> String {
+        let mut conn = self.conn();
+        let account = safelog::accounts::store::user(&mut conn, &user.id).unwrap();
+        let session = safelog::auth::store::create_session(
+            &mut conn,
+            &safelog::auth::store::NewSession {
+                user: &account,
+                stage: "complete",
+                ip: None,
+                user_agent: None,
+                at: self.clock.now_naive(),
+            },
+        )
+        .unwrap();
+        safelog::auth::tokens::Keys::from_secret(TEST_JWT_SECRET.as_bytes())
+            .unwrap()
+            .issue(&session, self.clock.now())
+            .unwrap()
+    }
+
+    pub async fn get_with(&self, path: &str, token: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// A browser of its own: its own cookies, nothing shared with `client`.
+    pub fn browser(&self) -> Browser {
+        let jar = Arc::new(reqwest::cookie::Jar::default());
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_provider(jar.clone())
+            .build()
+            .unwrap();
+        Browser {
+            client,
+            jar,
+            address: self.address.clone(),
+        }
+    }
+
+    /// A browser signed in as `user` (no second factor in the way).
+    pub async fn signed_in(&self, user: &TestUser) -> Browser {
+        let b = self.browser();
+        let res = b.sign_in(user).await;
+        assert_eq!(res.status(), 303, "sign-in for {}", user.email);
+        b
+    }
+
+    /// Every audit event, oldest first: (action, actor, record id).
+    pub fn audit_actions(&self) -> Vec<(String, Option<String>, Option<String>)> {
+        use diesel::prelude::*;
+        use safelog::db::schema::audit_events::dsl::*;
+        audit_events
+            .order((at.asc(), id.asc()))
+            .select((action, actor_id, record_id))
+            .load(&mut self.conn())
+            .unwrap()
+    }
+
+    /// Every email in the outbox: (to, subject, body).
+    pub fn outbox(&self) -> Vec<(String, String, String)> {
+        use diesel::prelude::*;
+        use safelog::db::schema::outbox::dsl::*;
+        outbox
+            .order((created_at.asc(), id.asc()))
+            .select((to_address, subject, body))
+            .load(&mut self.conn())
+            .unwrap()
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct TestUser {
+    pub id: String,
+    pub email: String,
+    pub password: String,
+    pub school_id: String,
+}
+
+/// A browser: a cookie jar, forms sent with their CSRF token.
+pub struct Browser {
+    pub client: reqwest::Client,
+    pub jar: Arc<reqwest::cookie::Jar>,
+    pub address: String,
+}
+
+impl Browser {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    pub async fn text(&self, path: &str) -> String {
+        self.get(path).await.text().await.unwrap()
+    }
+
+    /// The CSRF cookie's value, fetching a page first if there is none yet.
+    pub async fn csrf(&self) -> String {
+        if let Some(t) = self.cookie("safelog_csrf") {
+            return t;
+        }
+        self.get("/login").await;
+        self.cookie("safelog_csrf").expect("a CSRF cookie")
+    }
+
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        use reqwest::cookie::CookieStore;
+        let url: reqwest::Url = self.address.parse().unwrap();
+        let header = self.jar.cookies(&url)?;
+        let all = header.to_str().ok()?.to_string();
+        all.split("; ")
+            .find_map(|c| c.strip_prefix(&format!("{name}=")).map(str::to_string))
+    }
+
+    /// Posts a form the way the page would: with its CSRF token.
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let csrf = self.csrf().await;
+        let mut all: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
+        all.extend_from_slice(fields);
+        self.client
+            .post(self.url(path))
+            .form(&all)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn sign_in(&self, user: &TestUser) -> reqwest::Response {
+        self.post(
+            "/login",
+            &[("email", &user.email), ("password", &user.password)],
+        )
+        .await
+    }
+}
+
+/// Where a redirect goes.
+pub fn location(res: &reqwest::Response) -> String {
+    res.headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default()
 }
 
 /// Everything every test's application has logged, for checking that no

@@ -56,7 +56,7 @@ CREATE INDEX sign_in_failures_ip ON sign_in_failures (ip, at);
 
 CREATE TABLE one_time_links (
     id TEXT PRIMARY KEY NOT NULL,
-    purpose TEXT NOT NULL CHECK (purpose IN ('setup', 'password_reset')),
+    purpose TEXT NOT NULL CHECK (purpose IN ('setup', 'welcome', 'password_reset')),
     token_hash TEXT NOT NULL,
     user_id TEXT REFERENCES users(id),
     created_at TIMESTAMP NOT NULL,

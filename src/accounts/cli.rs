@@ -1,0 +1,161 @@
+//! `safelog user add`: an account from a script, for deployments that do
+//! not use the setup link.
+
+use std::io::BufRead;
+
+use clap::Args;
+
+use super::model::normalise_email;
+use super::store;
+use crate::audit::{self, Event};
+use crate::auth::{password, Role};
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::db::dialect::write_transaction;
+use crate::error::AppError;
+use crate::forms::{self, FieldErrors};
+
+#[derive(Debug, Args)]
+pub struct AddUser {
+    /// Their email address: how they sign in.
+    #[arg(long)]
+    pub email: String,
+    /// Their name, as colleagues know them.
+    #[arg(long)]
+    pub name: String,
+    /// Their initials, as they sign incident records (e.g. MAL).
+    #[arg(long)]
+    pub initials: String,
+    /// A role; repeat for several: staff, online_safety_lead, dsl, headteacher, dpo, governor, admin.
+    #[arg(long = "role", required = true, value_parser = parse_role)]
+    pub roles: Vec<Role>,
+    /// Read the password from the first line of standard input.
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// The school's name: names the school when there is none yet, and
+    /// chooses one when there are several.
+    #[arg(long)]
+    pub school: Option<String>,
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    s.parse()
+}
+
+pub fn add_user(config: &Config, args: &AddUser) -> Result<(), String> {
+    if !args.password_stdin {
+        return Err("give the password on standard input and add --password-stdin (it must not appear in the command line or shell history)".into());
+    }
+    let mut typed = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut typed)
+        .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+    let pass = typed.trim_end_matches(['\r', '\n']).to_string();
+
+    let mut errors = FieldErrors::default();
+    let email = forms::email(&mut errors, "email", &args.email);
+    let name = forms::required(&mut errors, "name", &args.name, "--name", 200);
+    let initials =
+        forms::required(&mut errors, "initials", &args.initials, "--initials", 10).to_uppercase();
+    if let Err(why) = password::check_new(&pass) {
+        errors.add("password", why);
+    }
+    for field in ["email", "name", "initials", "password"] {
+        if let Some(message) = errors.get(field) {
+            return Err(format!("{field}: {message}"));
+        }
+    }
+    let hash = password::hash(&pass).map_err(|e| format!("cannot hash the password: {e}"))?;
+
+    let pool = crate::db::open(&config.database_url).map_err(|e| e.to_string())?;
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let now = Clock::system().now_naive();
+    let school_name = args.school.as_deref();
+    let result = write_transaction(&mut conn, |conn| {
+        let school = match pick_school(conn, school_name)? {
+            Ok(s) => s,
+            Err(message) => return Ok(Err(message)),
+        };
+        if store::email_taken(conn, &normalise_email(&email), None)? {
+            return Ok(Err(format!(
+                "there is already an account with the email {email}"
+            )));
+        }
+        let user = store::create_user(
+            conn,
+            &store::NewUser {
+                school_id: &school.id,
+                email: &email,
+                name: &name,
+                initials: &initials,
+                password_hash: &hash,
+                roles: &args.roles,
+            },
+            now,
+        )?;
+        audit::store::insert(
+            conn,
+            &Event::new("account_created", now)
+                .school(&school.id)
+                .record("user", &user.id)
+                .detail("command line"),
+        )?;
+        Ok::<_, AppError>(Ok((user, school)))
+    })
+    .map_err(|e| e.message())?;
+    let (user, school) = result?;
+    let roles: Vec<&str> = args.roles.iter().map(|r| r.as_str()).collect();
+    println!(
+        "Created {} <{}> at {} with roles: {}.",
+        user.name,
+        user.email,
+        school.name,
+        roles.join(", ")
+    );
+    Ok(())
+}
+
+/// The school to add to: the only one, the one named, or a new one.
+fn pick_school(
+    conn: &mut crate::db::AnyConnection,
+    wanted: Option<&str>,
+) -> Result<Result<super::model::School, String>, AppError> {
+    let schools = store::all_schools(conn)?;
+    let named = |s: &&super::model::School| {
+        wanted.is_some_and(|w| s.name.trim().eq_ignore_ascii_case(w.trim()))
+    };
+    if schools.is_empty() {
+        let name = wanted
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .unwrap_or("Our school");
+        return Ok(Ok(store::create_school(
+            conn,
+            name,
+            Clock::system().now_naive(),
+        )?));
+    }
+    if let Some(found) = schools.iter().find(named) {
+        return Ok(Ok(found.clone()));
+    }
+    match (schools.len(), wanted) {
+        (1, None) => Ok(Ok(schools[0].clone())),
+        (_, Some(w)) => Ok(Err(format!(
+            "there is no school named '{w}'; the schools are: {}",
+            schools
+                .iter()
+                .map(|s| s.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+        (_, None) => Ok(Err(format!(
+            "there are several schools; choose one with --school: {}",
+            schools
+                .iter()
+                .map(|s| s.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}

@@ -1,0 +1,96 @@
+//! The account form, parsed: after this no raw string travels further.
+
+use serde::Deserialize;
+
+use crate::auth::roles::Role;
+use crate::forms::{self, FieldErrors};
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct AccountInput {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub initials: String,
+    #[serde(default)]
+    pub role: Vec<String>,
+}
+
+pub struct Account {
+    pub name: String,
+    pub email: String,
+    pub initials: String,
+    pub roles: Vec<Role>,
+}
+
+impl TryFrom<&AccountInput> for Account {
+    type Error = FieldErrors;
+
+    fn try_from(input: &AccountInput) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let name = forms::required(&mut errors, "name", &input.name, "their name", 200);
+        let email = forms::email(&mut errors, "email", &input.email);
+        let initials = forms::required(
+            &mut errors,
+            "initials",
+            &input.initials,
+            "their initials",
+            10,
+        )
+        .to_uppercase();
+        let mut roles = Vec::new();
+        for r in &input.role {
+            match r.parse::<Role>() {
+                Ok(role) if !roles.contains(&role) => roles.push(role),
+                Ok(_) => {}
+                Err(why) => errors.add("role", why),
+            }
+        }
+        if roles.is_empty() {
+            errors.add("role", "Choose at least one role.");
+        }
+        errors.into_result()?;
+        roles.sort();
+        Ok(Account {
+            name,
+            email,
+            initials,
+            roles,
+        })
+    }
+}
+
+/// The school settings form.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct SchoolInput {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub require_2fa: String,
+}
+
+pub struct SchoolSettings {
+    pub name: String,
+    pub require_2fa: &'static str,
+}
+
+impl TryFrom<&SchoolInput> for SchoolSettings {
+    type Error = FieldErrors;
+
+    fn try_from(input: &SchoolInput) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let name = forms::required(&mut errors, "name", &input.name, "the school's name", 200);
+        let require_2fa = match input.require_2fa.as_str() {
+            "leads" => "leads",
+            "all" => "all",
+            "none" => "none",
+            _ => {
+                errors.add("require_2fa", "Choose who must use two-factor sign-in.");
+                "leads"
+            }
+        };
+        errors.into_result()?;
+        Ok(SchoolSettings { name, require_2fa })
+    }
+}

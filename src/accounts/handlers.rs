@@ -1,0 +1,473 @@
+//! The administration pages.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use super::forms::{Account, AccountInput, SchoolInput, SchoolSettings};
+use super::{store, views};
+use crate::app::AppState;
+use crate::audit::{self, Event};
+use crate::auth::csrf::CsrfToken;
+use crate::auth::reset::{send_password_link, LinkKind};
+use crate::auth::session::client_ip;
+use crate::auth::{CurrentUser, Role};
+use crate::db::{self, dialect::write_transaction};
+use crate::error::AppError;
+use crate::forms::FieldErrors;
+use crate::views::{page, page_with, see_other, Page};
+
+pub async fn home(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    csrf: CsrfToken,
+) -> Result<HttpResponse, AppError> {
+    let school_id = user.school_id.clone();
+    let school = db::run(&state.pool, move |conn| {
+        Ok(store::school(conn, &school_id)?)
+    })
+    .await?;
+    Ok(page(views::home(
+        &Page::for_user("Administration", &user, &csrf),
+        &school,
+        state.config.smtp_url.is_some(),
+    )))
+}
+
+pub async fn list(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    csrf: CsrfToken,
+) -> Result<HttpResponse, AppError> {
+    let school_id = user.school_id.clone();
+    let (users, roles) = db::run(&state.pool, move |conn| {
+        Ok((
+            store::users_of_school(conn, &school_id)?,
+            store::roles_of_school(conn, &school_id)?,
+        ))
+    })
+    .await?;
+    Ok(page(views::list(
+        &Page::for_user("Accounts", &user, &csrf),
+        &users,
+        &roles,
+    )))
+}
+
+pub async fn new_form(user: CurrentUser, csrf: CsrfToken) -> HttpResponse {
+    let page_info = Page::for_user("New account", &user, &csrf);
+    page(views::account_form(
+        &page_info,
+        None,
+        &AccountInput::default(),
+        &FieldErrors::default(),
+    ))
+}
+
+pub async fn create(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: CurrentUser,
+    csrf: CsrfToken,
+    input: web::Form<AccountInput>,
+) -> Result<HttpResponse, AppError> {
+    let input = input.into_inner();
+    let page_info = Page::for_user("New account", &user, &csrf);
+    let account = match Account::try_from(&input) {
+        Ok(a) => a,
+        Err(errors) => {
+            return Ok(page_with(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                views::account_form(&page_info, None, &input, &errors),
+            ))
+        }
+    };
+    let (ip, now, base) = (
+        client_ip(&req),
+        state.clock.now_naive(),
+        state.config.base_url(),
+    );
+    let (admin_id, school_id) = (user.id.clone(), user.school_id.clone());
+    let created = db::run(&state.pool, move |conn| {
+        write_transaction(conn, |conn| {
+            if store::email_taken(conn, &account.email, None)? {
+                return Ok(None);
+            }
+            // Nobody knows this password: the person sets theirs from the welcome link.
+            let unguessable = crate::auth::password::hash(&crate::auth::tokens::random_token(32))
+                .map_err(AppError::internal)?;
+            let new = store::create_user(
+                conn,
+                &store::NewUser {
+                    school_id: &school_id,
+                    email: &account.email,
+                    name: &account.name,
+                    initials: &account.initials,
+                    password_hash: &unguessable,
+                    roles: &account.roles,
+                },
+                now,
+            )?;
+            let link = send_password_link(conn, &base, &new, LinkKind::Welcome, now)?;
+            audit::store::insert(
+                conn,
+                &Event::new("account_created", now)
+                    .school(&school_id)
+                    .actor(&admin_id)
+                    .record("user", &new.id)
+                    .detail(roles_detail(&account.roles))
+                    .ip(Some(&ip)),
+            )?;
+            Ok::<_, AppError>(Some((new, link)))
+        })
+    })
+    .await?;
+    match created {
+        Some((new, link)) => {
+            let shown_link = state.config.smtp_url.is_none().then_some(link);
+            Ok(page(views::created(
+                &page_info,
+                &new,
+                shown_link.as_deref(),
+            )))
+        }
+        None => {
+            let mut errors = FieldErrors::default();
+            errors.add(
+                "email",
+                "There is already an account with this email address.",
+            );
+            Ok(page_with(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                views::account_form(&page_info, None, &input, &errors),
+            ))
+        }
+    }
+}
+
+fn roles_detail(roles: &[Role]) -> String {
+    format!(
+        "roles: {}",
+        roles
+            .iter()
+            .map(|r| r.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
+/// The account `id` in the admin's own school, with its roles; 404 otherwise.
+async fn load(
+    state: &AppState,
+    school_id: &str,
+    id: &str,
+) -> Result<(crate::accounts::model::User, Vec<Role>), AppError> {
+    let (school_id, id) = (school_id.to_string(), id.to_string());
+    db::run(&state.pool, move |conn| {
+        let u = store::user_in_school(conn, &school_id, &id)?;
+        let roles = store::roles_of(conn, &u.id)?;
+        Ok((u, roles))
+    })
+    .await
+}
+
+pub async fn edit_form(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    csrf: CsrfToken,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let (account, roles) = load(&state, &user.school_id, &id).await?;
+    let input = AccountInput {
+        name: account.name.clone(),
+        email: account.email.clone(),
+        initials: account.initials.clone(),
+        role: roles.iter().map(|r| r.as_str().to_string()).collect(),
+    };
+    let page_info = Page::for_user("Edit account", &user, &csrf);
+    Ok(page(views::account_form(
+        &page_info,
+        Some(&account),
+        &input,
+        &FieldErrors::default(),
+    )))
+}
+
+pub async fn update(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: CurrentUser,
+    csrf: CsrfToken,
+    id: web::Path<String>,
+    input: web::Form<AccountInput>,
+) -> Result<HttpResponse, AppError> {
+    let (existing, old_roles) = load(&state, &user.school_id, &id).await?;
+    let input = input.into_inner();
+    let page_info = Page::for_user("Edit account", &user, &csrf);
+    let mut account = Account::try_from(&input);
+    if let Ok(a) = &account {
+        if existing.id == user.id && !a.roles.contains(&Role::Admin) {
+            let mut errors = FieldErrors::default();
+            errors.add(
+                "role",
+                "You cannot remove your own administrator role. Ask another administrator.",
+            );
+            account = Err(errors);
+        }
+    }
+    let account = match account {
+        Ok(a) => a,
+        Err(errors) => {
+            return Ok(page_with(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                views::account_form(&page_info, Some(&existing), &input, &errors),
+            ))
+        }
+    };
+    let (ip, now) = (client_ip(&req), state.clock.now_naive());
+    let (admin_id, school_id, target) =
+        (user.id.clone(), user.school_id.clone(), existing.id.clone());
+    let saved = db::run(&state.pool, move |conn| {
+        write_transaction(conn, |conn| {
+            if store::email_taken(conn, &account.email, Some(&target))? {
+                return Ok(false);
+            }
+            store::update_profile(
+                conn,
+                &target,
+                &store::Profile {
+                    email: &account.email,
+                    name: &account.name,
+                    initials: &account.initials,
+                },
+                now,
+            )?;
+            audit::store::insert(
+                conn,
+                &Event::new("account_updated", now)
+                    .school(&school_id)
+                    .actor(&admin_id)
+                    .record("user", &target)
+                    .ip(Some(&ip)),
+            )?;
+            if account.roles != old_roles {
+                store::set_roles(conn, &target, &school_id, &account.roles)?;
+                let detail = format!(
+                    "from {} to {}",
+                    roles_detail(&old_roles),
+                    roles_detail(&account.roles)
+                );
+                audit::store::insert(
+                    conn,
+                    &Event::new("roles_changed", now)
+                        .school(&school_id)
+                        .actor(&admin_id)
+                        .record("user", &target)
+                        .detail(detail)
+                        .ip(Some(&ip)),
+                )?;
+            }
+            Ok::<_, AppError>(true)
+        })
+    })
+    .await?;
+    if saved {
+        return Ok(see_other("/admin/users"));
+    }
+    let mut errors = FieldErrors::default();
+    errors.add(
+        "email",
+        "There is already an account with this email address.",
+    );
+    Ok(page_with(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        views::account_form(&page_info, Some(&existing), &input, &errors),
+    ))
+}
+
+/// Runs one administrative action on an account of the admin's school,
+/// with its audit event, then goes back to the account.
+async fn act<F>(
+    state: &AppState,
+    req: &HttpRequest,
+    user: &CurrentUser,
+    id: &str,
+    action: &'static str,
+    f: F,
+) -> Result<HttpResponse, AppError>
+where
+    F: FnOnce(
+            &mut crate::db::AnyConnection,
+            &crate::accounts::model::User,
+            chrono::NaiveDateTime,
+        ) -> Result<(), AppError>
+        + Send
+        + 'static,
+{
+    let (account, _) = load(state, &user.school_id, id).await?;
+    let (ip, now) = (client_ip(req), state.clock.now_naive());
+    let (admin_id, school_id) = (user.id.clone(), user.school_id.clone());
+    db::run(&state.pool, move |conn| {
+        write_transaction(conn, |conn| {
+            f(conn, &account, now)?;
+            audit::store::insert(
+                conn,
+                &Event::new(action, now)
+                    .school(&school_id)
+                    .actor(&admin_id)
+                    .record("user", &account.id)
+                    .ip(Some(&ip)),
+            )?;
+            Ok(())
+        })
+    })
+    .await?;
+    Ok(see_other(&format!("/admin/users/{id}")))
+}
+
+pub async fn deactivate(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: CurrentUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    if *id == user.id {
+        return Err(AppError::Invalid(
+            "You cannot deactivate your own account. Ask another administrator.".into(),
+        ));
+    }
+    act(
+        &state,
+        &req,
+        &user,
+        &id,
+        "account_deactivated",
+        |conn, account, now| {
+            store::set_active(conn, &account.id, false, now)?;
+            // Their sessions end now, not at their next idle timeout.
+            crate::auth::store::revoke_all_sessions(conn, &account.id, now)?;
+            Ok(())
+        },
+    )
+    .await
+}
+
+pub async fn reactivate(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: CurrentUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    act(
+        &state,
+        &req,
+        &user,
+        &id,
+        "account_reactivated",
+        |conn, account, now| Ok(store::set_active(conn, &account.id, true, now)?),
+    )
+    .await
+}
+
+pub async fn send_reset(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: CurrentUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let base = state.config.base_url();
+    act(
+        &state,
+        &req,
+        &user,
+        &id,
+        "password_reset_requested",
+        move |conn, account, now| {
+            send_password_link(conn, &base, account, LinkKind::Reset, now).map(|_| ())
+        },
+    )
+    .await
+}
+
+pub async fn reset_two_factor(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: CurrentUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    act(
+        &state,
+        &req,
+        &user,
+        &id,
+        "2fa_reset",
+        |conn, account, now| {
+            crate::auth::store::clear_totp(conn, &account.id, now)?;
+            crate::auth::store::revoke_all_sessions(conn, &account.id, now)?;
+            Ok(())
+        },
+    )
+    .await
+}
+
+pub async fn school_form(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    csrf: CsrfToken,
+) -> Result<HttpResponse, AppError> {
+    let school_id = user.school_id.clone();
+    let school = db::run(&state.pool, move |conn| {
+        Ok(store::school(conn, &school_id)?)
+    })
+    .await?;
+    let input = SchoolInput {
+        name: school.name.clone(),
+        require_2fa: school.require_2fa.clone(),
+    };
+    let page_info = Page::for_user("School settings", &user, &csrf);
+    Ok(page(views::school_form(
+        &page_info,
+        &input,
+        &FieldErrors::default(),
+        state.config.require_2fa,
+    )))
+}
+
+pub async fn update_school(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: CurrentUser,
+    csrf: CsrfToken,
+    input: web::Form<SchoolInput>,
+) -> Result<HttpResponse, AppError> {
+    let input = input.into_inner();
+    let settings = match SchoolSettings::try_from(&input) {
+        Ok(s) => s,
+        Err(errors) => {
+            let page_info = Page::for_user("School settings", &user, &csrf);
+            return Ok(page_with(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                views::school_form(&page_info, &input, &errors, state.config.require_2fa),
+            ));
+        }
+    };
+    let (ip, now) = (client_ip(&req), state.clock.now_naive());
+    let (admin_id, school_id) = (user.id.clone(), user.school_id.clone());
+    db::run(&state.pool, move |conn| {
+        write_transaction(conn, |conn| {
+            store::update_school(conn, &school_id, &settings.name, settings.require_2fa)?;
+            let detail = format!("two-factor required for: {}", settings.require_2fa);
+            audit::store::insert(
+                conn,
+                &Event::new("school_settings_changed", now)
+                    .school(&school_id)
+                    .actor(&admin_id)
+                    .record("school", &school_id)
+                    .detail(detail)
+                    .ip(Some(&ip)),
+            )?;
+            Ok::<_, AppError>(())
+        })
+    })
+    .await?;
+    Ok(see_other("/admin"))
+}

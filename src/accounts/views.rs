@@ -1,0 +1,183 @@
+//! Administration pages.
+
+use maud::{html, Markup};
+
+use super::forms::{AccountInput, SchoolInput};
+use super::model::{School, User};
+use crate::auth::Role;
+use crate::config::Require2fa;
+use crate::forms::FieldErrors;
+use crate::views::components::{csrf_field, error_summary, flash, Field};
+use crate::views::{layout, Page};
+
+pub fn home(page: &Page<'_>, school: &School, mail_configured: bool) -> Markup {
+    layout(
+        page,
+        html! {
+            h1 { "Administration: " (school.name) }
+            @if !mail_configured {
+                (flash("warn", "Email is not set up (SAFELOG_SMTP_URL), so alerts and password links are not sent. They wait in the outbox until it is."))
+            }
+            div.grid {
+                section.card {
+                    h2 { a href="/admin/users" { "Accounts and roles" } }
+                    p { "Add staff, give them roles, reset passwords and two-factor sign-in, deactivate leavers." }
+                }
+                section.card {
+                    h2 { a href="/admin/school" { "School settings" } }
+                    p { "The school's name, and who must use two-factor sign-in." }
+                }
+            }
+        },
+    )
+}
+
+pub fn list(page: &Page<'_>, users: &[User], roles: &[(String, Role)]) -> Markup {
+    layout(
+        page,
+        html! {
+            h1 { "Accounts" }
+            p { a.button href="/admin/users/new" { "Add an account" } }
+            table {
+                thead { tr { th { "Name" } th { "Email" } th { "Initials" } th { "Roles" } th { "Two-factor" } th { "Status" } } }
+                tbody {
+                    @for u in users {
+                        tr {
+                            td { a href=(format!("/admin/users/{}", u.id)) { (u.name) } }
+                            td { (u.email) }
+                            td { (u.initials) }
+                            td { (roles.iter().filter(|(id, _)| *id == u.id).map(|(_, r)| r.label()).collect::<Vec<_>>().join(", ")) }
+                            td { @if u.has_2fa() { "On" } @else { "Off" } }
+                            td { @if u.active { "Active" } @else { span.badge { "Deactivated" } } }
+                        }
+                    }
+                }
+            }
+        },
+    )
+}
+
+pub fn account_form(
+    page: &Page<'_>,
+    existing: Option<&User>,
+    input: &AccountInput,
+    errors: &FieldErrors,
+) -> Markup {
+    let action = existing.map_or("/admin/users".to_string(), |u| {
+        format!("/admin/users/{}", u.id)
+    });
+    let csrf = page.csrf.clone().unwrap_or_default();
+    layout(
+        page,
+        html! {
+            h1 { @if let Some(u) = existing { "Account: " (u.name) } @else { "New account" } }
+            @if let Some(u) = existing {
+                @if !u.active { (flash("warn", "This account is deactivated: its holder cannot sign in.")) }
+            }
+            section.card {
+                (error_summary(errors, &["name", "email", "initials", "role"]))
+                form.stack method="post" action=(action) {
+                    (csrf_field(&csrf))
+                    (Field::text("name", "Name", &input.name).render(errors))
+                    (Field::text("email", "Email", &input.email).kind("email").render(errors))
+                    (Field::text("initials", "Initials", &input.initials).hint("As they sign incident records, e.g. MAL").render(errors))
+                    fieldset #f-role .field.has-error[errors.get("role").is_some()] {
+                        legend { "Roles" }
+                        @for role in Role::ALL {
+                            label.hint {
+                                input type="checkbox" name="role" value=(role.as_str()) checked[input.role.iter().any(|r| r == role.as_str())];
+                                " " (role.label())
+                            }
+                        }
+                        @if let Some(e) = errors.get("role") { p.error { (e) } }
+                    }
+                    div { button type="submit" { @if existing.is_some() { "Save" } @else { "Create account and email a welcome link" } } }
+                }
+            }
+            @if let Some(u) = existing {
+                section.card {
+                    h2 { "Access" }
+                    div.grid {
+                        (action_button(&csrf, &u.id, "password-reset", "Email a password reset link", false))
+                        @if u.has_2fa() { (action_button(&csrf, &u.id, "reset-2fa", "Reset two-factor sign-in (lost phone)", false)) }
+                        @if u.active {
+                            (action_button(&csrf, &u.id, "deactivate", "Deactivate: sign out and block now", true))
+                        } @else {
+                            (action_button(&csrf, &u.id, "reactivate", "Reactivate", false))
+                        }
+                    }
+                }
+            }
+        },
+    )
+}
+
+fn action_button(csrf: &str, id: &str, action: &str, label: &str, danger: bool) -> Markup {
+    html! {
+        form method="post" action=(format!("/admin/users/{id}/{action}")) {
+            (csrf_field(csrf))
+            button.secondary[!danger].danger[danger] type="submit" { (label) }
+        }
+    }
+}
+
+pub fn created(page: &Page<'_>, user: &User, link: Option<&str>) -> Markup {
+    layout(
+        page,
+        html! {
+            h1 { "Account created" }
+            (flash("ok", &format!("{} can now be given access. A welcome link to choose a password is on its way to {}.", user.name, user.email)))
+            @if let Some(link) = link {
+                section.card {
+                    h2 { "Email is not set up" }
+                    p { "Give " (user.name) " this link yourself (it works once, for seven days):" }
+                    p { code.secret { (link) } }
+                }
+            }
+            p { a href="/admin/users" { "Back to accounts" } }
+        },
+    )
+}
+
+pub fn school_form(
+    page: &Page<'_>,
+    input: &SchoolInput,
+    errors: &FieldErrors,
+    override_2fa: Option<Require2fa>,
+) -> Markup {
+    let csrf = page.csrf.clone().unwrap_or_default();
+    let options = [
+        (
+            "leads",
+            "Everyone who can read incidents or reports (recommended)",
+        ),
+        ("all", "Everyone, including staff who only log incidents"),
+        ("none", "No one (not recommended for safeguarding records)"),
+    ];
+    layout(
+        page,
+        html! {
+            h1 { "School settings" }
+            @if let Some(o) = override_2fa {
+                (flash("warn", &format!("This server sets SAFELOG_REQUIRE_2FA={}, which overrides the two-factor setting below.", super::model::policy_str(o))))
+            }
+            section.card {
+                (error_summary(errors, &["name", "require_2fa"]))
+                form.stack method="post" action="/admin/school" {
+                    (csrf_field(&csrf))
+                    (Field::text("name", "School name", &input.name).render(errors))
+                    fieldset #f-require_2fa {
+                        legend { "Who must use two-factor sign-in" }
+                        @for (value, label) in options {
+                            label.hint {
+                                input type="radio" name="require_2fa" value=(value) checked[input.require_2fa == value];
+                                " " (label)
+                            }
+                        }
+                    }
+                    div { button type="submit" { "Save" } }
+                }
+            }
+        },
+    )
+}

@@ -1,0 +1,290 @@
+//! A person's own account: details, recent sign-ins, changing their
+//! password, and setting up their second factor.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+
+use super::csrf::CsrfToken;
+use super::handlers::{signed_in, user_agent};
+use super::session::{client_ip, CurrentUser, Stage};
+use super::{password, store, tokens, totp, views};
+use crate::accounts::store as accounts;
+use crate::app::AppState;
+use crate::audit::{self, Event};
+use crate::db::{self, dialect::write_transaction};
+use crate::error::AppError;
+use crate::forms::FieldErrors;
+use crate::views::{page, page_with, see_other, Page};
+
+#[derive(Deserialize)]
+pub struct NoticeQuery {
+    notice: Option<String>,
+}
+
+pub async fn show(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    csrf: CsrfToken,
+    q: web::Query<NoticeQuery>,
+) -> Result<HttpResponse, AppError> {
+    let notice = match q.notice.as_deref() {
+        Some("password_changed") => {
+            Some("Your password is changed. Every other session has been signed out.")
+        }
+        Some("2fa_on") => Some("Two-factor sign-in is on."),
+        _ => None,
+    };
+    Ok(page(
+        render(&state, &user, &csrf, FieldErrors::default(), notice).await?,
+    ))
+}
+
+async fn render(
+    state: &AppState,
+    user: &CurrentUser,
+    csrf: &CsrfToken,
+    errors: FieldErrors,
+    notice: Option<&str>,
+) -> Result<maud::Markup, AppError> {
+    let id = user.id.clone();
+    let (recent, unused) = db::run(&state.pool, move |conn| {
+        let recent = audit::store::by_actor(
+            conn,
+            &id,
+            &["sign_in", "sign_in_failed", "sign_in_locked"],
+            20,
+        )?;
+        Ok((recent, store::unused_recovery_codes(conn, &id)?))
+    })
+    .await?;
+    Ok(views::account(&views::AccountPage {
+        page: Page::for_user("Your account", user, csrf),
+        name: &user.name,
+        email: &user.email,
+        initials: &user.initials,
+        roles: user.roles.iter().collect(),
+        has_2fa: user.has_2fa,
+        unused_codes: unused,
+        recent: &recent,
+        errors,
+        notice,
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    current_password: String,
+    new_password: String,
+    confirm_password: String,
+}
+
+pub async fn change_password(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: CurrentUser,
+    csrf: CsrfToken,
+    form: web::Form<PasswordForm>,
+) -> Result<HttpResponse, AppError> {
+    let form = form.into_inner();
+    let mut errors = FieldErrors::default();
+    if let Err(why) = password::check_new(&form.new_password) {
+        errors.add("new_password", why);
+    } else if form.new_password != form.confirm_password {
+        errors.add(
+            "confirm_password",
+            "The two new passwords are different. Type the same one twice.",
+        );
+    }
+    let (ip, ua, now) = (client_ip(&req), user_agent(&req), state.clock.now_naive());
+    let id = user.id.clone();
+    let result = db::run(&state.pool, move |conn| {
+        let account = accounts::user(conn, &id)?;
+        if !password::verify(&form.current_password, &account.password_hash) {
+            errors.add("current_password", "That is not your current password.");
+        }
+        if !errors.is_empty() {
+            return Ok(Err(errors));
+        }
+        let hash = password::hash(&form.new_password).map_err(AppError::internal)?;
+        write_transaction(conn, |conn| {
+            accounts::set_password(conn, &account.id, &hash, now)?;
+            // Every token issued before the change stops working at once.
+            store::revoke_all_sessions(conn, &account.id, now)?;
+            audit::store::insert(
+                conn,
+                &Event::new("password_changed", now)
+                    .school(&account.school_id)
+                    .actor(&account.id)
+                    .record("user", &account.id)
+                    .ip(Some(&ip)),
+            )?;
+            let session = store::create_session(
+                conn,
+                &store::NewSession {
+                    user: &account,
+                    stage: "complete",
+                    ip: Some(&ip),
+                    user_agent: ua.as_deref(),
+                    at: now,
+                },
+            )?;
+            Ok(Ok(session))
+        })
+    })
+    .await?;
+    match result {
+        Ok(session_id) => {
+            let mut res = signed_in(&state, &session_id, Stage::Complete)?;
+            res.headers_mut().insert(
+                actix_web::http::header::LOCATION,
+                actix_web::http::header::HeaderValue::from_static(
+                    "/account?notice=password_changed",
+                ),
+            );
+            Ok(res)
+        }
+        Err(errors) => Ok(page_with(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            render(&state, &user, &csrf, errors, None).await?,
+        )),
+    }
+}
+
+/// Enrolment: a start button (so no GET writes), then the QR code of the
+/// pending secret until a code from it is confirmed.
+pub async fn enrol_page(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    csrf: CsrfToken,
+) -> Result<HttpResponse, AppError> {
+    if user.has_2fa {
+        return Ok(see_other("/account"));
+    }
+    let id = user.id.clone();
+    let pending = db::run(&state.pool, move |conn| {
+        Ok(accounts::user(conn, &id)?.totp_pending_secret)
+    })
+    .await?;
+    let page_info = Page::for_user("Two-factor sign-in", &user, &csrf);
+    Ok(page(match pending {
+        Some(secret) => enrol_markup(&page_info, &user, &secret, None),
+        None => views::enrol_start(&page_info),
+    }))
+}
+
+fn enrol_markup(
+    page_info: &Page<'_>,
+    user: &CurrentUser,
+    secret: &str,
+    error: Option<&str>,
+) -> maud::Markup {
+    let qr = totp::qr_data_url(&totp::otpauth_url(secret, &user.email));
+    views::enrol(page_info, secret, qr.as_deref(), error)
+}
+
+pub async fn enrol_start(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+) -> Result<HttpResponse, AppError> {
+    if !user.has_2fa {
+        let id = user.id.clone();
+        db::run(&state.pool, move |conn| {
+            Ok(store::set_pending_totp(conn, &id, &totp::new_secret())?)
+        })
+        .await?;
+    }
+    Ok(see_other("/account/2fa"))
+}
+
+#[derive(Deserialize)]
+pub struct CodeForm {
+    code: String,
+}
+
+pub async fn enrol_confirm(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: CurrentUser,
+    csrf: CsrfToken,
+    form: web::Form<CodeForm>,
+) -> Result<HttpResponse, AppError> {
+    let (ip, now) = (client_ip(&req), state.clock.now_naive());
+    let code = form.into_inner().code;
+    let (id, session_id) = (user.id.clone(), user.session_id.clone());
+    let outcome = db::run(&state.pool, move |conn| {
+        let account = accounts::user(conn, &id)?;
+        let Some(secret) = account.totp_pending_secret.clone() else {
+            return Ok(Err(None));
+        };
+        let Some(step) = totp::verify(&secret, &code, now.and_utc().timestamp(), None) else {
+            return Ok(Err(Some(secret)));
+        };
+        let codes = totp::new_recovery_codes();
+        let digests: Vec<String> = codes
+            .iter()
+            .map(|c| tokens::digest(&totp::normalise_recovery_code(c)))
+            .collect();
+        write_transaction(conn, |conn| {
+            store::enable_totp(conn, &account.id, &secret, step)?;
+            store::replace_recovery_codes(conn, &account.id, &digests, now)?;
+            store::set_stage(conn, &session_id, Stage::Complete.as_str())?;
+            audit::store::insert(
+                conn,
+                &Event::new("2fa_enabled", now)
+                    .school(&account.school_id)
+                    .actor(&account.id)
+                    .record("user", &account.id)
+                    .ip(Some(&ip)),
+            )?;
+            Ok::<_, AppError>(())
+        })?;
+        Ok(Ok(codes))
+    })
+    .await?;
+    let page_info = Page::for_user("Two-factor sign-in", &user, &csrf);
+    match outcome {
+        Ok(codes) => Ok(page(views::recovery_codes(&page_info, &codes))),
+        Err(Some(secret)) => Ok(page_with(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            enrol_markup(&page_info, &user, &secret, Some("That code did not match. Check the app shows safelog, and enter the code showing now.")),
+        )),
+        Err(None) => Ok(see_other("/account/2fa")),
+    }
+}
+
+pub async fn renew_recovery_codes(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: CurrentUser,
+    csrf: CsrfToken,
+) -> Result<HttpResponse, AppError> {
+    if !user.has_2fa {
+        return Ok(see_other("/account/2fa"));
+    }
+    let (ip, now) = (client_ip(&req), state.clock.now_naive());
+    let codes = totp::new_recovery_codes();
+    let digests: Vec<String> = codes
+        .iter()
+        .map(|c| tokens::digest(&totp::normalise_recovery_code(c)))
+        .collect();
+    let (id, school_id) = (user.id.clone(), user.school_id.clone());
+    db::run(&state.pool, move |conn| {
+        write_transaction(conn, |conn| {
+            store::replace_recovery_codes(conn, &id, &digests, now)?;
+            audit::store::insert(
+                conn,
+                &Event::new("recovery_codes_renewed", now)
+                    .school(&school_id)
+                    .actor(&id)
+                    .ip(Some(&ip)),
+            )?;
+            Ok(())
+        })
+    })
+    .await?;
+    Ok(page(views::recovery_codes(
+        &Page::for_user("Recovery codes", &user, &csrf),
+        &codes,
+    )))
+}

@@ -1,0 +1,182 @@
+//! Cross-site request forgery protection for every state-changing request
+//! a browser can send: the Origin header must be ours, and the request must
+//! carry the token from the `safelog_csrf` cookie (double submit) in a form
+//! field `csrf` or an `X-CSRF-Token` header. The session cookie is also
+//! SameSite=Strict. Exempt: requests with a bearer token (no ambient
+//! credential), and JSON sent to `/api/`, which another site cannot send
+//! without a CORS preflight that safelog never approves.
+
+use std::future::{ready, Ready};
+
+use actix_web::body::MessageBody;
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::{header, Method};
+use actix_web::middleware::Next;
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
+
+use super::session::bearer;
+use super::tokens::{random_token, same};
+use crate::app::AppState;
+use crate::config::Config;
+use crate::error::{self, AppError};
+
+/// The token to embed in this page's forms.
+#[derive(Clone, Debug)]
+pub struct CsrfToken(pub String);
+
+impl FromRequest for CsrfToken {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(req.extensions().get::<CsrfToken>().cloned().ok_or_else(|| {
+            error::for_path(req.path(), AppError::internal("CSRF middleware missing"))
+        }))
+    }
+}
+
+fn cookie_name(config: &Config) -> &'static str {
+    if config.is_https() {
+        "__Host-safelog_csrf"
+    } else {
+        "safelog_csrf"
+    }
+}
+
+const EXPIRED: &str =
+    "This form had expired, so nothing was saved. Go back, reload the page, and submit it again.";
+const FOREIGN: &str = "This request came from another website, so it was refused.";
+
+pub async fn protect(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    let name = cookie_name(&state.config);
+    let existing = req
+        .cookie(name)
+        .map(|c| c.value().to_string())
+        .filter(|v| v.len() == 43);
+    let token = existing.clone().unwrap_or_else(|| random_token(32));
+    req.extensions_mut().insert(CsrfToken(token.clone()));
+
+    let path = req.path().to_string();
+    let changes_state = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if changes_state && bearer(req.request()).is_none() {
+        if !origin_is_ours(req.request(), &state.config) {
+            return Ok(req.error_response(error::for_path(&path, AppError::Forbidden(FOREIGN))));
+        }
+        if !is_api_json(&req) {
+            let presented = presented_token(&mut req).await?;
+            let good = matches!((&existing, &presented), (Some(a), Some(b)) if same(a, b));
+            if !good {
+                return Ok(req.error_response(error::for_path(&path, AppError::Forbidden(EXPIRED))));
+            }
+        }
+    }
+
+    let mut res = next.call(req).await?.map_into_boxed_body();
+    if existing.is_none() {
+        let cookie = Cookie::build(name, token)
+            .path("/")
+            .http_only(true)
+            .same_site(SameSite::Strict)
+            .secure(state.config.is_https())
+            .finish();
+        res.response_mut().add_cookie(&cookie)?;
+    }
+    Ok(res)
+}
+
+fn is_api_json(req: &ServiceRequest) -> bool {
+    error::is_api(req.path())
+        && req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| ct.to_ascii_lowercase().starts_with("application/json"))
+}
+
+/// A missing Origin is allowed (old browsers and scripts); the token still
+/// has to match. A present one must be this service's.
+fn origin_is_ours(req: &HttpRequest, config: &Config) -> bool {
+    let Some(origin) = req.headers().get(header::ORIGIN) else {
+        return true;
+    };
+    let Ok(origin) = origin.to_str() else {
+        return false;
+    };
+    let origin = origin.trim_end_matches('/').to_ascii_lowercase();
+    if let Some(base) = &config.base_url {
+        return origin == origin_of(base);
+    }
+    let host = req.connection_info().host().to_ascii_lowercase();
+    origin == format!("http://{host}") || origin == format!("https://{host}")
+}
+
+fn origin_of(url: &str) -> String {
+    let lower = url.trim().to_ascii_lowercase();
+    match lower.split_once("://") {
+        Some((scheme, rest)) => format!("{scheme}://{}", rest.split('/').next().unwrap_or(rest)),
+        None => lower,
+    }
+}
+
+/// The token from the header, the urlencoded body (which is read and put
+/// back for the handler), or, for file uploads, the query string.
+async fn presented_token(req: &mut ServiceRequest) -> Result<Option<String>, actix_web::Error> {
+    if let Some(v) = req
+        .headers()
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+    {
+        return Ok(Some(v.to_string()));
+    }
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if content_type.starts_with("application/x-www-form-urlencoded") {
+        let body = req.extract::<web::Bytes>().await?;
+        let found = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
+            .ok()
+            .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == "csrf").map(|(_, v)| v));
+        req.set_payload(payload_of(body));
+        return Ok(found);
+    }
+    if content_type.starts_with("multipart/form-data") {
+        let query = req.query_string().to_string();
+        return Ok(serde_urlencoded::from_str::<Vec<(String, String)>>(&query)
+            .ok()
+            .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == "csrf").map(|(_, v)| v)));
+    }
+    Ok(None)
+}
+
+fn payload_of(bytes: web::Bytes) -> Payload {
+    let (_, mut payload) = actix_http::h1::Payload::create(true);
+    payload.unread_data(bytes);
+    Payload::from(payload)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_origin_is_scheme_host_and_port() {
+        assert_eq!(
+            origin_of("https://safelog.school.org.uk/"),
+            "https://safelog.school.org.uk"
+        );
+        assert_eq!(
+            origin_of("http://127.0.0.1:8080/x"),
+            "http://127.0.0.1:8080"
+        );
+    }
+}

@@ -1,0 +1,239 @@
+//! Password reset by a single-use emailed link (one hour), and the welcome
+//! link a new account gets (seven days). The request page says the same
+//! whether or not the address has an account.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{Duration, NaiveDateTime};
+use serde::Deserialize;
+
+use super::csrf::CsrfToken;
+use super::session::client_ip;
+use super::{password, store, tokens, views};
+use crate::accounts::model::User;
+use crate::accounts::store as accounts;
+use crate::app::AppState;
+use crate::audit::{self, Event};
+use crate::db::{dialect::write_transaction, AnyConnection};
+use crate::error::AppError;
+use crate::forms::{self, FieldErrors};
+use crate::views::{page, page_with, see_other};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkKind {
+    Reset,
+    Welcome,
+}
+
+impl LinkKind {
+    fn purpose(self) -> &'static str {
+        match self {
+            LinkKind::Reset => "password_reset",
+            LinkKind::Welcome => "welcome",
+        }
+    }
+
+    fn valid_for(self) -> Duration {
+        match self {
+            LinkKind::Reset => Duration::hours(1),
+            LinkKind::Welcome => Duration::days(7),
+        }
+    }
+}
+
+/// Makes a link for `user`, queues the email in the caller's transaction,
+/// and returns the link (shown to an administrator when no mail is set up).
+pub fn send_password_link(
+    conn: &mut AnyConnection,
+    base_url: &str,
+    user: &User,
+    kind: LinkKind,
+    now: NaiveDateTime,
+) -> Result<String, AppError> {
+    let token = tokens::random_token(32);
+    store::create_link(
+        conn,
+        kind.purpose(),
+        &tokens::digest(&token),
+        Some(&user.id),
+        now,
+        now + kind.valid_for(),
+    )?;
+    let url = format!("{base_url}/password-reset/{token}");
+    let (subject, body) = match kind {
+        LinkKind::Reset => (
+            "safelog: reset your password",
+            format!(
+                "Someone asked to reset the password of your safelog account.\n\n\
+                 To choose a new password, open this link within one hour (it works once):\n{url}\n\n\
+                 If it was not you, ignore this email: your password has not changed."
+            ),
+        ),
+        LinkKind::Welcome => (
+            "safelog: your new account",
+            format!(
+                "An account has been made for you on your school's safelog, where online-safety incidents are logged.\n\n\
+                 To choose your password, open this link within seven days (it works once):\n{url}\n"
+            ),
+        ),
+    };
+    crate::mail::enqueue(
+        conn,
+        &crate::mail::NewMail {
+            school_id: Some(&user.school_id),
+            kind: kind.purpose(),
+            to: &user.email,
+            subject,
+            body: &body,
+        },
+        now,
+    )?;
+    Ok(url)
+}
+
+pub async fn request_page(csrf: CsrfToken) -> HttpResponse {
+    page(views::reset_request(
+        &csrf.0,
+        false,
+        &FieldErrors::default(),
+        "",
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct RequestForm {
+    email: String,
+}
+
+pub async fn request(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    csrf: CsrfToken,
+    form: web::Form<RequestForm>,
+) -> Result<HttpResponse, AppError> {
+    let mut errors = FieldErrors::default();
+    let email = forms::email(&mut errors, "email", &form.email);
+    if !errors.is_empty() {
+        return Ok(page_with(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            views::reset_request(&csrf.0, false, &errors, &form.email),
+        ));
+    }
+    let (ip, now, base) = (
+        client_ip(&req),
+        state.clock.now_naive(),
+        state.config.base_url(),
+    );
+    crate::db::run(&state.pool, move |conn| {
+        write_transaction(conn, |conn| {
+            let Some(user) = accounts::user_by_email(conn, &email)?.filter(|u| u.active) else {
+                return Ok(());
+            };
+            send_password_link(conn, &base, &user, LinkKind::Reset, now)?;
+            audit::store::insert(
+                conn,
+                &Event::new("password_reset_requested", now)
+                    .school(&user.school_id)
+                    .record("user", &user.id)
+                    .ip(Some(&ip)),
+            )?;
+            Ok::<_, AppError>(())
+        })
+    })
+    .await?;
+    Ok(page(views::reset_request(
+        &csrf.0,
+        true,
+        &FieldErrors::default(),
+        "",
+    )))
+}
+
+const PURPOSES: &[&str] = &["password_reset", "welcome"];
+
+pub async fn form(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    csrf: CsrfToken,
+) -> Result<HttpResponse, AppError> {
+    let t = token.into_inner();
+    let action = format!("/password-reset/{t}");
+    let now = state.clock.now_naive();
+    let ok = crate::db::run(&state.pool, move |conn| {
+        Ok(store::usable_link(conn, PURPOSES, &tokens::digest(&t), now)?.is_some())
+    })
+    .await?;
+    if !ok {
+        return Ok(page_with(StatusCode::NOT_FOUND, views::link_unusable()));
+    }
+    Ok(page(views::reset_form(
+        &csrf.0,
+        &action,
+        &FieldErrors::default(),
+    )))
+}
+
+#[derive(Deserialize)]
+pub struct NewPasswordForm {
+    password: String,
+    confirm_password: String,
+}
+
+pub async fn submit(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+    csrf: CsrfToken,
+    form: web::Form<NewPasswordForm>,
+) -> Result<HttpResponse, AppError> {
+    let t = token.into_inner();
+    let action = format!("/password-reset/{t}");
+    let mut errors = FieldErrors::default();
+    if let Err(why) = password::check_new(&form.password) {
+        errors.add("password", why);
+    } else if form.password != form.confirm_password {
+        errors.add(
+            "confirm_password",
+            "The two passwords are different. Type the same one twice.",
+        );
+    }
+    if !errors.is_empty() {
+        return Ok(page_with(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            views::reset_form(&csrf.0, &action, &errors),
+        ));
+    }
+    let hash = password::hash(&form.password).map_err(AppError::internal)?;
+    let (ip, now) = (client_ip(&req), state.clock.now_naive());
+    let done = crate::db::run(&state.pool, move |conn| {
+        write_transaction(conn, |conn| {
+            let Some(link) = store::usable_link(conn, PURPOSES, &tokens::digest(&t), now)? else {
+                return Ok(false);
+            };
+            let Some(user_id) = link.user_id.as_deref() else {
+                return Ok(false);
+            };
+            let user = accounts::user(conn, user_id)?;
+            if !store::use_link(conn, &link.id, now)? || !user.active {
+                return Ok(false);
+            }
+            accounts::set_password(conn, &user.id, &hash, now)?;
+            store::revoke_all_sessions(conn, &user.id, now)?;
+            audit::store::insert(
+                conn,
+                &Event::new("password_reset", now)
+                    .school(&user.school_id)
+                    .actor(&user.id)
+                    .record("user", &user.id)
+                    .ip(Some(&ip)),
+            )?;
+            Ok::<_, AppError>(true)
+        })
+    })
+    .await?;
+    if done {
+        Ok(see_other("/login?notice=password_set"))
+    } else {
+        Ok(page_with(StatusCode::NOT_FOUND, views::link_unusable()))
+    }
+}

@@ -1,0 +1,133 @@
+//! The roles of PRODUCT.md. A person may hold several, per school.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Staff,
+    OnlineSafetyLead,
+    Dsl,
+    Headteacher,
+    Dpo,
+    Governor,
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 7] = [
+        Role::Staff,
+        Role::OnlineSafetyLead,
+        Role::Dsl,
+        Role::Headteacher,
+        Role::Dpo,
+        Role::Governor,
+        Role::Admin,
+    ];
+
+    /// The leads who read incidents of every (unrestricted) category.
+    pub const LEADS: &'static [Role] = &[Role::OnlineSafetyLead, Role::Dsl, Role::Headteacher];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Staff => "staff",
+            Role::OnlineSafetyLead => "online_safety_lead",
+            Role::Dsl => "dsl",
+            Role::Headteacher => "headteacher",
+            Role::Dpo => "dpo",
+            Role::Governor => "governor",
+            Role::Admin => "admin",
+        }
+    }
+
+    /// How the role is named to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Staff => "Staff",
+            Role::OnlineSafetyLead => "Online Safety Lead",
+            Role::Dsl => "Designated Safeguarding Lead",
+            Role::Headteacher => "Headteacher / leadership",
+            Role::Dpo => "Data protection officer",
+            Role::Governor => "Governor / trustee",
+            Role::Admin => "Administrator",
+        }
+    }
+
+    /// Every role but plain staff can read incident content or reports, so
+    /// by default each of them signs in with a second factor.
+    pub fn reads_sensitive_data(self) -> bool {
+        self != Role::Staff
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let wanted = s.trim().to_ascii_lowercase().replace('-', "_");
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == wanted)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+                format!("'{s}' is not a role: use one of {}", names.join(", "))
+            })
+    }
+}
+
+/// The roles one person holds in their school.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RoleSet(BTreeSet<Role>);
+
+impl RoleSet {
+    pub fn has(&self, role: Role) -> bool {
+        self.0.contains(&role)
+    }
+
+    pub fn any(&self, roles: &[Role]) -> bool {
+        roles.iter().any(|r| self.0.contains(r))
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = Role> + '_ {
+        self.0.iter().copied()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn labels(&self) -> String {
+        self.iter().map(Role::label).collect::<Vec<_>>().join(", ")
+    }
+}
+
+impl FromIterator<Role> for RoleSet {
+    fn from_iter<I: IntoIterator<Item = Role>>(iter: I) -> Self {
+        RoleSet(iter.into_iter().collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_parse_from_their_names_and_say_what_is_allowed_otherwise() {
+        assert_eq!(
+            "online-safety-lead".parse::<Role>(),
+            Ok(Role::OnlineSafetyLead)
+        );
+        assert_eq!("DSL".parse::<Role>(), Ok(Role::Dsl));
+        let err = "caretaker".parse::<Role>().unwrap_err();
+        assert!(err.contains("headteacher"), "{err}");
+    }
+}

@@ -1,0 +1,201 @@
+//! Signing in, shared by the sign-in page and the API: the lockout window,
+//! the password check that takes as long and says the same whether the
+//! email is unknown, the password wrong or the account deactivated, and
+//! the second factor.
+
+use chrono::{Duration, NaiveDateTime};
+
+use super::session::Stage;
+use super::{password, store, tokens, totp};
+use crate::accounts::model::{needs_2fa, normalise_email, User};
+use crate::audit::{self, Event};
+use crate::config::Require2fa;
+use crate::db::AnyConnection;
+use crate::error::AppError;
+
+/// Failures counted per account and per address within the window.
+pub const MAX_FAILURES: i64 = 10;
+pub const WINDOW: Duration = Duration::minutes(15);
+
+/// The one message for every refused password, whatever the reason.
+pub const REFUSED: &str =
+    "That email and password do not match an active account. Check them and try again.";
+
+pub enum Channel {
+    Browser,
+    /// The API gives the second factor in the same request, if it needs one.
+    Api {
+        code: Option<String>,
+    },
+}
+
+pub struct Attempt<'a> {
+    pub email: &'a str,
+    pub password: &'a str,
+    pub ip: &'a str,
+    pub user_agent: Option<&'a str>,
+    pub channel: Channel,
+    pub now: NaiveDateTime,
+    pub policy_override: Option<Require2fa>,
+}
+
+pub enum Outcome {
+    SignedIn {
+        session_id: String,
+        stage: Stage,
+    },
+    Refused,
+    Limited,
+    /// API only: the account has a second factor and the code was missing or wrong.
+    NeedsCode,
+    /// API only: the account must set up a second factor on the website first.
+    MustEnrol,
+}
+
+pub fn sign_in(conn: &mut AnyConnection, a: &Attempt<'_>) -> Result<Outcome, AppError> {
+    let email = normalise_email(a.email);
+    let user = crate::accounts::store::user_by_email(conn, &email)?;
+    if locked_out(conn, &email, a.ip, a.now)? {
+        let mut event = Event::new("sign_in_locked", a.now).ip(Some(a.ip));
+        if let Some(u) = &user {
+            event = event.school(&u.school_id).actor(&u.id);
+        }
+        audit::store::insert(conn, &event)?;
+        return Ok(Outcome::Limited);
+    }
+    let Some(user) = user else {
+        password::verify_dummy(a.password);
+        store::record_failure(conn, None, a.ip, a.now)?;
+        audit::store::insert(conn, &Event::new("sign_in_failed", a.now).ip(Some(a.ip)))?;
+        return Ok(Outcome::Refused);
+    };
+    if !password::verify(a.password, &user.password_hash) || !user.active {
+        refuse(conn, &user, a, "password")?;
+        return Ok(Outcome::Refused);
+    }
+
+    let roles = crate::accounts::store::roles_of(conn, &user.id)?;
+    let school = crate::accounts::store::school(conn, &user.school_id)?;
+    let policy = a
+        .policy_override
+        .unwrap_or_else(|| school.two_factor_policy());
+    let stage = match &a.channel {
+        Channel::Browser if user.has_2fa() => Stage::Totp,
+        Channel::Browser if needs_2fa(policy, &roles) => Stage::Enrol,
+        Channel::Browser => Stage::Complete,
+        Channel::Api { code } if user.has_2fa() => {
+            let Some(code) = code else {
+                return Ok(Outcome::NeedsCode);
+            };
+            if !second_factor(conn, &user, code, a.now, a.ip)? {
+                refuse(conn, &user, a, "second factor")?;
+                return Ok(Outcome::NeedsCode);
+            }
+            Stage::Complete
+        }
+        Channel::Api { .. } if needs_2fa(policy, &roles) => return Ok(Outcome::MustEnrol),
+        Channel::Api { .. } => Stage::Complete,
+    };
+    let session_id = store::create_session(
+        conn,
+        &store::NewSession {
+            user: &user,
+            stage: stage.as_str(),
+            ip: Some(a.ip),
+            user_agent: a.user_agent,
+            at: a.now,
+        },
+    )?;
+    if stage == Stage::Complete {
+        record_sign_in(conn, &user, a.ip, a.now, channel_name(&a.channel))?;
+    }
+    Ok(Outcome::SignedIn { session_id, stage })
+}
+
+fn channel_name(c: &Channel) -> &'static str {
+    match c {
+        Channel::Browser => "browser",
+        Channel::Api { .. } => "api",
+    }
+}
+
+pub fn locked_out(
+    conn: &mut AnyConnection,
+    email: &str,
+    ip: &str,
+    now: NaiveDateTime,
+) -> Result<bool, AppError> {
+    let (by_email, by_ip) = store::recent_failures(conn, email, ip, now - WINDOW)?;
+    Ok(by_email >= MAX_FAILURES || by_ip >= MAX_FAILURES)
+}
+
+fn refuse(
+    conn: &mut AnyConnection,
+    user: &User,
+    a: &Attempt<'_>,
+    what: &str,
+) -> Result<(), AppError> {
+    store::record_failure(conn, Some(&user.email), a.ip, a.now)?;
+    audit::store::insert(
+        conn,
+        &Event::new("sign_in_failed", a.now)
+            .school(&user.school_id)
+            .actor(&user.id)
+            .detail(format!("wrong {what}"))
+            .ip(Some(a.ip)),
+    )?;
+    Ok(())
+}
+
+pub fn record_sign_in(
+    conn: &mut AnyConnection,
+    user: &User,
+    ip: &str,
+    now: NaiveDateTime,
+    how: &str,
+) -> Result<(), AppError> {
+    audit::store::insert(
+        conn,
+        &Event::new("sign_in", now)
+            .school(&user.school_id)
+            .actor(&user.id)
+            .detail(if user.has_2fa() {
+                format!("{how}, with two-factor")
+            } else {
+                how.to_string()
+            })
+            .ip(Some(ip)),
+    )?;
+    Ok(())
+}
+
+/// Checks an authenticator code or a recovery code, using it up.
+pub fn second_factor(
+    conn: &mut AnyConnection,
+    user: &User,
+    code: &str,
+    now: NaiveDateTime,
+    ip: &str,
+) -> Result<bool, AppError> {
+    let Some(secret) = &user.totp_secret else {
+        return Ok(false);
+    };
+    if let Some(step) = totp::verify(secret, code, now.and_utc().timestamp(), user.totp_last_step) {
+        store::set_totp_step(conn, &user.id, step)?;
+        return Ok(true);
+    }
+    let normalised = totp::normalise_recovery_code(code);
+    if normalised.len() == 12
+        && store::use_recovery_code(conn, &user.id, &tokens::digest(&normalised), now)?
+    {
+        audit::store::insert(
+            conn,
+            &Event::new("recovery_code_used", now)
+                .school(&user.school_id)
+                .actor(&user.id)
+                .ip(Some(ip)),
+        )?;
+        return Ok(true);
+    }
+    Ok(false)
+}

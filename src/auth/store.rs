@@ -1,0 +1,304 @@
+//! SQL for sign-in: sessions, failed attempts, one-time links, second
+//! factors and recovery codes.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::accounts::model::User;
+use crate::db::schema::{one_time_links, recovery_codes, sessions, sign_in_failures, users};
+use crate::db::AnyConnection;
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = sessions)]
+pub struct Session {
+    pub id: String,
+    pub user_id: String,
+    pub school_id: String,
+    pub stage: String,
+    pub created_at: NaiveDateTime,
+    pub last_seen_at: NaiveDateTime,
+    pub revoked_at: Option<NaiveDateTime>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+pub struct NewSession<'a> {
+    pub user: &'a User,
+    pub stage: &'a str,
+    pub ip: Option<&'a str>,
+    pub user_agent: Option<&'a str>,
+    pub at: NaiveDateTime,
+}
+
+pub fn create_session(conn: &mut AnyConnection, new: &NewSession<'_>) -> QueryResult<String> {
+    // 256 bits: the session id is the secret a token stands for.
+    let id = super::tokens::random_token(32);
+    diesel::insert_into(sessions::table)
+        .values((
+            sessions::id.eq(&id),
+            sessions::user_id.eq(&new.user.id),
+            sessions::school_id.eq(&new.user.school_id),
+            sessions::stage.eq(new.stage),
+            sessions::created_at.eq(new.at),
+            sessions::last_seen_at.eq(new.at),
+            sessions::ip.eq(new.ip),
+            sessions::user_agent.eq(new
+                .user_agent
+                .map(|ua| ua.chars().take(200).collect::<String>())),
+        ))
+        .execute(conn)?;
+    Ok(id)
+}
+
+/// A session that has not been revoked, with its person.
+pub fn live_session(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<(Session, User)>> {
+    sessions::table
+        .inner_join(users::table)
+        .filter(sessions::id.eq(id))
+        .filter(sessions::revoked_at.is_null())
+        .select((Session::as_select(), User::as_select()))
+        .first(conn)
+        .optional()
+}
+
+pub fn touch_session(conn: &mut AnyConnection, id: &str, at: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(sessions::table.find(id))
+        .set(sessions::last_seen_at.eq(at))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn set_stage(conn: &mut AnyConnection, id: &str, stage: &str) -> QueryResult<()> {
+    diesel::update(sessions::table.find(id))
+        .set(sessions::stage.eq(stage))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn revoke_session(conn: &mut AnyConnection, id: &str, at: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(
+        sessions::table
+            .find(id)
+            .filter(sessions::revoked_at.is_null()),
+    )
+    .set(sessions::revoked_at.eq(at))
+    .execute(conn)?;
+    Ok(())
+}
+
+pub fn revoke_all_sessions(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        sessions::table
+            .filter(sessions::user_id.eq(user_id))
+            .filter(sessions::revoked_at.is_null()),
+    )
+    .set(sessions::revoked_at.eq(at))
+    .execute(conn)
+}
+
+pub fn record_failure(
+    conn: &mut AnyConnection,
+    email: Option<&str>,
+    ip: &str,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::insert_into(sign_in_failures::table)
+        .values((
+            sign_in_failures::id.eq(uuid::Uuid::new_v4().to_string()),
+            sign_in_failures::email.eq(email),
+            sign_in_failures::ip.eq(ip),
+            sign_in_failures::at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Failures since `since` for this account and from this address.
+pub fn recent_failures(
+    conn: &mut AnyConnection,
+    email: &str,
+    ip: &str,
+    since: NaiveDateTime,
+) -> QueryResult<(i64, i64)> {
+    let by_email = sign_in_failures::table
+        .filter(sign_in_failures::email.eq(email))
+        .filter(sign_in_failures::at.gt(since))
+        .count()
+        .get_result(conn)?;
+    let by_ip = sign_in_failures::table
+        .filter(sign_in_failures::ip.eq(ip))
+        .filter(sign_in_failures::at.gt(since))
+        .count()
+        .get_result(conn)?;
+    Ok((by_email, by_ip))
+}
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = one_time_links)]
+pub struct Link {
+    pub id: String,
+    pub purpose: String,
+    pub token_hash: String,
+    pub user_id: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+    pub used_at: Option<NaiveDateTime>,
+}
+
+pub fn create_link(
+    conn: &mut AnyConnection,
+    purpose: &str,
+    token_hash: &str,
+    user_id: Option<&str>,
+    at: NaiveDateTime,
+    expires_at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::insert_into(one_time_links::table)
+        .values((
+            one_time_links::id.eq(uuid::Uuid::new_v4().to_string()),
+            one_time_links::purpose.eq(purpose),
+            one_time_links::token_hash.eq(token_hash),
+            one_time_links::user_id.eq(user_id),
+            one_time_links::created_at.eq(at),
+            one_time_links::expires_at.eq(expires_at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A link of one of `purposes` that is unused and unexpired.
+pub fn usable_link(
+    conn: &mut AnyConnection,
+    purposes: &[&str],
+    token_hash: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<Link>> {
+    one_time_links::table
+        .filter(one_time_links::token_hash.eq(token_hash))
+        .filter(one_time_links::purpose.eq_any(purposes))
+        .filter(one_time_links::used_at.is_null())
+        .filter(one_time_links::expires_at.gt(now))
+        .select(Link::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Marks a link used; false when someone else used it first.
+pub fn use_link(conn: &mut AnyConnection, id: &str, at: NaiveDateTime) -> QueryResult<bool> {
+    let n = diesel::update(
+        one_time_links::table
+            .filter(one_time_links::id.eq(id))
+            .filter(one_time_links::used_at.is_null()),
+    )
+    .set(one_time_links::used_at.eq(at))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+pub fn set_pending_totp(conn: &mut AnyConnection, user_id: &str, secret: &str) -> QueryResult<()> {
+    diesel::update(users::table.find(user_id))
+        .set(users::totp_pending_secret.eq(secret))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn enable_totp(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    secret: &str,
+    step: i64,
+) -> QueryResult<()> {
+    diesel::update(users::table.find(user_id))
+        .set((
+            users::totp_secret.eq(secret),
+            users::totp_pending_secret.eq(None::<String>),
+            users::totp_last_step.eq(step),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn set_totp_step(conn: &mut AnyConnection, user_id: &str, step: i64) -> QueryResult<()> {
+    diesel::update(users::table.find(user_id))
+        .set(users::totp_last_step.eq(step))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Turns a person's second factor off (an administrator's remedy for a lost
+/// phone) and voids their recovery codes.
+pub fn clear_totp(conn: &mut AnyConnection, user_id: &str, at: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(users::table.find(user_id))
+        .set((
+            users::totp_secret.eq(None::<String>),
+            users::totp_pending_secret.eq(None::<String>),
+            users::totp_last_step.eq(None::<i64>),
+        ))
+        .execute(conn)?;
+    void_recovery_codes(conn, user_id, at)
+}
+
+fn void_recovery_codes(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(
+        recovery_codes::table
+            .filter(recovery_codes::user_id.eq(user_id))
+            .filter(recovery_codes::used_at.is_null()),
+    )
+    .set(recovery_codes::used_at.eq(at))
+    .execute(conn)?;
+    Ok(())
+}
+
+pub fn replace_recovery_codes(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    hashes: &[String],
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    void_recovery_codes(conn, user_id, at)?;
+    for hash in hashes {
+        diesel::insert_into(recovery_codes::table)
+            .values((
+                recovery_codes::id.eq(uuid::Uuid::new_v4().to_string()),
+                recovery_codes::user_id.eq(user_id),
+                recovery_codes::code_hash.eq(hash),
+                recovery_codes::created_at.eq(at),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Uses up a recovery code; false when it is wrong or already used.
+pub fn use_recovery_code(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    hash: &str,
+    at: NaiveDateTime,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        recovery_codes::table
+            .filter(recovery_codes::user_id.eq(user_id))
+            .filter(recovery_codes::code_hash.eq(hash))
+            .filter(recovery_codes::used_at.is_null()),
+    )
+    .set(recovery_codes::used_at.eq(at))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+pub fn unused_recovery_codes(conn: &mut AnyConnection, user_id: &str) -> QueryResult<i64> {
+    recovery_codes::table
+        .filter(recovery_codes::user_id.eq(user_id))
+        .filter(recovery_codes::used_at.is_null())
+        .count()
+        .get_result(conn)
+}

@@ -1,0 +1,77 @@
+//! What every form shares: the problems found in what a person typed, each
+//! kept beside its field, so a rejected form comes back with their text.
+
+use std::collections::BTreeMap;
+
+use crate::error::AppError;
+
+/// Field name to the message shown next to it.
+#[derive(Clone, Debug, Default)]
+pub struct FieldErrors(BTreeMap<&'static str, String>);
+
+impl FieldErrors {
+    pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
+        self.0.entry(field).or_insert_with(|| message.into());
+    }
+
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0.get(field).map(String::as_str)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Ok when nothing was found, for `?` in parsers.
+    pub fn into_result(self) -> Result<(), FieldErrors> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(self)
+        }
+    }
+
+    /// As the API answers it: 422 with a map of field to message.
+    pub fn into_api_error(self) -> AppError {
+        AppError::InvalidFields(
+            self.0
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
+        )
+    }
+}
+
+/// A required single-line text: trimmed, present and not too long.
+pub fn required(
+    errors: &mut FieldErrors,
+    field: &'static str,
+    value: &str,
+    label: &str,
+    max_chars: usize,
+) -> String {
+    let v = value.trim();
+    if v.is_empty() {
+        errors.add(field, format!("Enter {label}."));
+    } else if v.chars().count() > max_chars {
+        errors.add(
+            field,
+            format!("Keep {label} to {max_chars} characters or fewer."),
+        );
+    }
+    v.to_string()
+}
+
+/// An email address, lower-cased; only its shape is checked.
+pub fn email(errors: &mut FieldErrors, field: &'static str, value: &str) -> String {
+    let v = crate::accounts::model::normalise_email(value);
+    let shaped = v.split_once('@').is_some_and(|(local, domain)| {
+        !local.is_empty() && domain.contains('.') && !domain.starts_with('.')
+    });
+    if v.is_empty() {
+        errors.add(field, "Enter an email address.");
+    } else if !shaped || v.chars().any(char::is_whitespace) || v.len() > 254 {
+        errors.add(field, "Enter an email address like name@school.org.uk.");
+    }
+    v
+}
