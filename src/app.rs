@@ -14,12 +14,15 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::{self, DbPool, OpenError};
 use crate::error::{self, AppError};
+use crate::mail::{self, MailWorker};
 
 /// What every handler can reach.
 pub struct AppState {
     pub pool: DbPool,
     pub config: Config,
     pub clock: Clock,
+    /// Wake it after a transaction that queued an email commits.
+    pub mail: MailWorker,
 }
 
 /// Why the service could not start: each says what to do about it.
@@ -29,12 +32,15 @@ pub enum StartError {
     Database(#[from] OpenError),
     #[error("cannot listen on {addr}: {reason}; stop the program using it or choose another address with SAFELOG_BIND")]
     Bind { addr: String, reason: String },
+    #[error(transparent)]
+    Mail(#[from] mail::SetupError),
 }
 
 /// A bound, not yet running, server.
 pub struct Application {
     port: u16,
     server: Server,
+    mail: MailWorker,
 }
 
 impl Application {
@@ -58,10 +64,15 @@ impl Application {
             })?
             .port();
         let workers = config.workers;
+        // AppState's handle keeps the worker running for as long as the
+        // server lives; if a step below fails, the handles are dropped and
+        // the worker stops by itself.
+        let mail = mail::spawn(pool.clone(), &config, clock.clone())?;
         let state = web::Data::new(AppState {
             pool,
             config,
             clock,
+            mail: mail.clone(),
         });
         let mut server = HttpServer::new(move || {
             App::new()
@@ -83,11 +94,16 @@ impl Application {
                 reason: e.to_string(),
             })?
             .run();
-        Ok(Self { port, server })
+        Ok(Self { port, server, mail })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The mail worker's handle, to wake or stop it from outside a handler.
+    pub fn mail(&self) -> MailWorker {
+        self.mail.clone()
     }
 
     pub fn server(self) -> Server {

@@ -10,5 +10,6 @@ pub mod dashboard;
 pub mod db;
 pub mod error;
 pub mod health;
+pub mod mail;
 pub mod telemetry;
 pub mod views;
