@@ -16,6 +16,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::{self, DbPool, OpenError};
 use crate::error::{self, AppError};
+use crate::mail::{self, MailWorker};
 
 /// What every handler can reach.
 pub struct AppState {
@@ -23,6 +24,8 @@ pub struct AppState {
     pub config: Config,
     pub clock: Clock,
     pub keys: Keys,
+    /// Wake it after a transaction that queued an email commits.
+    pub mail: MailWorker,
 }
 
 /// Why the service could not start: each says what to do about it.
@@ -34,12 +37,15 @@ pub enum StartError {
     Bind { addr: String, reason: String },
     #[error("{0}")]
     Secret(String),
+    #[error(transparent)]
+    Mail(#[from] mail::SetupError),
 }
 
 /// A bound, not yet running, server.
 pub struct Application {
     port: u16,
     server: Server,
+    mail: MailWorker,
 }
 
 impl Application {
@@ -64,11 +70,16 @@ impl Application {
             .port();
         let workers = config.workers;
         let keys = Keys::load(&config).map_err(StartError::Secret)?;
+        // AppState's handle keeps the worker running for as long as the
+        // server lives; if a step below fails, the handles are dropped and
+        // the worker stops by itself.
+        let mail = mail::spawn(pool.clone(), &config, clock.clone())?;
         let state = web::Data::new(AppState {
             pool,
             config,
             clock,
             keys,
+            mail: mail.clone(),
         });
         let mut server = HttpServer::new(move || {
             App::new()
@@ -102,11 +113,16 @@ impl Application {
                 reason: e.to_string(),
             })?
             .run();
-        Ok(Self { port, server })
+        Ok(Self { port, server, mail })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The mail worker's handle, to wake or stop it from outside a handler.
+    pub fn mail(&self) -> MailWorker {
+        self.mail.clone()
     }
 
     pub fn server(self) -> Server {

@@ -86,6 +86,12 @@ pub struct Config {
     )]
     pub mail_retry_max_secs: u64,
 
+    /// How often, in milliseconds, the mail worker looks for due emails when
+    /// nothing wakes it (an email queued by another instance, a retry coming
+    /// due). Not a flag: only tests need another value.
+    #[arg(skip = 5000_u64)]
+    pub mail_poll_ms: u64,
+
     /// Who must use two-factor sign-in, overriding each school's setting.
     #[arg(
         long = "require-2fa",
@@ -139,6 +145,7 @@ impl Config {
             smtp_url: None,
             mail_from: "safelog <safelog@localhost>".into(),
             mail_retry_max_secs: 300,
+            mail_poll_ms: 5000,
             require_2fa: None,
             jwt_secret: None,
             data_dir: None,

@@ -121,6 +121,7 @@ pub async fn create(
         })
     })
     .await?;
+    state.mail.wake();
     match created {
         Some((new, link)) => {
             let shown_link = state.config.smtp_url.is_none().then_some(link);
@@ -375,7 +376,7 @@ pub async fn send_reset(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let base = state.config.base_url();
-    act(
+    let res = act(
         &state,
         &req,
         &user,
@@ -385,7 +386,9 @@ pub async fn send_reset(
             send_password_link(conn, &base, account, LinkKind::Reset, now).map(|_| ())
         },
     )
-    .await
+    .await;
+    state.mail.wake();
+    res
 }
 
 pub async fn reset_two_factor(

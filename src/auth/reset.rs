@@ -141,6 +141,7 @@ pub async fn request(
         })
     })
     .await?;
+    state.mail.wake();
     Ok(page(views::reset_request(
         &csrf.0,
         true,

@@ -108,6 +108,7 @@ diesel::table! {
         last_error -> Nullable<Text>,
         claimed_until -> Nullable<Timestamp>,
         sent_at -> Nullable<Timestamp>,
+        last_attempt_at -> Nullable<Timestamp>,
     }
 }
 

@@ -38,13 +38,17 @@ async fn an_unknown_page_is_a_404_page_and_an_unknown_api_route_is_json(backend:
     assert!(body["message"].as_str().unwrap().len() > 10);
 }
 
-async fn the_start_page_uses_the_layout_and_its_assets_are_served(backend: Backend) {
+async fn the_start_page_asks_to_sign_in_and_its_assets_are_served(backend: Backend) {
     let app = spawn_app(backend).await;
     let res = app.get("/").await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(crate::helpers::location(&res), "/login");
+    let res = app.get("/login").await;
     assert_eq!(res.status(), 200);
     let html = res.text().await.unwrap();
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(html.contains("/assets/icon.svg"));
+    assert!(html.contains("name=\"password\""));
 
     for (path, mime) in [
         ("/assets/style.css", "text/css"),
@@ -121,7 +125,7 @@ async fn a_request_is_logged_once_by_route_pattern_without_its_query_or_body(bac
 on_both_backends!(
     health_ready_answers_when_the_database_does,
     an_unknown_page_is_a_404_page_and_an_unknown_api_route_is_json,
-    the_start_page_uses_the_layout_and_its_assets_are_served,
+    the_start_page_asks_to_sign_in_and_its_assets_are_served,
     every_response_carries_the_security_headers,
     a_request_is_logged_once_by_route_pattern_without_its_query_or_body,
 );

@@ -13,6 +13,7 @@ use safelog::auth::Role;
 use safelog::clock::Clock;
 use safelog::config::{Config, Require2fa, Secret};
 use safelog::db::DbPool;
+use safelog::mail::MailWorker;
 
 /// Runs a test body once on SQLite and once on PostgreSQL. The PostgreSQL
 /// variant is ignored by a plain `cargo test`, which then says it did not
@@ -116,6 +117,8 @@ pub struct TestApp {
     pub pool: DbPool,
     pub clock: Clock,
     pub config: Config,
+    /// The app's mail worker, to wake after enqueueing in a test.
+    pub mail: MailWorker,
     server: actix_web::dev::ServerHandle,
     // Dropped last: the database outlives the server using it.
     pub db: TestDb,
@@ -123,7 +126,9 @@ pub struct TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        // Stop accepting; the database is dropped (with FORCE) right after.
+        // Stop accepting and delivering; the database is dropped (with
+        // FORCE) right after.
+        self.mail.stop();
         drop(self.server.stop(false));
     }
 }
@@ -159,6 +164,7 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Config)) 
     let app = Application::build_with_pool(config.clone(), clock.clone(), pool.clone())
         .expect("application builds");
     let port = app.port();
+    let mail = app.mail();
     let server = app.server();
     let handle = server.handle();
     tokio::spawn(server);
@@ -174,6 +180,7 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Config)) 
         pool,
         clock,
         config,
+        mail,
         server: handle,
         db,
     }

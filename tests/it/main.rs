@@ -8,3 +8,4 @@ mod helpers;
 
 mod cli;
 mod foundation;
+mod mail;
