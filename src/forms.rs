@@ -75,3 +75,47 @@ pub fn email(errors: &mut FieldErrors, field: &'static str, value: &str) -> Stri
     }
     v
 }
+
+/// A submitted HTML form. Unlike `web::Form` (serde_urlencoded), repeated
+/// fields such as several ticked `role` boxes fill a `Vec`, as browsers send them.
+pub struct Form<T>(pub T);
+
+impl<T> Form<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for Form<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for Form<T> {
+    type Error = actix_web::Error;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(
+        req: &actix_web::HttpRequest,
+        payload: &mut actix_web::dev::Payload,
+    ) -> Self::Future {
+        let bytes = actix_web::web::Bytes::from_request(req, payload);
+        let path = req.path().to_string();
+        Box::pin(async move {
+            let incomplete = || {
+                crate::error::for_path(
+                    &path,
+                    AppError::Invalid(
+                        "This form arrived incomplete or too large, so nothing was saved. Go back and try again.".into(),
+                    ),
+                )
+            };
+            let body = bytes.await.map_err(|_| incomplete())?;
+            serde_html_form::from_bytes::<T>(&body)
+                .map(Form)
+                .map_err(|_| incomplete())
+        })
+    }
+}

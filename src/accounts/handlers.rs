@@ -13,7 +13,7 @@ use crate::auth::session::client_ip;
 use crate::auth::{CurrentUser, Role};
 use crate::db::{self, dialect::write_transaction};
 use crate::error::AppError;
-use crate::forms::FieldErrors;
+use crate::forms::{FieldErrors, Form};
 use crate::views::{page, page_with, see_other, Page};
 
 pub async fn home(
@@ -68,7 +68,7 @@ pub async fn create(
     req: HttpRequest,
     user: CurrentUser,
     csrf: CsrfToken,
-    input: web::Form<AccountInput>,
+    input: Form<AccountInput>,
 ) -> Result<HttpResponse, AppError> {
     let input = input.into_inner();
     let page_info = Page::for_user("New account", &user, &csrf);
@@ -199,7 +199,7 @@ pub async fn update(
     user: CurrentUser,
     csrf: CsrfToken,
     id: web::Path<String>,
-    input: web::Form<AccountInput>,
+    input: Form<AccountInput>,
 ) -> Result<HttpResponse, AppError> {
     let (existing, old_roles) = load(&state, &user.school_id, &id).await?;
     let input = input.into_inner();
@@ -440,7 +440,7 @@ pub async fn update_school(
     req: HttpRequest,
     user: CurrentUser,
     csrf: CsrfToken,
-    input: web::Form<SchoolInput>,
+    input: Form<SchoolInput>,
 ) -> Result<HttpResponse, AppError> {
     let input = input.into_inner();
     let settings = match SchoolSettings::try_from(&input) {

@@ -14,7 +14,7 @@ use crate::app::AppState;
 use crate::audit::{self, Event};
 use crate::db::{self, dialect::write_transaction};
 use crate::error::AppError;
-use crate::forms::FieldErrors;
+use crate::forms::{FieldErrors, Form};
 use crate::views::{page, page_with, see_other, Page};
 
 #[derive(Deserialize)]
@@ -84,7 +84,7 @@ pub async fn change_password(
     req: HttpRequest,
     user: CurrentUser,
     csrf: CsrfToken,
-    form: web::Form<PasswordForm>,
+    form: Form<PasswordForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
     let mut errors = FieldErrors::default();
@@ -207,7 +207,7 @@ pub async fn enrol_confirm(
     req: HttpRequest,
     user: CurrentUser,
     csrf: CsrfToken,
-    form: web::Form<CodeForm>,
+    form: Form<CodeForm>,
 ) -> Result<HttpResponse, AppError> {
     let (ip, now) = (client_ip(&req), state.clock.now_naive());
     let code = form.into_inner().code;

@@ -12,6 +12,7 @@ use crate::app::AppState;
 use crate::audit::{self, Event};
 use crate::db;
 use crate::error::AppError;
+use crate::forms::Form;
 use crate::views::{page, page_with, see_other};
 
 #[derive(Deserialize)]
@@ -48,7 +49,7 @@ pub async fn login(
     state: web::Data<AppState>,
     req: HttpRequest,
     csrf: CsrfToken,
-    form: web::Form<LoginForm>,
+    form: Form<LoginForm>,
 ) -> Result<HttpResponse, AppError> {
     let LoginForm { email, password } = form.into_inner();
     let typed_email = email.clone();
@@ -131,7 +132,7 @@ pub async fn two_factor(
     req: HttpRequest,
     csrf: CsrfToken,
     user: CurrentUser,
-    form: web::Form<CodeForm>,
+    form: Form<CodeForm>,
 ) -> Result<HttpResponse, AppError> {
     let ip = client_ip(&req);
     let now = state.clock.now_naive();

@@ -16,7 +16,7 @@ use crate::app::AppState;
 use crate::audit::{self, Event};
 use crate::db::{dialect::write_transaction, AnyConnection};
 use crate::error::AppError;
-use crate::forms::{self, FieldErrors};
+use crate::forms::{self, FieldErrors, Form};
 use crate::views::{page, page_with, see_other};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -109,7 +109,7 @@ pub async fn request(
     state: web::Data<AppState>,
     req: HttpRequest,
     csrf: CsrfToken,
-    form: web::Form<RequestForm>,
+    form: Form<RequestForm>,
 ) -> Result<HttpResponse, AppError> {
     let mut errors = FieldErrors::default();
     let email = forms::email(&mut errors, "email", &form.email);
@@ -185,7 +185,7 @@ pub async fn submit(
     req: HttpRequest,
     token: web::Path<String>,
     csrf: CsrfToken,
-    form: web::Form<NewPasswordForm>,
+    form: Form<NewPasswordForm>,
 ) -> Result<HttpResponse, AppError> {
     let t = token.into_inner();
     let action = format!("/password-reset/{t}");

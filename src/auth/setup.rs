@@ -18,7 +18,7 @@ use crate::auth::roles::Role;
 use crate::clock::Clock;
 use crate::db::{dialect::write_transaction, AnyConnection, DbPool};
 use crate::error::AppError;
-use crate::forms::{self, FieldErrors};
+use crate::forms::{self, FieldErrors, Form};
 use crate::views::{page, page_with};
 
 const VALID_FOR: Duration = Duration::hours(24);
@@ -162,7 +162,7 @@ pub async fn submit(
     req: HttpRequest,
     token: web::Path<String>,
     csrf: CsrfToken,
-    input: web::Form<SetupInput>,
+    input: Form<SetupInput>,
 ) -> Result<HttpResponse, AppError> {
     let t = token.into_inner();
     let action = format!("/setup/{t}");
