@@ -136,7 +136,9 @@ fn is_common(password: &str) -> bool {
 }
 
 fn is_repeat_of(text: &str, stem: &str) -> bool {
-    !stem.is_empty() && text.len() % stem.len() == 0 && text == stem.repeat(text.len() / stem.len())
+    !stem.is_empty()
+        && text.len().is_multiple_of(stem.len())
+        && text == stem.repeat(text.len() / stem.len())
 }
 
 /// "aaaaaaaaaaaa", "123412341234", "123456789012", "abcabcabcabc".

@@ -184,15 +184,60 @@ fn migration_count(db_url: &str) -> i64 {
         .n
 }
 
+fn http(request: reqwest::RequestBuilder) -> (u16, String) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let res = request.send().await.unwrap();
+        (res.status().as_u16(), res.text().await.unwrap())
+    })
+}
+
 #[test]
-fn the_first_start_creates_and_migrates_and_a_restart_after_kill_9_changes_nothing() {
+fn the_first_start_creates_and_migrates_and_a_kill_9_loses_no_committed_row() {
     let db = TestDb::new(Backend::Sqlite);
     let url = db.url();
+    let mut add = safelog()
+        .args([
+            "user",
+            "add",
+            "--database-url",
+            &url,
+            "--email",
+            "k@school.test",
+            "--name",
+            "K",
+            "--initials",
+            "K",
+            "--role",
+            "staff",
+            "--password-stdin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        writeln!(add.stdin.take().unwrap(), "a long enough passphrase").unwrap();
+    }
+    assert!(add.wait().unwrap().success());
+
     let port = free_port();
     let mut first = start(&url, port);
     let applied = migration_count(&url);
     assert!(applied > 0);
-    first.0.kill().unwrap(); // SIGKILL: no chance to tidy up
+    // The running service commits a session; SIGKILL gives it no chance to tidy up.
+    let client = reqwest::Client::new();
+    let base = format!("http://127.0.0.1:{port}");
+    let (status, body) = http(client.post(format!("{base}/api/v1/auth/token")).json(
+        &serde_json::json!({"email": "k@school.test", "password": "a long enough passphrase"}),
+    ));
+    assert_eq!(status, 200, "{body}");
+    let token = serde_json::from_str::<serde_json::Value>(&body).unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    first.0.kill().unwrap();
     first.0.wait().unwrap();
 
     let out = safelog()
@@ -204,6 +249,11 @@ fn the_first_start_creates_and_migrates_and_a_restart_after_kill_9_changes_nothi
 
     let _second = start(&url, port);
     assert_eq!(migration_count(&url), applied);
+    let (status, _) = http(client.get(format!("{base}/api/v1/me")).bearer_auth(&token));
+    assert_eq!(
+        status, 200,
+        "the session committed before the kill is still there"
+    );
 }
 
 #[test]

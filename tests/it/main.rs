@@ -6,6 +6,8 @@
 
 mod helpers;
 
+mod access;
+mod accounts;
 mod auth;
 mod cli;
 mod foundation;

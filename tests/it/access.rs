@@ -1,0 +1,291 @@
+//! Who may use which route, checked from the route table itself: every
+//! route the application registers is requested by every role (and by
+//! nobody), and must answer as PRODUCT.md's roles say. A new route that this
+//! file does not know how to judge fails the test until someone decides.
+
+use actix_web::http::Method;
+use safelog::auth::Role;
+
+use crate::helpers::{location, spawn_app, Backend, TestApp, TestUser};
+use crate::on_both_backends;
+
+/// Who PRODUCT.md lets use a route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Expect {
+    /// Sign-in, setup, password reset, health and static assets only.
+    Public,
+    /// Only a session waiting for its second factor.
+    Verifying,
+    /// Anyone signed in (and someone still setting up their second factor).
+    Enrolling,
+    /// Any session, to end it.
+    AnySession,
+    SignedIn,
+    Roles(&'static [Role]),
+}
+
+const ADMIN: &[Role] = &[Role::Admin];
+
+/// PRODUCT.md's reading of each URL, written independently of the code's
+/// own access rules.
+fn expected(path: &str) -> Option<Expect> {
+    let public_prefixes = ["/health/", "/assets/", "/setup/", "/password-reset"];
+    if public_prefixes.iter().any(|p| path.starts_with(p))
+        || ["/login", "/favicon.ico", "/api/v1/auth/token"].contains(&path)
+    {
+        return Some(Expect::Public);
+    }
+    Some(match path {
+        "/login/2fa" => Expect::Verifying,
+        "/account/2fa" | "/account/2fa/start" | "/account/2fa/confirm" => Expect::Enrolling,
+        "/logout" | "/api/v1/auth/logout" => Expect::AnySession,
+        "/" | "/account" | "/account/password" | "/account/2fa/recovery-codes" | "/api/v1/me" => {
+            Expect::SignedIn
+        }
+        p if p == "/admin" || p.starts_with("/admin/") => Expect::Roles(ADMIN),
+        _ => return None,
+    })
+}
+
+/// A real value for each path parameter, so an allowed request is not a 404
+/// for want of a record.
+fn fill(path: &str, target: &TestUser) -> String {
+    let filled = path
+        .replace("{token}", "not-a-real-token")
+        .replace("{name}", "style.css")
+        .replace("{id}", &target.id);
+    assert!(
+        !filled.contains('{'),
+        "give the route test a value for the parameter in {path}"
+    );
+    filled
+}
+
+async fn send(
+    app: &TestApp,
+    method: &Method,
+    path: &str,
+    token: Option<&str>,
+) -> reqwest::Response {
+    let url = app.url(path);
+    let mut req = match *method {
+        Method::GET => app.client.get(url),
+        Method::POST if path.starts_with("/api/") => {
+            app.client.post(url).json(&serde_json::json!({}))
+        }
+        Method::POST => app.client.post(url).form(&[("x", "")]),
+        ref other => panic!("the route test does not send {other} yet"),
+    };
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    req.send().await.unwrap()
+}
+
+fn allows(expect: Expect, role: Role) -> bool {
+    match expect {
+        Expect::Public | Expect::Enrolling | Expect::AnySession | Expect::SignedIn => true,
+        Expect::Verifying => false,
+        Expect::Roles(roles) => roles.contains(&role),
+    }
+}
+
+async fn every_route_answers_each_role_as_product_md_says(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let target = app.add_user("Tara Target", &[Role::Staff]);
+    let holders: Vec<(Role, TestUser)> = Role::ALL
+        .iter()
+        .map(|r| {
+            (
+                *r,
+                app.add_user(&format!("Holder {}", r.as_str().replace('_', " ")), &[*r]),
+            )
+        })
+        .collect();
+    let anonymous = app.browser();
+    let table = safelog::app::route_table();
+    assert!(table.len() > 20, "the route table is read");
+    let mut unclassified = Vec::new();
+    let mut checked = 0;
+
+    for route in &table {
+        let Some(expect) = expected(route.path) else {
+            unclassified.push(format!("{} {}", route.method, route.path));
+            continue;
+        };
+        let path = fill(route.path, &target);
+
+        // Nobody signed in (but with the page's CSRF token, so that it is the
+        // access rule that answers).
+        let res = if route.method == Method::POST && !path.starts_with("/api/") {
+            anonymous.post(&path, &[("x", "")]).await
+        } else {
+            send(&app, &route.method, &path, None).await
+        };
+        let status = res.status().as_u16();
+        if expect == Expect::Public {
+            assert!(
+                status != 401 && location(&res) != "/login",
+                "{} {path}: public, got {status}",
+                route.method
+            );
+        } else if path.starts_with("/api/") {
+            assert_eq!(status, 401, "{} {path} without signing in", route.method);
+        } else {
+            assert_eq!(
+                (status, location(&res).as_str()),
+                (303, "/login"),
+                "{} {path} without signing in",
+                route.method
+            );
+        }
+
+        // Each role, with a session of its own (some routes end it).
+        for (role, holder) in &holders {
+            let token = app.quick_token(holder);
+            let res = send(&app, &route.method, &path, Some(&token)).await;
+            let status = res.status().as_u16();
+            let to = location(&res);
+            if allows(expect, *role) {
+                assert!(
+                    status != 404
+                        && status != 401
+                        && !["/login", "/login/2fa"].contains(&to.as_str())
+                        || expect == Expect::Public,
+                    "{} {path} should be open to {role}: got {status} {to}",
+                    route.method
+                );
+            } else {
+                assert_eq!(
+                    status, 404,
+                    "{} {path} must be hidden from {role}",
+                    route.method
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert!(
+        unclassified.is_empty(),
+        "classify these routes in tests/it/access.rs: {unclassified:?}"
+    );
+    assert!(checked >= table.len() * Role::ALL.len() - Role::ALL.len());
+}
+
+async fn the_code_step_is_open_only_to_a_session_waiting_for_its_code(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let user = app.add_user("Wendy Waiting", &[Role::Dsl]);
+    let mut conn = app.conn();
+    let account = safelog::accounts::store::user(&mut conn, &user.id).unwrap();
+    let session = safelog::auth::store::create_session(
+        &mut conn,
+        &safelog::auth::store::NewSession {
+            user: &account,
+            stage: "totp",
+            ip: None,
+            user_agent: None,
+            at: app.clock.now_naive(),
+        },
+    )
+    .unwrap();
+    let token =
+        safelog::auth::tokens::Keys::from_secret(crate::helpers::TEST_JWT_SECRET.as_bytes())
+            .unwrap()
+            .issue(&session, app.clock.now())
+            .unwrap();
+    assert_eq!(app.get_with("/login/2fa", &token).await.status(), 200);
+    let res = app.get_with("/", &token).await;
+    assert_eq!(location(&res), "/login/2fa");
+    assert_eq!(app.get_with("/api/v1/me", &token).await.status(), 403);
+}
+
+async fn a_form_post_without_its_csrf_token_or_from_another_origin_is_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let user = app.add_user("Cass Csrf", &[Role::Staff]);
+    let b = app.signed_in(&user).await;
+    let fields = [
+        ("current_password", user.password.as_str()),
+        ("new_password", "x"),
+        ("confirm_password", "x"),
+    ];
+
+    let res = b
+        .client
+        .post(b.url("/account/password"))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403, "no token");
+    let mut with_wrong: Vec<(&str, &str)> =
+        vec![("csrf", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")];
+    with_wrong.extend_from_slice(&fields);
+    let res = b
+        .client
+        .post(b.url("/account/password"))
+        .form(&with_wrong)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403, "a wrong token");
+
+    let csrf = b.csrf().await;
+    let mut good: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
+    good.extend_from_slice(&fields);
+    let res = b
+        .client
+        .post(b.url("/account/password"))
+        .header("origin", "https://evil.example")
+        .form(&good)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403, "a foreign origin");
+
+    let res = b
+        .client
+        .post(b.url("/account/password"))
+        .header("origin", app.address.as_str())
+        .form(&good)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        422,
+        "the right token from our own page gets through to the form's checks"
+    );
+
+    // Signing out is a form too.
+    let res = b.client.post(b.url("/logout")).send().await.unwrap();
+    assert_eq!(res.status(), 403);
+    assert_eq!(b.get("/account").await.status(), 200, "still signed in");
+}
+
+async fn no_get_request_changes_anything(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.add_user("Gus Getter", &[Role::Admin]);
+    let token = app.quick_token(&admin);
+    let before = app.audit_actions().len();
+    for route in safelog::app::route_table()
+        .iter()
+        .filter(|r| r.method == Method::GET)
+    {
+        let path = fill(route.path, &admin);
+        app.get_with(&path, &token).await;
+    }
+    let after: Vec<String> = app
+        .audit_actions()
+        .into_iter()
+        .skip(before)
+        .map(|(a, _, _)| a)
+        .collect();
+    assert!(after.is_empty(), "GET requests wrote {after:?}");
+}
+
+on_both_backends!(
+    every_route_answers_each_role_as_product_md_says,
+    the_code_step_is_open_only_to_a_session_waiting_for_its_code,
+    a_form_post_without_its_csrf_token_or_from_another_origin_is_refused,
+    no_get_request_changes_anything,
+);
