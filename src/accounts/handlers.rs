@@ -474,3 +474,26 @@ pub async fn update_school(
     .await?;
     Ok(see_other("/admin"))
 }
+
+/// Email delivery: whether it is set up, what has not gone, and why.
+pub async fn email_status(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    csrf: CsrfToken,
+) -> Result<HttpResponse, AppError> {
+    let school_id = user.school_id.clone();
+    let (waiting, last_error) = db::run(&state.pool, move |conn| {
+        Ok((
+            crate::mail::undelivered(conn, &school_id, 200)?,
+            crate::mail::last_delivery_error(conn, &school_id)?,
+        ))
+    })
+    .await?;
+    let page_info = Page::for_user("Email", &user, &csrf);
+    Ok(page(views::email_status(
+        &page_info,
+        state.config.smtp_url.is_some(),
+        &waiting,
+        last_error.as_ref(),
+    )))
+}

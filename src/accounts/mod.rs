@@ -31,6 +31,7 @@ pub fn routes(r: &mut Router<'_>) {
             ADMIN,
             handlers::reset_two_factor,
         )
+        .get("/admin/email", ADMIN, handlers::email_status)
         .get("/admin/school", ADMIN, handlers::school_form)
         .post("/admin/school", ADMIN, handlers::update_school);
 }

@@ -24,6 +24,10 @@ pub fn home(page: &Page<'_>, school: &School, mail_configured: bool) -> Markup {
                     p { "Add staff, give them roles, reset passwords and two-factor sign-in, deactivate leavers." }
                 }
                 section.card {
+                    h2 { a href="/admin/email" { "Email" } }
+                    p { "Whether alerts and password links are being delivered, and what is waiting." }
+                }
+                section.card {
                     h2 { a href="/admin/school" { "School settings" } }
                     p { "The school's name, and who must use two-factor sign-in." }
                 }
@@ -176,6 +180,52 @@ pub fn school_form(
                         }
                     }
                     div { button type="submit" { "Save" } }
+                }
+            }
+        },
+    )
+}
+
+pub fn email_status(
+    page: &Page<'_>,
+    configured: bool,
+    waiting: &[crate::mail::UndeliveredMail],
+    last_error: Option<&crate::mail::DeliveryError>,
+) -> Markup {
+    let when = |t: &chrono::NaiveDateTime| t.format("%d/%m/%Y %H:%M UTC").to_string();
+    layout(
+        page,
+        html! {
+            h1 { "Email" }
+            @if configured {
+                p { "Email is set up. Emails that cannot be delivered are tried again, for as long as it takes; none is dropped." }
+            } @else {
+                (flash("warn", "Email is not set up on this server (SAFELOG_SMTP_URL), so nothing below has been sent. Alerts still show on dashboards."))
+            }
+            @if let Some(e) = last_error {
+                section.card {
+                    h2 { "Last delivery error" }
+                    p { (when(&e.at)) ": " code { (e.error) } }
+                }
+            }
+            h2 { "Not sent yet (" (waiting.len()) ")" }
+            @if waiting.is_empty() {
+                p.muted { "Nothing is waiting." }
+            } @else {
+                table {
+                    thead { tr { th { "What" } th { "To" } th { "Queued" } th { "Tries" } th { "Next try" } th { "Last error" } } }
+                    tbody {
+                        @for m in waiting {
+                            tr {
+                                td { (m.kind.replace('_', " ")) }
+                                td { (m.to_address) }
+                                td { (when(&m.created_at)) }
+                                td { (m.attempts) }
+                                td { @if configured { (when(&m.next_attempt_at)) } @else { "when email is set up" } }
+                                td { (m.last_error.as_deref().unwrap_or("")) }
+                            }
+                        }
+                    }
                 }
             }
         },

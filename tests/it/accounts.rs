@@ -365,3 +365,64 @@ fn user_add_creates_the_school_and_account_from_a_script_and_explains_mistakes()
         );
     }
 }
+
+async fn the_email_page_lists_what_has_not_been_sent_and_the_last_error(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.add_user("Ann Admin", &[Role::Admin]);
+    let b = app.signed_in(&admin).await;
+    b.post(
+        "/admin/users",
+        &[
+            ("name", "New Person"),
+            ("email", "new.person@school.test"),
+            ("initials", "NP"),
+            ("role", "staff"),
+        ],
+    )
+    .await;
+    let page = b.text("/admin/email").await;
+    assert!(page.contains("Email is not set up"));
+    assert!(page.contains("new.person@school.test") && page.contains("welcome"));
+
+    // With a server that refuses connections, the error is shown after a try.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let failing = crate::helpers::spawn_app_with(backend, |c| {
+        c.require_2fa = Some(safelog::config::Require2fa::None);
+        c.smtp_url = Some(safelog::config::Secret::new(format!(
+            "smtp://127.0.0.1:{port}"
+        )));
+        c.mail_poll_ms = 100;
+    })
+    .await;
+    let admin = failing.add_user("Ann Admin", &[Role::Admin]);
+    let b = failing.signed_in(&admin).await;
+    b.post(
+        "/admin/users",
+        &[
+            ("name", "Later Person"),
+            ("email", "later@school.test"),
+            ("initials", "LP"),
+            ("role", "staff"),
+        ],
+    )
+    .await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let page = b.text("/admin/email").await;
+        if page.contains("Last delivery error") {
+            assert!(page.contains("later@school.test"));
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no delivery error shown: {page}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+on_both_backends!(the_email_page_lists_what_has_not_been_sent_and_the_last_error);
