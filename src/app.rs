@@ -142,6 +142,7 @@ fn feature_routes(r: &mut Router<'_>) {
     crate::auth::routes(r);
     crate::dashboard::routes(r);
     crate::accounts::routes(r);
+    crate::reports::routes(r);
 }
 
 fn routes(cfg: &mut web::ServiceConfig) {

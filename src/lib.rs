@@ -15,5 +15,6 @@ pub mod error;
 pub mod forms;
 pub mod health;
 pub mod mail;
+pub mod reports;
 pub mod telemetry;
 pub mod views;

@@ -7,6 +7,21 @@ diesel::table! {
         name -> Text,
         created_at -> Timestamp,
         require_2fa -> Text,
+        report_min_count -> Integer,
+        pickup_school_days -> Integer,
+    }
+}
+
+diesel::table! {
+    terms (id) {
+        id -> Text,
+        school_id -> Text,
+        academic_year -> Integer,
+        term -> Text,
+        starts_on -> Date,
+        ends_on -> Date,
+        updated_at -> Timestamp,
+        updated_by -> Nullable<Text>,
     }
 }
 
@@ -127,4 +142,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     recovery_codes,
     audit_events,
     outbox,
+    terms,
 );

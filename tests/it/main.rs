@@ -12,3 +12,4 @@ mod auth;
 mod cli;
 mod foundation;
 mod mail;
+mod reports;
