@@ -16,5 +16,6 @@ pub mod forms;
 pub mod health;
 pub mod mail;
 pub mod reports;
+pub mod spreadsheet;
 pub mod telemetry;
 pub mod views;

@@ -1,0 +1,338 @@
+//! Reading the old spreadsheet: the seven columns in any order (header case
+//! and spaces ignored), dates as dd/mm/yyyy, ISO or blank, TRUE/FALSE or
+//! yes/no, UTF-8 with or without a byte-order mark, CRLF or LF, line breaks
+//! inside quoted cells. Every problem is reported by line and column; the
+//! caller decides whether anything is written.
+
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, NaiveDate};
+
+use super::columns::{normalise, SAFELOG, SPREADSHEET};
+
+/// Each text cell may hold at most this many characters, as in the form.
+pub const MAX_CHARS: usize = 20_000;
+
+/// One row of the spreadsheet, read and checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Row {
+    /// The line of the file the row starts on (a quoted cell can span lines).
+    pub line: u64,
+    pub student_name: String,
+    pub tutor_group: String,
+    pub incident_date: Option<NaiveDate>,
+    pub details: String,
+    pub actions_outcome: String,
+    pub staff_initials: String,
+    pub lg_acknowledged: bool,
+    /// safelog's own columns, when the file has them, by normalised header.
+    pub extra: BTreeMap<String, String>,
+}
+
+impl Row {
+    /// What makes a row the same row in a later copy of the spreadsheet: its
+    /// seven cells, with spacing and case of the free text ignored.
+    pub fn key(&self) -> String {
+        let squash = |s: &str| {
+            s.split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_lowercase()
+        };
+        let parts = [
+            squash(&self.student_name),
+            squash(&self.tutor_group),
+            self.incident_date
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            squash(&self.details),
+            squash(&self.actions_outcome),
+            squash(&self.staff_initials),
+        ];
+        crate::auth::tokens::digest(&parts.join("\u{1f}"))
+    }
+
+    pub fn extra(&self, header: &str) -> Option<&str> {
+        self.extra
+            .get(&normalise(header))
+            .map(String::as_str)
+            .filter(|v| !v.trim().is_empty())
+    }
+}
+
+/// A problem with one cell or row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub line: u64,
+    pub column: String,
+    pub message: String,
+}
+
+/// Why the file as a whole cannot be read.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum FileError {
+    #[error("the file is not UTF-8 text: save it from the spreadsheet as \"CSV UTF-8\"")]
+    NotUtf8,
+    #[error("the file is empty: it needs a header row with the columns {}", SPREADSHEET.join(", "))]
+    Empty,
+    #[error("the header row lacks the column(s) {}: the file needs {}", .0.join(", "), SPREADSHEET.join(", "))]
+    MissingColumns(Vec<String>),
+    #[error("line {line}: {message}")]
+    Csv { line: u64, message: String },
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Sheet {
+    pub rows: Vec<Row>,
+    pub problems: Vec<Problem>,
+}
+
+pub fn read(bytes: &[u8], today: NaiveDate) -> Result<Sheet, FileError> {
+    let text = std::str::from_utf8(bytes).map_err(|_| FileError::NotUtf8)?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    // The csv reader reports the line before the real one for rows after a
+    // CRLF; line breaks inside cells become plain \n either way.
+    let text = text.replace("\r\n", "\n");
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .has_headers(true)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| FileError::Csv {
+            line: 1,
+            message: e.to_string(),
+        })?
+        .iter()
+        .map(normalise)
+        .collect();
+    if headers.iter().all(|h| h.is_empty()) {
+        return Err(FileError::Empty);
+    }
+    let position = |name: &str| headers.iter().position(|h| *h == normalise(name));
+    let missing: Vec<String> = SPREADSHEET
+        .iter()
+        .filter(|c| position(c).is_none())
+        .map(|c| c.to_string())
+        .collect();
+    if !missing.is_empty() {
+        return Err(FileError::MissingColumns(missing));
+    }
+    let seven: Vec<usize> = SPREADSHEET.iter().filter_map(|c| position(c)).collect();
+    let extras: Vec<(usize, String)> = SAFELOG
+        .iter()
+        .filter_map(|c| position(c).map(|i| (i, normalise(c))))
+        .collect();
+
+    let mut sheet = Sheet::default();
+    for record in reader.records() {
+        let record = record.map_err(|e| FileError::Csv {
+            line: e.position().map_or(0, |p| p.line()),
+            message: e.to_string(),
+        })?;
+        let line = record.position().map_or(0, |p| p.line());
+        let cell = |i: usize| record.get(i).unwrap_or("").trim().to_string();
+        if record.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let mut problem = |column: &str, message: String| {
+            sheet.problems.push(Problem {
+                line,
+                column: column.to_string(),
+                message,
+            })
+        };
+        let [name_i, group_i, date_i, details_i, actions_i, initials_i, ack_i] = [
+            seven[0], seven[1], seven[2], seven[3], seven[4], seven[5], seven[6],
+        ];
+        let student_name = cell(name_i);
+        let tutor_group = cell(group_i);
+        let details = cell(details_i);
+        if student_name.is_empty() {
+            problem("Student Name", "the pupil's name is missing".into());
+        }
+        if tutor_group.is_empty() {
+            problem("Tutor Group", "the tutor group is missing".into());
+        }
+        if details.is_empty() {
+            problem("Incident Details", "the details are missing".into());
+        }
+        for (i, column) in [
+            (name_i, 0),
+            (group_i, 1),
+            (details_i, 3),
+            (actions_i, 4),
+            (initials_i, 5),
+        ] {
+            if cell(i).chars().count() > MAX_CHARS {
+                problem(
+                    SPREADSHEET[column],
+                    format!("longer than {MAX_CHARS} characters"),
+                );
+            }
+        }
+        let incident_date = match parse_date(&cell(date_i), today) {
+            Ok(d) => d,
+            Err(message) => {
+                problem("Incident Date", message);
+                None
+            }
+        };
+        let lg_acknowledged = match parse_bool(&cell(ack_i)) {
+            Some(b) => b,
+            None => {
+                problem(
+                    "LG Acknowledged",
+                    format!("'{}' is not TRUE or FALSE (or yes or no)", cell(ack_i)),
+                );
+                false
+            }
+        };
+        sheet.rows.push(Row {
+            line,
+            student_name,
+            tutor_group,
+            incident_date,
+            details,
+            actions_outcome: cell(actions_i),
+            staff_initials: cell(initials_i),
+            lg_acknowledged,
+            extra: extras.iter().map(|(i, h)| (h.clone(), cell(*i))).collect(),
+        });
+    }
+    Ok(sheet)
+}
+
+/// dd/mm/yyyy (or with - or .), yyyy-mm-dd, or blank for "not known".
+pub fn parse_date(value: &str, today: NaiveDate) -> Result<Option<NaiveDate>, String> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Ok(None);
+    }
+    let parts: Vec<&str> = v.split(['/', '-', '.']).collect();
+    let numbers: Option<Vec<i32>> = parts.iter().map(|p| p.trim().parse().ok()).collect();
+    let (y, m, d) = match (parts.len(), numbers) {
+        (3, Some(n)) if parts[0].len() == 4 => (n[0], n[1], n[2]),
+        (3, Some(n)) if parts[2].len() == 4 => (n[2], n[1], n[0]),
+        (3, Some(_)) => {
+            return Err(format!(
+                "'{v}' needs a four-digit year: write it as dd/mm/yyyy"
+            ))
+        }
+        _ => {
+            return Err(format!(
+                "'{v}' is not a date: write it as dd/mm/yyyy, yyyy-mm-dd or leave it blank"
+            ))
+        }
+    };
+    let date = u32::try_from(m)
+        .ok()
+        .zip(u32::try_from(d).ok())
+        .and_then(|(m, d)| NaiveDate::from_ymd_opt(y, m, d))
+        .ok_or_else(|| format!("'{v}' is not a date that exists"))?;
+    if date.year() < 2000 {
+        return Err(format!("'{v}' is before 2000"));
+    }
+    if date > today {
+        return Err(format!("'{v}' is in the future"));
+    }
+    Ok(Some(date))
+}
+
+fn parse_bool(value: &str) -> Option<bool> {
+    match value.trim().to_lowercase().as_str() {
+        "true" | "yes" | "y" | "1" => Some(true),
+        "false" | "no" | "n" | "0" | "" => Some(false),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2025, 11, 12).unwrap()
+    }
+
+    #[test]
+    fn the_policy_example_reads_as_three_rows_one_undated() {
+        let bytes = include_bytes!("../../tests/data/example-online-safety-log.csv");
+        let sheet = read(bytes, today()).unwrap();
+        assert!(sheet.problems.is_empty(), "{:?}", sheet.problems);
+        assert_eq!(sheet.rows.len(), 3);
+        assert_eq!(sheet.rows[0].student_name, "Joe Briggs");
+        assert_eq!(
+            sheet.rows[0].incident_date,
+            NaiveDate::from_ymd_opt(2020, 5, 5)
+        );
+        assert_eq!(sheet.rows[1].incident_date, None);
+        assert!(sheet.rows[1].details.contains("\"TS44abcdHydroChalange\""));
+        assert_eq!(sheet.rows[2].line, 4);
+        assert!(sheet.rows.iter().all(|r| r.lg_acknowledged));
+    }
+
+    #[test]
+    fn columns_in_any_order_with_bom_crlf_and_line_breaks_in_quotes() {
+        let text = "\u{feff}  lg acknowledged ,INCIDENT DETAILS,Student Name,Tutor Group,Incident Date,Staff Initials,Actions and Outcome,Category\r\n\
+                    yes,\"two\r\nlines\",Zoë Ó Sé,9B,2024-03-01,ABC,,online-bullying\r\n\
+                    no,x,Łukasz,10T,01/02/2024,,,\r\n";
+        let sheet = read(text.as_bytes(), today()).unwrap();
+        assert!(sheet.problems.is_empty(), "{:?}", sheet.problems);
+        assert_eq!(sheet.rows[0].student_name, "Zoë Ó Sé");
+        assert_eq!(sheet.rows[0].details, "two\nlines");
+        assert!(sheet.rows[0].lg_acknowledged);
+        assert_eq!(sheet.rows[0].extra("category"), Some("online-bullying"));
+        assert_eq!(
+            sheet.rows[1].line, 4,
+            "the quoted line break moves the next row down"
+        );
+        assert_eq!(
+            sheet.rows[1].incident_date,
+            NaiveDate::from_ymd_opt(2024, 2, 1)
+        );
+    }
+
+    #[test]
+    fn every_bad_cell_is_reported_by_line_and_column() {
+        let text = "Student Name,Tutor Group,Incident Date,Incident Details,Actions and Outcome,Staff Initials,LG Acknowledged\n\
+                    ,8A,31/02/2021,something,,,maybe\n\
+                    Amy,8A,01/01/2030,,,,\n";
+        let sheet = read(text.as_bytes(), today()).unwrap();
+        let found: Vec<(u64, &str)> = sheet
+            .problems
+            .iter()
+            .map(|p| (p.line, p.column.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                (2, "Student Name"),
+                (2, "Incident Date"),
+                (2, "LG Acknowledged"),
+                (3, "Incident Details"),
+                (3, "Incident Date")
+            ]
+        );
+        assert!(sheet.problems[1].message.contains("31/02/2021"));
+    }
+
+    #[test]
+    fn a_file_without_the_columns_says_which_are_missing() {
+        let err = read(b"Name,Date\nx,y\n", today()).unwrap_err();
+        assert!(err.to_string().contains("Student Name"), "{err}");
+        assert_eq!(
+            read(&[0xff, 0xfe, 0x00], today()).unwrap_err(),
+            FileError::NotUtf8
+        );
+    }
+
+    #[test]
+    fn the_same_row_has_the_same_key_whatever_its_spacing() {
+        let a = "Student Name,Tutor Group,Incident Date,Incident Details,Actions and Outcome,Staff Initials,LG Acknowledged\nJoe,8A,05/05/2020,Some  words,,MAL,TRUE\n";
+        let b = "Incident Date,Student Name,Tutor Group,Incident Details,Actions and Outcome,Staff Initials,LG Acknowledged\n2020-05-05,joe ,8A,Some words,,MAL,FALSE\n";
+        let ka = read(a.as_bytes(), today()).unwrap().rows[0].key();
+        let kb = read(b.as_bytes(), today()).unwrap().rows[0].key();
+        assert_eq!(ka, kb);
+    }
+}
