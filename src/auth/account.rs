@@ -88,14 +88,13 @@ pub async fn change_password(
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
     let mut errors = FieldErrors::default();
-    if let Err(why) = password::check_new(&form.new_password) {
-        errors.add("new_password", why);
-    } else if form.new_password != form.confirm_password {
-        errors.add(
-            "confirm_password",
-            "The two new passwords are different. Type the same one twice.",
-        );
-    }
+    password::check_new_pair(
+        &mut errors,
+        "new_password",
+        "confirm_password",
+        &form.new_password,
+        &form.confirm_password,
+    );
     let (ip, ua, now) = (client_ip(&req), user_agent(&req), state.clock.now_naive());
     let id = user.id.clone();
     let result = db::run(&state.pool, move |conn| {

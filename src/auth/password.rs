@@ -50,6 +50,25 @@ pub fn check_new(password: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
+/// Checks a new password typed twice, putting any problem beside `field`
+/// (or `confirm_field` when the two differ).
+pub fn check_new_pair(
+    errors: &mut crate::forms::FieldErrors,
+    field: &'static str,
+    confirm_field: &'static str,
+    password: &str,
+    confirm: &str,
+) {
+    if let Err(why) = check_new(password) {
+        errors.add(field, why);
+    } else if password != confirm {
+        errors.add(
+            confirm_field,
+            "The two passwords are different. Type the same one twice.",
+        );
+    }
+}
+
 /// The stems of the passwords that leaked lists show most often. A password
 /// made of one of them plus digits and punctuation ("Password1234!") is refused,
 /// and so is one character or a keyboard run repeated.

@@ -190,14 +190,13 @@ pub async fn submit(
     let t = token.into_inner();
     let action = format!("/password-reset/{t}");
     let mut errors = FieldErrors::default();
-    if let Err(why) = password::check_new(&form.password) {
-        errors.add("password", why);
-    } else if form.password != form.confirm_password {
-        errors.add(
-            "confirm_password",
-            "The two passwords are different. Type the same one twice.",
-        );
-    }
+    password::check_new_pair(
+        &mut errors,
+        "password",
+        "confirm_password",
+        &form.password,
+        &form.confirm_password,
+    );
     if !errors.is_empty() {
         return Ok(page_with(
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -130,14 +130,13 @@ fn parse(input: &SetupInput) -> (Setup, FieldErrors) {
         10,
     );
     let email = forms::email(&mut errors, "email", &input.email);
-    if let Err(why) = password::check_new(&input.password) {
-        errors.add("password", why);
-    } else if input.password != input.confirm_password {
-        errors.add(
-            "confirm_password",
-            "The two passwords are different. Type the same one twice.",
-        );
-    }
+    password::check_new_pair(
+        &mut errors,
+        "password",
+        "confirm_password",
+        &input.password,
+        &input.confirm_password,
+    );
     let mut roles = vec![Role::Admin];
     roles.extend(
         input
