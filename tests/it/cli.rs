@@ -279,3 +279,43 @@ fn sigterm_stops_the_service_cleanly() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+#[test]
+fn a_token_secret_shorter_than_256_bits_is_refused_at_start() {
+    let db = TestDb::new(Backend::Sqlite);
+    let out = safelog()
+        .args([
+            "serve",
+            "--database-url",
+            &db.url(),
+            "--bind",
+            "127.0.0.1:0",
+        ])
+        .env("SAFELOG_JWT_SECRET", "too-short-secret")
+        .env("RUST_LOG", "off")
+        .output()
+        .unwrap();
+    assert_fails_with(out, "must be at least 32");
+}
+
+#[test]
+fn the_generated_token_secret_is_kept_private_in_the_data_folder() {
+    let db = TestDb::new(Backend::Sqlite);
+    let port = free_port();
+    drop(start(&db.url(), port));
+    let path = db.data_dir().unwrap().join("jwt-secret");
+    let meta = std::fs::metadata(&path).expect("the secret file exists");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+    }
+    let first = std::fs::read_to_string(&path).unwrap();
+    assert!(first.trim().len() >= 43, "at least 256 bits");
+    drop(start(&db.url(), port));
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        first,
+        "kept, not replaced"
+    );
+}

@@ -156,3 +156,21 @@ fn the_two_migration_folders_hold_the_same_migrations() {
         }
     }
 }
+
+async fn the_audit_trail_refuses_updates_and_deletes(backend: Backend) {
+    use diesel::RunQueryDsl;
+    let app = spawn_app(backend).await;
+    let mut conn = app.pool.get().unwrap();
+    safelog::audit::store::insert(
+        &mut conn,
+        &safelog::audit::Event::new("sign_in", app.clock.now_naive()).detail("original"),
+    )
+    .unwrap();
+    let update =
+        diesel::sql_query("UPDATE audit_events SET detail = 'rewritten'").execute(&mut conn);
+    assert!(update.is_err(), "an update went through");
+    let delete = diesel::sql_query("DELETE FROM audit_events").execute(&mut conn);
+    assert!(delete.is_err(), "a delete went through");
+}
+
+on_both_backends!(the_audit_trail_refuses_updates_and_deletes);
