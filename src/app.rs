@@ -142,6 +142,8 @@ fn feature_routes(r: &mut Router<'_>) {
     crate::auth::routes(r);
     crate::dashboard::routes(r);
     crate::accounts::routes(r);
+    crate::incidents::routes(r);
+    crate::pupils::routes(r);
 }
 
 fn routes(cfg: &mut web::ServiceConfig) {
