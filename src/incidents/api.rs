@@ -237,6 +237,15 @@ fn rejected(r: Rejected) -> ApiError {
     }
 }
 
+/// The record after a change the trail already holds: no view is audited.
+async fn reread(state: &AppState, caller: Caller, id: String) -> Result<record::Record, AppError> {
+    db::run(&state.pool, move |conn| {
+        record::read(conn, &caller.viewer, &id)
+    })
+    .await?
+    .ok_or(AppError::NotFound)
+}
+
 async fn load(
     state: &AppState,
     caller: Caller,
@@ -299,7 +308,7 @@ pub async fn create(
     .map_err(rejected)?;
     let replayed = matches!(logged, Logged::Replayed(_));
     let id = logged.id().to_string();
-    let r = load(&state, caller, id.clone(), "api").await?;
+    let r = reread(&state, caller, id.clone()).await?;
     let mut res = HttpResponse::Created();
     res.insert_header((header::LOCATION, format!("/api/v1/incidents/{id}")));
     if replayed {
@@ -449,7 +458,7 @@ pub async fn correct(
     .await?;
     match done {
         Ok(Corrected::Done(_) | Corrected::Unchanged) => {
-            let r = load(&state, caller, id, "api").await?;
+            let r = reread(&state, caller, id).await?;
             Ok(HttpResponse::Ok().json(IncidentJson::of(&r.view).with_timeline(&r.timeline)))
         }
         Err(Rejected::Stale(current)) => Ok(HttpResponse::Conflict().json(serde_json::json!({
@@ -498,7 +507,7 @@ pub async fn note(
     })
     .await?
     .map_err(rejected)?;
-    let r = load(&state, caller, id, "api").await?;
+    let r = reread(&state, caller, id).await?;
     Ok(HttpResponse::Created().json(IncidentJson::of(&r.view).with_timeline(&r.timeline)))
 }
 
@@ -537,7 +546,7 @@ pub async fn entered_in_error(
     })
     .await?
     .map_err(rejected)?;
-    let r = load(&state, caller, id, "api").await?;
+    let r = reread(&state, caller, id).await?;
     Ok(HttpResponse::Ok().json(IncidentJson::of(&r.view).with_timeline(&r.timeline)))
 }
 

@@ -36,7 +36,7 @@ pub fn open(
     origin: &Origin<'_>,
     now: NaiveDateTime,
 ) -> Result<Option<Record>, AppError> {
-    let Some(view) = store::get(conn, viewer, id)? else {
+    let Some(record) = read(conn, viewer, id)? else {
         return Ok(None);
     };
     crate::audit::store::insert(
@@ -51,6 +51,19 @@ pub fn open(
         )
         .detail(format!("via {}", origin.via)),
     )?;
+    Ok(Some(record))
+}
+
+/// The record without auditing a view: for the answer to a change that is
+/// itself audited (logging, a correction, a note).
+pub fn read(
+    conn: &mut AnyConnection,
+    viewer: &Viewer,
+    id: &str,
+) -> Result<Option<Record>, AppError> {
+    let Some(view) = store::get(conn, viewer, id)? else {
+        return Ok(None);
+    };
     let reader = if view.full {
         Reader::Full
     } else {

@@ -8,4 +8,6 @@ mod helpers;
 
 mod cli;
 mod foundation;
+mod incidents;
 mod mail;
+mod pupils;
