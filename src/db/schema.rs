@@ -181,6 +181,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    incident_references (school_id, year) {
+        school_id -> Text,
+        year -> Integer,
+        last_seq -> Integer,
+    }
+}
+
+diesel::table! {
     incident_imports (incident_id) {
         incident_id -> Text,
         school_id -> Text,
@@ -258,6 +266,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     incidents,
     incident_pupils,
     incident_imports,
+    incident_references,
     incident_events,
     referrals,
 );

@@ -412,8 +412,12 @@ async fn a_resubmitted_form_and_an_api_retry_with_the_same_key_make_one_incident
         ("submission_key", "form-key-1"),
     ];
     let first = log_by_form(&b, &fields).await;
-    let second = log_by_form(&b, &fields).await;
-    assert_eq!(first, second);
+    let res = b.post("/incidents", &fields).await;
+    assert_eq!(location(&res), format!("/incidents/{first}/logged?again=1"));
+    assert!(b
+        .text(&location(&res))
+        .await
+        .contains("This form had already been sent"));
     assert_eq!(count_incidents(&app), 1);
 
     let token = app.quick_token(&staff);

@@ -4,6 +4,7 @@ DROP FUNCTION incident_events_append_only();
 DROP TABLE incident_events;
 DROP TABLE incident_pupils;
 DROP TABLE incident_imports;
+DROP TABLE incident_references;
 DROP TABLE incidents;
 DROP TABLE pupils;
 DROP TABLE categories;

@@ -93,6 +93,15 @@ CREATE INDEX incidents_logged_by ON incidents (school_id, logged_by, logged_at);
 CREATE INDEX incidents_pupil ON incidents (school_id, pupil_id);
 CREATE INDEX incidents_school_date ON incidents (school_id, incident_date);
 
+-- The last reference number given in each school and year, so that the
+-- next one costs one row, however many incidents there are.
+CREATE TABLE incident_references (
+    school_id TEXT NOT NULL REFERENCES schools(id),
+    year INTEGER NOT NULL,
+    last_seq INTEGER NOT NULL CHECK (last_seq >= 1),
+    PRIMARY KEY (school_id, year)
+);
+
 -- Where an imported incident came from (the spreadsheet import fills it).
 -- Apart from incidents because it concerns only imported rows, and diesel
 -- handles tables of at most 32 columns without a slower-to-build feature.

@@ -11,7 +11,7 @@ use crate::db;
 use crate::error::AppError;
 use crate::forms::FieldErrors;
 use crate::incidents::forms::{Context, IncidentInput, NewIncident};
-use crate::incidents::logging::{self, Origin, Rejected};
+use crate::incidents::logging::{self, Logged, Origin, Rejected};
 use crate::incidents::record;
 use crate::incidents::views;
 use crate::views::{page, page_with, see_other, Page};
@@ -79,7 +79,10 @@ pub async fn submit(
     })
     .await?;
     match result {
-        Ok(logged) => Ok(see_other(&format!("/incidents/{}/logged", logged.id()))),
+        // A form sent again (a double click, a refresh, or the Back button
+        // and a changed form) is told so rather than silently matched.
+        Ok(Logged::Replayed(id)) => Ok(see_other(&format!("/incidents/{id}/logged?again=1"))),
+        Ok(Logged::Created(id)) => Ok(see_other(&format!("/incidents/{id}/logged"))),
         Err(Rejected::Invalid(errors)) => Ok(again(&errors)),
         Err(other) => Err(unexpected(other)),
     }
@@ -91,6 +94,7 @@ pub async fn confirmation(
     user: CurrentUser,
     csrf: CsrfToken,
     id: web::Path<String>,
+    again: web::Query<Again>,
 ) -> Result<HttpResponse, AppError> {
     let caller = Caller::new(&user, &req);
     let now = state.clock.now_naive();
@@ -106,5 +110,13 @@ pub async fn confirmation(
     Ok(page(views::record::confirmation(
         &Page::for_user("Incident logged", &user, &csrf),
         &found.view,
+        !again.again.is_empty(),
     )))
+}
+
+/// `?again=1`: the form had already been sent.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct Again {
+    again: String,
 }

@@ -6,7 +6,7 @@
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use crate::db::schema::{incident_pupils, incidents};
+use crate::db::schema::{incident_pupils, incident_references, incidents};
 use crate::db::AnyConnection;
 use crate::incidents::model::{Location, PupilRole, Status};
 
@@ -53,37 +53,39 @@ pub fn by_idempotency_key(
         .optional()
 }
 
-diesel::define_sql_function! {
-    fn length(x: diesel::sql_types::Text) -> diesel::sql_types::Integer;
-}
-
-/// The next reference of the school for the year: `OS-2025-0042`. Run after
-/// [`crate::db::dialect::lock_school`] so two loggers cannot take one number.
-/// The highest so far is the longest, then the greatest (`OS-2025-10000`
-/// comes after `OS-2025-9999`).
+/// The next reference of the school for the year: `OS-2025-0042`. Run
+/// inside the write transaction, after [`crate::db::dialect::lock_school`],
+/// so two loggers cannot take one number.
 pub fn next_reference(
     conn: &mut AnyConnection,
     school_id: &str,
     logged_at: NaiveDateTime,
 ) -> QueryResult<String> {
-    let prefix = format!("OS-{}-", logged_at.year());
-    let last: Option<String> = incidents::table
-        .filter(incidents::school_id.eq(school_id))
-        .filter(incidents::reference.like(format!("{prefix}%")))
-        .order((
-            length(incidents::reference).desc(),
-            incidents::reference.desc(),
-        ))
-        .select(incidents::reference)
+    let year = logged_at.year();
+    let last: Option<i32> = incident_references::table
+        .find((school_id, year))
+        .select(incident_references::last_seq)
         .first(conn)
         .optional()?;
-    let seq = last
-        .as_deref()
-        .and_then(|r| r.strip_prefix(&prefix))
-        .and_then(|n| n.parse::<u32>().ok())
-        .unwrap_or(0)
-        + 1;
-    Ok(format!("{prefix}{seq:04}"))
+    let seq = match last {
+        Some(n) => {
+            diesel::update(incident_references::table.find((school_id, year)))
+                .set(incident_references::last_seq.eq(n + 1))
+                .execute(conn)?;
+            n + 1
+        }
+        None => {
+            diesel::insert_into(incident_references::table)
+                .values((
+                    incident_references::school_id.eq(school_id),
+                    incident_references::year.eq(year),
+                    incident_references::last_seq.eq(1),
+                ))
+                .execute(conn)?;
+            1
+        }
+    };
+    Ok(format!("OS-{year}-{seq:04}"))
 }
 
 /// Inserts a new incident at version 1, status new; returns its id.

@@ -5,6 +5,7 @@ use maud::{html, Markup};
 
 use super::form::display;
 use super::{incident_day, moment, status_badge, textarea};
+use crate::auth::Role;
 use crate::categories::Category;
 use crate::forms::FieldErrors;
 use crate::incidents::changes::field_label;
@@ -137,19 +138,23 @@ pub fn page(
 }
 
 /// After logging: the reference and what happens next.
-pub fn confirmation(page: &Page<'_>, v: &IncidentView) -> Markup {
+pub fn confirmation(page: &Page<'_>, v: &IncidentView, again: bool) -> Markup {
     let i = &v.incident;
     layout(
         page,
         html! {
             h1 { "Incident logged: " (i.reference) }
-            (flash("ok", &format!("Thank you. The record {} is saved.", i.reference)))
+            @if again {
+                (flash("warn", &format!("This form had already been sent, so nothing new was saved: this is the incident it logged, {}. To log another incident, start a new form.", i.reference)))
+            } @else {
+                (flash("ok", &format!("Thank you. The record {} is saved.", i.reference)))
+            }
             @if v.category.urgent {
                 div.flash.error role="alert" { strong { "Tell the DSL in person now." } " Do not wait for them to read this." }
             }
             section.card {
                 h2 { "What happens next" }
-                p { "It has gone to " (owner_phrase(i.owner())) @if i.child_at_risk && !v.category.restricted { ", because a child may have been put at risk" } "." }
+                p { "It has gone to " (owner_phrase(i.owner())) @if i.child_at_risk && !v.category.restricted && v.category.owner() != Role::Dsl { ", because a child may have been put at risk" } "." }
                 @if v.category.restricted { p { "Only the headteacher can see this record." } }
                 @if !v.category.guidance.is_empty() { p { strong { "For " (v.category.name) ": " } (v.category.guidance) } }
                 p { "You can follow its status and add follow-up notes from " a href="/incidents" { "your incidents" } "." }
