@@ -1219,6 +1219,46 @@ async fn every_incident_route_answers_an_empty_form_or_unknown_id_without_a_serv
     }
 }
 
+async fn concurrent_loggers_get_distinct_references_and_concurrent_retries_make_one_incident(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let staff = app.add_user("Con Current", &[Role::Staff]);
+    let token = app.quick_token(&staff);
+    let send = |key: String, n: usize| {
+        let (client, url, token) = (
+            app.client.clone(),
+            app.url("/api/v1/incidents"),
+            token.clone(),
+        );
+        tokio::spawn(async move {
+            let res = client
+                .post(url)
+                .bearer_auth(token)
+                .header("Idempotency-Key", key)
+                .json(&json!({"pupil_name": format!("Pupil {n}"), "tutor_group": "8A", "category": "other", "details": "at once"}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 201);
+            res.json::<Value>().await.unwrap()
+        })
+    };
+    let distinct: Vec<_> = (0..8).map(|n| send(format!("key-{n}"), n)).collect();
+    let same: Vec<_> = (0..6).map(|_| send("the-same-key".into(), 99)).collect();
+    let mut references = BTreeSet::new();
+    for h in distinct {
+        references.insert(h.await.unwrap()["reference"].as_str().unwrap().to_string());
+    }
+    assert_eq!(references.len(), 8, "{references:?}");
+    let mut ids = BTreeSet::new();
+    for h in same {
+        ids.insert(h.await.unwrap()["id"].as_str().unwrap().to_string());
+    }
+    assert_eq!(ids.len(), 1);
+    assert_eq!(count_incidents(&app), 9);
+}
+
 on_both_backends!(
     the_policys_three_examples_logged_through_the_form_read_back_field_for_field,
     the_policys_three_examples_logged_through_the_api_read_back_field_for_field,
@@ -1235,4 +1275,5 @@ on_both_backends!(
     the_confirmation_names_the_owner_and_says_to_tell_the_dsl_in_person_when_urgent,
     the_list_filters_by_each_field_and_pages_newest_first,
     every_incident_route_answers_an_empty_form_or_unknown_id_without_a_server_error,
+    concurrent_loggers_get_distinct_references_and_concurrent_retries_make_one_incident,
 );
