@@ -13,3 +13,66 @@ document.addEventListener("DOMContentLoaded", function () {
     });
   });
 });
+
+// The log form: the chosen category's guidance appears as soon as it is
+// chosen (without JavaScript every category's guidance is listed under the
+// select, and the confirmation page repeats it).
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("select[data-guidance]").forEach(function (select) {
+    var panel = document.getElementById(select.getAttribute("data-guidance"));
+    if (!panel) { return; }
+    var show = function () {
+      panel.querySelectorAll("[data-category]").forEach(function (g) {
+        g.hidden = g.getAttribute("data-category") !== select.value;
+      });
+    };
+    select.addEventListener("change", show);
+    show();
+  });
+});
+
+// The pupil type-ahead: as a name is typed, the school's matching pupils
+// fill the <datalist>; choosing one fills in their tutor group and their id.
+// Without JavaScript the typed name is matched on the server instead.
+document.addEventListener("DOMContentLoaded", function () {
+  var list = document.getElementById("pupil-options");
+  if (!list) { return; }
+  var found = {};
+  var timer = null;
+  document.querySelectorAll("input[data-typeahead]").forEach(function (input) {
+    var isMain = input.id === "f-pupil_name";
+    var group = isMain ? document.getElementById("f-tutor_group")
+      : document.getElementById(input.id.replace(/_name$/, "_tutor_group"));
+    var hiddenId = isMain ? document.getElementById("f-pupil_id") : null;
+    var pick = function () {
+      var p = found[input.value];
+      if (hiddenId) { hiddenId.value = p ? p.id : ""; }
+      if (p && group && p.tutor_group) { group.value = p.tutor_group; }
+    };
+    input.addEventListener("input", function () {
+      pick();
+      window.clearTimeout(timer);
+      var q = input.value.trim();
+      if (q.length < 2) { return; }
+      timer = window.setTimeout(function () {
+        fetch(input.getAttribute("data-typeahead") + "?q=" + encodeURIComponent(q), {
+          credentials: "same-origin",
+          headers: { "Accept": "application/json" }
+        }).then(function (r) { return r.ok ? r.json() : { items: [] }; })
+          .then(function (body) {
+            found = {};
+            list.textContent = "";
+            body.items.forEach(function (p) {
+              found[p.name] = p;
+              var o = document.createElement("option");
+              o.value = p.name;
+              o.label = p.tutor_group ? p.name + " (" + p.tutor_group + ")" : p.name;
+              list.appendChild(o);
+            });
+            pick();
+          }).catch(function () { /* the server matches the name instead */ });
+      }, 250);
+    });
+    input.addEventListener("change", pick);
+  });
+});

@@ -38,6 +38,21 @@ pub enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Import data from files: the pupil list (and, later, the old incident log).
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import or update the school's pupils from a CSV file.
+    ///
+    /// Columns (header case and spaces ignored, any order): Name, Tutor group, Year group,
+    /// Date of birth (dd/mm/yyyy or yyyy-mm-dd), and optionally UPN. Importing again moves
+    /// pupils to their new tutor groups and never duplicates them. All or nothing.
+    Pupils(crate::pupils::cli::ImportPupils),
 }
 
 #[derive(Debug, Subcommand)]
@@ -58,6 +73,9 @@ pub fn main() -> ExitCode {
         Command::User {
             command: UserCommand::Add(args),
         } => crate::accounts::cli::add_user(&cli.config, &args),
+        Command::Import {
+            command: ImportCommand::Pupils(args),
+        } => crate::pupils::cli::run(&cli.config, &args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

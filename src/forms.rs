@@ -119,3 +119,41 @@ impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for Form<T
         })
     }
 }
+
+/// A date as schools write it: `dd/mm/yyyy` (or `d/m/yyyy`, with `-` or `.`
+/// between) or ISO `yyyy-mm-dd`. None for anything else, including a day
+/// that does not exist (31/02/2021).
+pub fn parse_date(value: &str) -> Option<chrono::NaiveDate> {
+    let v = value.trim();
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d") {
+        return Some(d);
+    }
+    let parts: Vec<&str> = v.split(['/', '-', '.']).collect();
+    let [d, m, y] = parts.as_slice() else {
+        return None;
+    };
+    if y.len() != 4 || d.is_empty() || d.len() > 2 || m.is_empty() || m.len() > 2 {
+        return None;
+    }
+    chrono::NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_read_the_british_way_or_as_iso() {
+        let may5 = chrono::NaiveDate::from_ymd_opt(2020, 5, 5);
+        assert_eq!(parse_date("05/05/2020"), may5);
+        assert_eq!(parse_date("5/5/2020"), may5);
+        assert_eq!(parse_date("2020-05-05"), may5);
+        assert_eq!(
+            parse_date("11/07/2020"),
+            chrono::NaiveDate::from_ymd_opt(2020, 7, 11)
+        );
+        assert_eq!(parse_date("31/02/2021"), None);
+        assert_eq!(parse_date("05/05/20"), None);
+        assert_eq!(parse_date(""), None);
+    }
+}

@@ -22,6 +22,7 @@ pub fn create_school(
             schools::require_2fa.eq("leads"),
         ))
         .execute(conn)?;
+    crate::categories::store::seed_defaults(conn, &id, at)?;
     school(conn, &id)
 }
 

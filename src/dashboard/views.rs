@@ -6,6 +6,19 @@ use crate::views::{layout, Page};
 
 /// The signed-in person's start page: one card for each thing their roles do.
 pub fn home(user: &CurrentUser, csrf: &CsrfToken) -> Markup {
+    let logs = user.roles.any(&[
+        Role::Staff,
+        Role::OnlineSafetyLead,
+        Role::Dsl,
+        Role::Headteacher,
+        Role::Dpo,
+    ]);
+    let leads = user.roles.any(&[
+        Role::OnlineSafetyLead,
+        Role::Dsl,
+        Role::Headteacher,
+        Role::Dpo,
+    ]);
     layout(
         &Page::for_user("Home", user, csrf),
         html! {
@@ -20,10 +33,31 @@ pub fn home(user: &CurrentUser, csrf: &CsrfToken) -> Markup {
                     h2 { "Never attach images" }
                     p { "Do not view, copy, screenshot, forward or save nudes or abuse imagery, even as evidence. Describe where it was seen." }
                 }
+                @if logs {
+                    section.card {
+                        h2 { a href="/incidents/new" { "Log an incident" } }
+                        p { "Takes two minutes. You will get a reference and be told who it went to." }
+                    }
+                }
+                @if leads {
+                    section.card {
+                        h2 { a href="/incidents" { "Incidents" } }
+                        p { "Every incident your role covers: filter, search, open the record and its timeline." }
+                    }
+                } @else if logs {
+                    section.card {
+                        h2 { a href="/incidents" { "Incidents you logged" } }
+                        p { "Their status, and your follow-up notes." }
+                    }
+                }
                 @if user.has(Role::Admin) {
                     section.card {
                         h2 { a href="/admin" { "Administration" } }
                         p { "Accounts, roles and school settings." }
+                    }
+                    section.card {
+                        h2 { a href="/admin/pupils" { "Pupils" } }
+                        p { "Upload the pupil list from the school's information system." }
                     }
                 }
             }

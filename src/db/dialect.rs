@@ -49,3 +49,24 @@ where
         }
     }
 }
+
+/// Makes writers that number a school's records take turns: PostgreSQL
+/// locks the school's row until the transaction ends; SQLite's
+/// `BEGIN IMMEDIATE` (see [`write_transaction`]) already allows one writer.
+/// Call it first inside a [`write_transaction`].
+pub fn lock_school(conn: &mut AnyConnection, school_id: &str) -> Result<(), DieselError> {
+    use diesel::prelude::*;
+
+    use super::schema::schools;
+    match conn {
+        AnyConnection::Postgres(c) => {
+            schools::table
+                .find(school_id)
+                .select(schools::id)
+                .for_update()
+                .first::<String>(c)?;
+            Ok(())
+        }
+        AnyConnection::Sqlite(_) => Ok(()),
+    }
+}

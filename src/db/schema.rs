@@ -127,10 +127,144 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    categories (id) {
+        id -> Text,
+        school_id -> Text,
+        code -> Text,
+        name -> Text,
+        four_c -> Text,
+        owner_role -> Text,
+        guidance -> Text,
+        urgent -> Bool,
+        restricted -> Bool,
+        position -> Integer,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    pupils (id) {
+        id -> Text,
+        school_id -> Text,
+        name -> Text,
+        name_key -> Text,
+        tutor_group -> Nullable<Text>,
+        year_group -> Nullable<Integer>,
+        date_of_birth -> Nullable<Date>,
+        upn -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    incidents (id) {
+        id -> Text,
+        school_id -> Text,
+        reference -> Text,
+        pupil_id -> Text,
+        tutor_group -> Text,
+        year_group -> Nullable<Integer>,
+        incident_date -> Nullable<Date>,
+        category_code -> Text,
+        child_at_risk -> Bool,
+        location -> Text,
+        platform -> Nullable<Text>,
+        details -> Text,
+        actions_taken -> Text,
+        search_text -> Text,
+        status -> Text,
+        owner_role -> Text,
+        owner_user_id -> Nullable<Text>,
+        logged_by -> Nullable<Text>,
+        staff_initials -> Text,
+        logged_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> Integer,
+        lg_acknowledged_by -> Nullable<Text>,
+        lg_acknowledged_at -> Nullable<Timestamp>,
+        outcome -> Nullable<Text>,
+        closed_at -> Nullable<Timestamp>,
+        entered_in_error_at -> Nullable<Timestamp>,
+        entered_in_error_by -> Nullable<Text>,
+        entered_in_error_reason -> Nullable<Text>,
+        idempotency_key -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    incident_references (school_id, year) {
+        school_id -> Text,
+        year -> Integer,
+        last_seq -> Integer,
+    }
+}
+
+diesel::table! {
+    incident_imports (incident_id) {
+        incident_id -> Text,
+        school_id -> Text,
+        import_file -> Text,
+        import_line -> Integer,
+        import_key -> Text,
+        imported_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    incident_pupils (incident_id, pupil_id) {
+        incident_id -> Text,
+        school_id -> Text,
+        pupil_id -> Text,
+        role -> Text,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    incident_events (id) {
+        id -> Text,
+        incident_id -> Text,
+        school_id -> Text,
+        seq -> Integer,
+        incident_version -> Integer,
+        kind -> Text,
+        by_user_id -> Nullable<Text>,
+        by_initials -> Text,
+        at -> Timestamp,
+        text -> Nullable<Text>,
+        field -> Nullable<Text>,
+        old_value -> Nullable<Text>,
+        new_value -> Nullable<Text>,
+        reason -> Nullable<Text>,
+        visible_to_reporter -> Bool,
+    }
+}
+
+diesel::table! {
+    referrals (id) {
+        id -> Text,
+        incident_id -> Text,
+        school_id -> Text,
+        agency -> Text,
+        referred_on -> Date,
+        reference -> Nullable<Text>,
+        made_by -> Nullable<Text>,
+        recorded_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> schools (school_id));
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(recovery_codes -> users (user_id));
+diesel::joinable!(incident_events -> incidents (incident_id));
+diesel::joinable!(incident_pupils -> incidents (incident_id));
+diesel::joinable!(incident_imports -> incidents (incident_id));
+diesel::joinable!(referrals -> incidents (incident_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     schools,
@@ -143,4 +277,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     outbox,
     terms,
+    categories,
+    pupils,
+    incidents,
+    incident_pupils,
+    incident_imports,
+    incident_references,
+    incident_events,
+    referrals,
 );

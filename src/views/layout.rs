@@ -41,8 +41,20 @@ impl<'a> Page<'a> {
 /// The links a person's roles give them.
 fn nav_for(user: &CurrentUser) -> Vec<(&'static str, &'static str)> {
     let mut nav = vec![("/", "Home")];
+    let reads_incidents = user.roles.any(&[
+        Role::Staff,
+        Role::OnlineSafetyLead,
+        Role::Dsl,
+        Role::Headteacher,
+        Role::Dpo,
+    ]);
+    if reads_incidents {
+        nav.push(("/incidents/new", "Log an incident"));
+        nav.push(("/incidents", "Incidents"));
+    }
     if user.has(Role::Admin) {
         nav.push(("/admin", "Administration"));
+        nav.push(("/admin/pupils", "Pupils"));
     }
     nav.push(("/account", "Account"));
     nav

@@ -11,5 +11,7 @@ mod accounts;
 mod auth;
 mod cli;
 mod foundation;
+mod incidents;
 mod mail;
+mod pupils;
 mod reports;

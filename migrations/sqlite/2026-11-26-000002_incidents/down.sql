@@ -1,0 +1,10 @@
+DROP TABLE referrals;
+DROP TRIGGER incident_events_no_delete;
+DROP TRIGGER incident_events_no_update;
+DROP TABLE incident_events;
+DROP TABLE incident_pupils;
+DROP TABLE incident_imports;
+DROP TABLE incident_references;
+DROP TABLE incidents;
+DROP TABLE pupils;
+DROP TABLE categories;

@@ -1,0 +1,196 @@
+//! The incident list's filters and paging, as the page's query string and
+//! the API's query parameters give them, parsed.
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use super::model::Status;
+use crate::auth::Role;
+use crate::forms::FieldErrors;
+
+/// The query string as typed.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ListQuery {
+    pub status: String,
+    pub category: String,
+    /// A pupil's id (from their chronology), or part of a name.
+    pub pupil: String,
+    pub tutor_group: String,
+    pub year_group: String,
+    pub from: String,
+    pub to: String,
+    pub owner: String,
+    /// Any value but empty: only incidents not yet acknowledged.
+    pub unacknowledged: String,
+    pub q: String,
+    pub page: String,
+    pub per_page: String,
+}
+
+/// Filters, checked.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Filters {
+    pub status: Option<Status>,
+    pub category: Option<String>,
+    pub pupil: Option<String>,
+    pub tutor_group: Option<String>,
+    pub year_group: Option<i32>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub owner: Option<Role>,
+    pub unacknowledged: bool,
+    pub q: Option<String>,
+}
+
+impl Filters {
+    /// The names of the filters in use, for the audit trail: which kinds of
+    /// search someone made, never what they searched for.
+    pub fn names(&self) -> Vec<&'static str> {
+        let mut names = Vec::new();
+        let mut add = |on: bool, name| {
+            if on {
+                names.push(name);
+            }
+        };
+        add(self.status.is_some(), "status");
+        add(self.category.is_some(), "category");
+        add(self.pupil.is_some(), "pupil");
+        add(self.tutor_group.is_some(), "tutor_group");
+        add(self.year_group.is_some(), "year_group");
+        add(self.from.is_some(), "from");
+        add(self.to.is_some(), "to");
+        add(self.owner.is_some(), "owner");
+        add(self.unacknowledged, "unacknowledged");
+        add(self.q.is_some(), "text");
+        names
+    }
+}
+
+/// Which page of the list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Paging {
+    pub page: i64,
+    pub per_page: i64,
+}
+
+impl Paging {
+    pub const DEFAULT_PER_PAGE: i64 = 25;
+    pub const MAX_PER_PAGE: i64 = 100;
+
+    pub fn offset(self) -> i64 {
+        (self.page - 1) * self.per_page
+    }
+}
+
+fn text(v: &str, max: usize) -> Option<String> {
+    let v = v.trim();
+    (!v.is_empty()).then(|| v.chars().take(max).collect())
+}
+
+impl ListQuery {
+    pub fn parse(&self) -> Result<(Filters, Paging), FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let status = match self.status.trim() {
+            "" => None,
+            s => {
+                let st = Status::parse(s);
+                if st.is_none() {
+                    errors.add("status", "Choose a status from the list.");
+                }
+                st
+            }
+        };
+        let year_group = match self.year_group.trim() {
+            "" => None,
+            y => match y.parse::<i32>() {
+                Ok(n) if (0..=14).contains(&n) => Some(n),
+                _ => {
+                    errors.add("year_group", "Enter a year group from 0 (Reception) to 14.");
+                    None
+                }
+            },
+        };
+        let mut date = |field: &'static str, v: &str| match v.trim() {
+            "" => None,
+            d => {
+                let parsed = crate::forms::parse_date(d);
+                if parsed.is_none() {
+                    errors.add(field, "Enter a date as dd/mm/yyyy.");
+                }
+                parsed
+            }
+        };
+        let from = date("from", &self.from);
+        let to = date("to", &self.to);
+        if let (Some(f), Some(t)) = (from, to) {
+            if f > t {
+                errors.add("to", "The end of the date range is before its start.");
+            }
+        }
+        let owner = match self.owner.trim() {
+            "" => None,
+            o => {
+                let role = o.parse::<Role>().ok();
+                if role.is_none() {
+                    errors.add("owner", "Choose an owner from the list.");
+                }
+                role
+            }
+        };
+        let number = |v: &str, default: i64| v.trim().parse::<i64>().ok().unwrap_or(default);
+        let paging = Paging {
+            page: number(&self.page, 1).max(1),
+            per_page: number(&self.per_page, Paging::DEFAULT_PER_PAGE)
+                .clamp(1, Paging::MAX_PER_PAGE),
+        };
+        errors.into_result()?;
+        Ok((
+            Filters {
+                status,
+                category: text(&self.category, 60),
+                pupil: text(&self.pupil, 200),
+                tutor_group: text(&self.tutor_group, 20),
+                year_group,
+                from,
+                to,
+                owner,
+                unacknowledged: !self.unacknowledged.trim().is_empty(),
+                q: text(&self.q, 200),
+            },
+            paging,
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_parse_and_name_themselves_without_their_values() {
+        let q = ListQuery {
+            status: "new".into(),
+            q: "Snapchat".into(),
+            from: "01/09/2025".into(),
+            page: "0".into(),
+            per_page: "1000".into(),
+            ..Default::default()
+        };
+        let (f, p) = q.parse().unwrap();
+        assert_eq!(f.status, Some(Status::New));
+        assert_eq!(f.names(), vec!["status", "from", "text"]);
+        assert_eq!(
+            p,
+            Paging {
+                page: 1,
+                per_page: 100
+            }
+        );
+        let bad = ListQuery {
+            year_group: "twelve".into(),
+            ..Default::default()
+        };
+        assert!(bad.parse().unwrap_err().get("year_group").is_some());
+    }
+}

@@ -1,0 +1,106 @@
+//! The incident list page. Every opening is audited with the names of the
+//! filters used, never their values.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use super::{categories, Caller};
+use crate::app::AppState;
+use crate::audit::{self, Event};
+use crate::auth::csrf::CsrfToken;
+use crate::auth::{CurrentUser, Role};
+use crate::db;
+use crate::error::AppError;
+use crate::forms::FieldErrors;
+use crate::incidents::filters::{Filters, ListQuery, Paging};
+use crate::incidents::model::IncidentView;
+use crate::incidents::store;
+use crate::incidents::viewer::Viewer;
+use crate::incidents::views::list::{self, ListPage};
+use crate::views::{page_with, Page};
+
+/// Runs a search for `viewer` and records it in the audit trail.
+pub async fn search(
+    state: &AppState,
+    viewer: Viewer,
+    ip: String,
+    filters: Filters,
+    paging: Paging,
+    via: &'static str,
+) -> Result<(Vec<IncidentView>, i64), AppError> {
+    let now = state.clock.now_naive();
+    db::run(&state.pool, move |conn| {
+        let found = store::list(conn, &viewer, &filters, paging)?;
+        let names = filters.names();
+        let used = if names.is_empty() {
+            "none".to_string()
+        } else {
+            names.join(", ")
+        };
+        audit::store::insert(
+            conn,
+            &Event::new("incidents_searched", now)
+                .school(&viewer.school_id)
+                .actor(&viewer.user_id)
+                .detail(format!("filters {used}; page {}; via {via}", paging.page))
+                .ip(Some(&ip)),
+        )?;
+        Ok(found)
+    })
+    .await
+}
+
+pub async fn page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: CurrentUser,
+    csrf: CsrfToken,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let query = query.into_inner();
+    let cats = categories(&state, &user.school_id).await?;
+    let lead = user.roles.any(&[
+        Role::OnlineSafetyLead,
+        Role::Dsl,
+        Role::Headteacher,
+        Role::Dpo,
+    ]);
+    let page_info = Page::for_user("Incidents", &user, &csrf);
+    let (filters, paging, errors) = match query.parse() {
+        Ok((f, p)) => (f, p, FieldErrors::default()),
+        Err(e) => (
+            Filters::default(),
+            Paging {
+                page: 1,
+                per_page: Paging::DEFAULT_PER_PAGE,
+            },
+            e,
+        ),
+    };
+    let (items, total) = if errors.is_empty() {
+        let caller = Caller::new(&user, &req);
+        search(&state, caller.viewer, caller.ip, filters, paging, "page").await?
+    } else {
+        (Vec::new(), 0)
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok(page_with(
+        status,
+        list::list(
+            &page_info,
+            &ListPage {
+                items: &items,
+                total,
+                paging,
+                query: &query,
+                categories: &cats,
+                errors: &errors,
+                lead,
+            },
+        ),
+    ))
+}

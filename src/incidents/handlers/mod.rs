@@ -1,0 +1,56 @@
+//! The incident pages' handlers: each extracts, parses, calls the store or
+//! a change through `db::run`, and renders.
+
+pub mod correct;
+pub mod list;
+pub mod log;
+pub mod record;
+
+use actix_web::HttpRequest;
+
+use crate::app::AppState;
+use crate::auth::session::client_ip;
+use crate::auth::CurrentUser;
+use crate::categories::Category;
+use crate::db;
+use crate::error::AppError;
+use crate::incidents::logging::Rejected;
+use crate::incidents::store::timeline::Author;
+use crate::incidents::viewer::Viewer;
+
+/// Who is asking, as the incident code needs them.
+pub struct Caller {
+    pub viewer: Viewer,
+    pub author: Author,
+    pub ip: String,
+}
+
+impl Caller {
+    pub fn new(user: &CurrentUser, req: &HttpRequest) -> Self {
+        Self {
+            viewer: Viewer::of(user),
+            author: Author::of(user),
+            ip: client_ip(req),
+        }
+    }
+}
+
+/// The school's categories (given the defaults first if it has none).
+pub async fn categories(state: &AppState, school_id: &str) -> Result<Vec<Category>, AppError> {
+    let (school_id, now) = (school_id.to_string(), state.clock.now_naive());
+    db::run(&state.pool, move |conn| {
+        Ok(crate::categories::store::for_school(conn, &school_id, now)?)
+    })
+    .await
+}
+
+/// A refusal that a page does not handle itself.
+pub fn unexpected(r: Rejected) -> AppError {
+    match r {
+        Rejected::App(e) => e,
+        Rejected::Invalid(_) => AppError::Invalid("Some fields need correcting.".into()),
+        Rejected::Stale(_) => AppError::Conflict(
+            "Someone else changed this record at the same time. Reload it and try again.".into(),
+        ),
+    }
+}

@@ -1,0 +1,176 @@
+//! Logging an incident, in one write transaction: a retried submission
+//! finds the incident its first try made; otherwise the pupils are found
+//! or created, the incident is routed, numbered and stored, and its first
+//! timeline event and audit row are written with it.
+
+use chrono::NaiveDateTime;
+
+use super::forms::NewIncident;
+use super::model::EventKind;
+use super::routing;
+use super::store::timeline::{self, Author, NewEvent};
+use super::store::write::{self, NewRow};
+use crate::audit::{self, Event};
+use crate::db::dialect::{lock_school, write_transaction};
+use crate::db::AnyConnection;
+use crate::error::AppError;
+use crate::forms::FieldErrors;
+use crate::pupils::model::{Pupil, PupilRef};
+use crate::pupils::store::{self as pupils, Resolved};
+
+/// Why a change was not made. Returned as an error from inside the
+/// transaction so that anything written before the problem showed (a new
+/// pupil) is rolled back with it.
+#[derive(Debug)]
+pub enum Rejected {
+    App(AppError),
+    Invalid(FieldErrors),
+    /// Someone else changed the incident first; here is how it is now.
+    Stale(Box<super::model::IncidentView>),
+}
+
+impl From<diesel::result::Error> for Rejected {
+    fn from(e: diesel::result::Error) -> Self {
+        Rejected::App(e.into())
+    }
+}
+
+impl From<AppError> for Rejected {
+    fn from(e: AppError) -> Self {
+        Rejected::App(e)
+    }
+}
+
+fn invalid(field: &'static str, message: impl Into<String>) -> Rejected {
+    let mut errors = FieldErrors::default();
+    errors.add(field, message);
+    Rejected::Invalid(errors)
+}
+
+/// The one pupil a typed name means, or the field error saying to choose.
+pub(crate) fn pupil_for(
+    conn: &mut AnyConnection,
+    school_id: &str,
+    wanted: &PupilRef,
+    field: &'static str,
+    at: NaiveDateTime,
+) -> Result<Pupil, Rejected> {
+    match pupils::resolve(conn, school_id, wanted, at)? {
+        Resolved::Found(p) | Resolved::Created(p) => Ok(p),
+        Resolved::Ambiguous(n) => Err(invalid(
+            field,
+            format!(
+                "{n} pupils have this name. Pick the right one from the list as you type, or give their tutor group."
+            ),
+        )),
+    }
+}
+
+/// What logging did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Logged {
+    Created(String),
+    /// The same submission again: the incident its first try made.
+    Replayed(String),
+}
+
+impl Logged {
+    pub fn id(&self) -> &str {
+        match self {
+            Logged::Created(id) | Logged::Replayed(id) => id,
+        }
+    }
+}
+
+/// Where a request came from, for the audit trail.
+pub struct Origin<'a> {
+    pub ip: Option<&'a str>,
+    /// "form", "api", "import".
+    pub via: &'static str,
+}
+
+pub fn log(
+    conn: &mut AnyConnection,
+    school_id: &str,
+    author: &Author,
+    new: &NewIncident,
+    origin: &Origin<'_>,
+    now: NaiveDateTime,
+) -> Result<Logged, Rejected> {
+    write_transaction(conn, |conn| {
+        // Serialises this school's loggers: references and retries see
+        // every incident committed before them.
+        lock_school(conn, school_id)?;
+        if let (Some(key), Some(user)) = (&new.idempotency_key, &author.user_id) {
+            if let Some(id) = write::by_idempotency_key(conn, school_id, user, key)? {
+                return Ok(Logged::Replayed(id));
+            }
+        }
+        let f = &new.fields;
+        let category = crate::categories::store::by_code(conn, school_id, &f.category_code)?
+            .filter(|c| c.active)
+            .ok_or_else(|| invalid("category", "Choose one of the categories listed."))?;
+        let pupil = pupil_for(conn, school_id, &f.pupil, "pupil_name", now)?;
+        let route = routing::decide(&category, f.child_at_risk);
+        let id = write::insert(
+            conn,
+            &NewRow {
+                school_id,
+                pupil_id: &pupil.id,
+                tutor_group: &f.tutor_group,
+                year_group: f.year_group,
+                incident_date: f.incident_date,
+                category_code: &category.code,
+                child_at_risk: f.child_at_risk,
+                location: f.location,
+                platform: f.platform.as_deref(),
+                details: &f.details,
+                actions_taken: &f.actions_taken,
+                owner_role: route.owner.as_str(),
+                logged_by: author.user_id.as_deref(),
+                staff_initials: &author.initials,
+                idempotency_key: new.idempotency_key.as_deref(),
+            },
+            now,
+        )?;
+        let mut involved = vec![pupil.id.clone()];
+        for (position, other) in (1..).zip(&new.others) {
+            let p = pupil_for(conn, school_id, &other.pupil, other.name_field, now)?;
+            // The same child twice would say nothing more.
+            if involved.contains(&p.id) {
+                continue;
+            }
+            write::add_other_pupil(conn, &id, school_id, &p.id, other.role, position)?;
+            involved.push(p.id);
+        }
+        timeline::append(
+            conn,
+            &NewEvent::new(EventKind::Logged, &id, school_id, 1, author, now).for_reporter(true),
+        )?;
+        audit::store::insert(
+            conn,
+            &audit_event("incident_logged", school_id, &id, author, origin, now).detail(format!(
+                "category {}; owner {}; via {}",
+                category.code, route.owner, origin.via
+            )),
+        )?;
+        Ok(Logged::Created(id))
+    })
+}
+
+/// An audit event about an incident, by `author`, from `origin`.
+pub(crate) fn audit_event(
+    action: &'static str,
+    school_id: &str,
+    incident_id: &str,
+    author: &Author,
+    origin: &Origin<'_>,
+    at: NaiveDateTime,
+) -> Event {
+    let mut e = Event::new(action, at)
+        .school(school_id)
+        .record("incident", incident_id)
+        .ip(origin.ip);
+    e.actor_id = author.user_id.clone();
+    e
+}

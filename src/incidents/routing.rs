@@ -1,0 +1,92 @@
+//! Who owns a new incident (PRODUCT.md "Categories and routing"), decided
+//! in this one function so that alerts can hang off the same decision.
+
+use crate::auth::Role;
+use crate::categories::Category;
+
+/// Where an incident goes, and what the person who logged it must do now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Route {
+    pub owner: Role,
+    /// Staff are told to tell the DSL in person now.
+    pub urgent: bool,
+    /// Seen only by the headteacher.
+    pub restricted: bool,
+}
+
+/// The category's owner owns the incident, except that the DSL owns any
+/// incident where a child may have been put at risk. A restricted category
+/// keeps its owner even then: an allegation about a member of staff goes to
+/// the headteacher (and on to the LADO), and routing it to a DSL who may not
+/// read it would leave it with no one.
+pub fn decide(category: &Category, child_at_risk: bool) -> Route {
+    let owner = if child_at_risk && !category.restricted {
+        Role::Dsl
+    } else {
+        category.owner()
+    };
+    Route {
+        owner,
+        urgent: category.urgent,
+        restricted: category.restricted,
+    }
+}
+
+/// Who the owner is, as the person who logged it is told.
+pub fn owner_phrase(owner: Role) -> &'static str {
+    match owner {
+        Role::Dsl => "the Designated Safeguarding Lead",
+        Role::OnlineSafetyLead => "the Online Safety Lead",
+        Role::Headteacher => "the headteacher",
+        Role::Dpo => "the data protection officer",
+        Role::Staff | Role::Governor | Role::Admin => "the school's leads",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::categories::defaults::DEFAULTS;
+
+    fn category(code: &str) -> Category {
+        let d = DEFAULTS.iter().find(|d| d.code == code).unwrap();
+        let at = chrono::NaiveDateTime::default();
+        Category {
+            id: "c".into(),
+            school_id: "s".into(),
+            code: d.code.into(),
+            name: d.name.into(),
+            four_c: d.four_c.as_str().into(),
+            owner_role: d.owner.as_str().into(),
+            guidance: d.guidance.into(),
+            urgent: d.urgent,
+            restricted: d.restricted,
+            position: 1,
+            active: true,
+            created_at: at,
+            updated_at: at,
+        }
+    }
+
+    #[test]
+    fn the_category_owns_unless_a_child_was_at_risk() {
+        assert_eq!(
+            decide(&category("system-misuse"), false).owner,
+            Role::OnlineSafetyLead
+        );
+        assert_eq!(decide(&category("system-misuse"), true).owner, Role::Dsl);
+        assert_eq!(decide(&category("data-breach"), false).owner, Role::Dpo);
+        assert_eq!(
+            decide(&category("reputation"), false).owner,
+            Role::Headteacher
+        );
+        assert!(decide(&category("nudes-sharing"), false).urgent);
+    }
+
+    #[test]
+    fn a_restricted_category_stays_with_the_headteacher_even_when_a_child_was_at_risk() {
+        let route = decide(&category("staff-conduct"), true);
+        assert_eq!(route.owner, Role::Headteacher);
+        assert!(route.restricted);
+    }
+}

@@ -1,0 +1,10 @@
+//! SQL for incidents, kept to this folder: the visibility rule every read
+//! goes through, reading one incident or a filtered page of them, the
+//! writes of logging and correcting, and the timeline.
+
+pub mod read;
+pub mod timeline;
+pub mod visibility;
+pub mod write;
+
+pub use read::{chronology, get, list};

@@ -1,0 +1,303 @@
+//! Reading incidents: one record, a filtered page with its total, a pupil's
+//! chronology. Each starts from the visibility condition.
+
+use std::collections::HashMap;
+
+use chrono::NaiveTime;
+use diesel::prelude::*;
+
+use super::visibility::{listed_to, visible_to, Condition};
+use crate::categories::Category;
+use crate::db::schema::{categories, incident_events, incident_pupils, incidents, pupils};
+use crate::db::AnyConnection;
+use crate::incidents::filters::{Filters, Paging};
+use crate::incidents::model::{Event, EventKind, Incident, IncidentView, OtherPupil, PupilRole};
+use crate::incidents::viewer::Viewer;
+use crate::pupils::model::{name_key, Pupil};
+use crate::pupils::store::contains_pattern;
+
+diesel::define_sql_function! {
+    /// SQL's lower(): tutor groups are ASCII, which SQLite's lower() handles.
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+/// One incident, if `viewer` may read it.
+pub fn get(
+    conn: &mut AnyConnection,
+    viewer: &Viewer,
+    id: &str,
+) -> QueryResult<Option<IncidentView>> {
+    let found: Option<Incident> = incidents::table
+        .filter(incidents::id.eq(id))
+        .filter(visible_to(viewer))
+        .select(Incident::as_select())
+        .first(conn)
+        .optional()?;
+    match found {
+        Some(i) => Ok(hydrate(conn, viewer, vec![i])?.pop()),
+        None => Ok(None),
+    }
+}
+
+/// A page of the incidents `viewer` may read that match `filters`, newest
+/// first, and how many match in all.
+pub fn list(
+    conn: &mut AnyConnection,
+    viewer: &Viewer,
+    filters: &Filters,
+    paging: Paging,
+) -> QueryResult<(Vec<IncidentView>, i64)> {
+    let total: i64 = incidents::table
+        .filter(matching(viewer, filters))
+        .count()
+        .get_result(conn)?;
+    let rows: Vec<Incident> = incidents::table
+        .filter(matching(viewer, filters))
+        .order((incidents::logged_at.desc(), incidents::id.desc()))
+        .limit(paging.per_page)
+        .offset(paging.offset())
+        .select(Incident::as_select())
+        .load(conn)?;
+    Ok((hydrate(conn, viewer, rows)?, total))
+}
+
+/// Incidents involving a pupil, as the pupil's subject or as another pupil.
+fn involving(school_id: &str, pupil_id: &str) -> Condition {
+    let as_other = incident_pupils::table
+        .filter(incident_pupils::school_id.eq(school_id.to_string()))
+        .filter(incident_pupils::pupil_id.eq(pupil_id.to_string()))
+        .select(incident_pupils::incident_id);
+    Box::new(
+        incidents::pupil_id
+            .eq(pupil_id.to_string())
+            .or(incidents::id.eq_any(as_other)),
+    )
+}
+
+/// Incidents involving any pupil whose name contains `name`.
+fn involving_named(school_id: &str, name: &str) -> Condition {
+    let named = || {
+        pupils::table
+            .filter(pupils::school_id.eq(school_id.to_string()))
+            .filter(
+                pupils::name_key
+                    .like(contains_pattern(&name_key(name)))
+                    .escape('\\'),
+            )
+            .select(pupils::id)
+    };
+    let as_other = incident_pupils::table
+        .filter(incident_pupils::school_id.eq(school_id.to_string()))
+        .filter(incident_pupils::pupil_id.eq_any(named()))
+        .select(incident_pupils::incident_id);
+    Box::new(
+        incidents::pupil_id
+            .eq_any(named())
+            .or(incidents::id.eq_any(as_other)),
+    )
+}
+
+/// The list's WHERE clause: what the viewer may see, then each filter.
+fn matching(viewer: &Viewer, f: &Filters) -> Condition {
+    let mut c = listed_to(viewer);
+    let school = viewer.school_id.as_str();
+    if let Some(s) = f.status {
+        c = Box::new(c.and(incidents::status.eq(s.as_str())));
+    }
+    if let Some(code) = &f.category {
+        c = Box::new(c.and(incidents::category_code.eq(code.clone())));
+    }
+    if let Some(p) = &f.pupil {
+        let by_id = uuid::Uuid::parse_str(p).is_ok();
+        c = Box::new(c.and(if by_id {
+            involving(school, p)
+        } else {
+            involving_named(school, p)
+        }));
+    }
+    if let Some(g) = &f.tutor_group {
+        c = Box::new(c.and(lower(incidents::tutor_group).eq(g.to_lowercase())));
+    }
+    if let Some(y) = f.year_group {
+        c = Box::new(c.and(incidents::year_group.assume_not_null().eq(y)));
+    }
+    // An incident whose date is not known falls in a range by the day it
+    // was logged, as it does in a pupil's chronology.
+    if let Some(from) = f.from {
+        let since = from.and_time(NaiveTime::MIN);
+        c = Box::new(
+            c.and(
+                incidents::incident_date
+                    .assume_not_null()
+                    .ge(from)
+                    .or(incidents::incident_date
+                        .is_null()
+                        .and(incidents::logged_at.ge(since))),
+            ),
+        );
+    }
+    if let Some(to) = f.to {
+        let before = to.succ_opt().unwrap_or(to).and_time(NaiveTime::MIN);
+        c = Box::new(
+            c.and(
+                incidents::incident_date
+                    .assume_not_null()
+                    .le(to)
+                    .or(incidents::incident_date
+                        .is_null()
+                        .and(incidents::logged_at.lt(before))),
+            ),
+        );
+    }
+    if let Some(owner) = f.owner {
+        c = Box::new(c.and(incidents::owner_role.eq(owner.as_str())));
+    }
+    if f.unacknowledged {
+        c = Box::new(c.and(incidents::lg_acknowledged_at.is_null()));
+    }
+    if let Some(q) = &f.q {
+        let pattern = contains_pattern(&q.to_lowercase());
+        c = Box::new(
+            c.and(
+                incidents::search_text
+                    .like(pattern)
+                    .escape('\\')
+                    .or(incidents::reference.eq(q.trim().to_uppercase()))
+                    .or(involving_named(school, q)),
+            ),
+        );
+    }
+    c
+}
+
+/// How a pupil is involved in an incident of their chronology.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Involvement {
+    /// The pupil the incident is about (the spreadsheet's "Student Name").
+    Subject,
+    Other(PupilRole),
+}
+
+/// Every incident involving a pupil that `viewer` may read, in date order;
+/// one whose date is not known is placed by the day it was logged.
+pub fn chronology(
+    conn: &mut AnyConnection,
+    viewer: &Viewer,
+    pupil_id: &str,
+) -> QueryResult<Vec<(IncidentView, Involvement)>> {
+    let rows: Vec<Incident> = incidents::table
+        .filter(listed_to(viewer))
+        .filter(involving(&viewer.school_id, pupil_id))
+        .select(Incident::as_select())
+        .load(conn)?;
+    let mut views = hydrate(conn, viewer, rows)?;
+    views.sort_by_key(|v| v.incident.chronology_key());
+    Ok(views
+        .into_iter()
+        .map(|v| {
+            let how = if v.incident.pupil_id == pupil_id {
+                Involvement::Subject
+            } else {
+                v.others
+                    .iter()
+                    .find(|o| o.pupil.id == pupil_id)
+                    .map_or(Involvement::Subject, |o| Involvement::Other(o.role))
+            };
+            (v, how)
+        })
+        .collect())
+}
+
+/// Every category of the school by code (without seeding: a school with
+/// incidents has its categories).
+pub fn categories_by_code(
+    conn: &mut AnyConnection,
+    school_id: &str,
+) -> QueryResult<HashMap<String, Category>> {
+    let all: Vec<Category> = categories::table
+        .filter(categories::school_id.eq(school_id))
+        .select(Category::as_select())
+        .load(conn)?;
+    Ok(all.into_iter().map(|c| (c.code.clone(), c)).collect())
+}
+
+/// Adds to each incident its pupil, category, other pupils and the actions
+/// on its timeline the viewer may read, in a fixed number of queries
+/// whatever the number of incidents.
+fn hydrate(
+    conn: &mut AnyConnection,
+    viewer: &Viewer,
+    rows: Vec<Incident>,
+) -> QueryResult<Vec<IncidentView>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<String> = rows.iter().map(|i| i.id.clone()).collect();
+    let categories = categories_by_code(conn, &viewer.school_id)?;
+    let links: Vec<(String, String, String)> = incident_pupils::table
+        .filter(incident_pupils::incident_id.eq_any(&ids))
+        .order((
+            incident_pupils::incident_id.asc(),
+            incident_pupils::position.asc(),
+        ))
+        .select((
+            incident_pupils::incident_id,
+            incident_pupils::pupil_id,
+            incident_pupils::role,
+        ))
+        .load(conn)?;
+    let mut pupil_ids: Vec<String> = rows.iter().map(|i| i.pupil_id.clone()).collect();
+    pupil_ids.extend(links.iter().map(|(_, p, _)| p.clone()));
+    pupil_ids.sort();
+    pupil_ids.dedup();
+    let pupils: HashMap<String, Pupil> =
+        crate::pupils::store::by_ids(conn, &viewer.school_id, &pupil_ids)?
+            .into_iter()
+            .map(|p| (p.id.clone(), p))
+            .collect();
+    let actions: Vec<Event> = incident_events::table
+        .filter(incident_events::incident_id.eq_any(&ids))
+        .filter(incident_events::kind.eq(EventKind::Action.as_str()))
+        .order((
+            incident_events::incident_id.asc(),
+            incident_events::seq.asc(),
+        ))
+        .select(Event::as_select())
+        .load(conn)?;
+    let mut views = Vec::with_capacity(rows.len());
+    for incident in rows {
+        let (Some(pupil), Some(category)) = (
+            pupils.get(&incident.pupil_id).cloned(),
+            categories.get(&incident.category_code).cloned(),
+        ) else {
+            // The foreign keys make this impossible; skip rather than panic.
+            continue;
+        };
+        let full = viewer.reads_in_full(&category);
+        let others = links
+            .iter()
+            .filter(|(i, _, _)| *i == incident.id)
+            .filter_map(|(_, p, role)| {
+                Some(OtherPupil {
+                    pupil: pupils.get(p)?.clone(),
+                    role: PupilRole::parse(role)?,
+                })
+            })
+            .collect();
+        let actions = actions
+            .iter()
+            .filter(|a| a.incident_id == incident.id)
+            .filter(|a| full || a.visible_to_reporter)
+            .cloned()
+            .collect();
+        views.push(IncidentView {
+            incident,
+            pupil,
+            category,
+            others,
+            actions,
+            full,
+        });
+    }
+    Ok(views)
+}

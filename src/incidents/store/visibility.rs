@@ -1,0 +1,63 @@
+//! PRODUCT.md's visibility table as a WHERE clause. Every read of incidents
+//! (one record, a list, its count, a search, a pupil's chronology) filters
+//! by [`visible_to`] or [`listed_to`], so a record someone may not read
+//! cannot reach their page, their totals or their search results.
+//!
+//! | viewer | rows |
+//! |---|---|
+//! | anyone | the incidents they logged themselves |
+//! | `online_safety_lead`, `dsl`, `headteacher` | all of the school's, except restricted categories |
+//! | `headteacher` | restricted categories too |
+//! | `dpo` | the categories the DPO owns (`data-breach`) |
+//!
+//! Always within the viewer's own school. Governors and administrators
+//! cannot reach incident routes at all (their access rules answer 404).
+
+use diesel::prelude::*;
+use diesel::sql_types::Bool;
+
+use crate::auth::Role;
+use crate::db::schema::{categories, incidents};
+use crate::db::MultiBackend;
+use crate::incidents::viewer::Viewer;
+
+/// A condition on an incident row, built at run time.
+pub type Condition = Box<dyn BoxableExpression<incidents::table, MultiBackend, SqlType = Bool>>;
+
+/// The incidents `viewer` may read, entered-in-error ones included (a lead
+/// can still open one, under a banner).
+pub fn visible_to(viewer: &Viewer) -> Condition {
+    let school = incidents::school_id.eq(viewer.school_id.clone());
+    if viewer.reads_restricted() {
+        return Box::new(school);
+    }
+    // logged_by is NULL only for command-line imports; NULL = x is not true,
+    // which is what is wanted here.
+    let mut access: Condition = Box::new(
+        incidents::logged_by
+            .assume_not_null()
+            .eq(viewer.user_id.clone()),
+    );
+    if viewer.reads_unrestricted() {
+        let restricted = categories::table
+            .filter(categories::school_id.eq(viewer.school_id.clone()))
+            .filter(categories::restricted.eq(true))
+            .select(categories::code);
+        access = Box::new(access.or(incidents::category_code.ne_all(restricted)));
+    }
+    if viewer.reads_dpo_categories() {
+        let owned = categories::table
+            .filter(categories::school_id.eq(viewer.school_id.clone()))
+            .filter(categories::owner_role.eq(Role::Dpo.as_str()))
+            .filter(categories::restricted.eq(false))
+            .select(categories::code);
+        access = Box::new(access.or(incidents::category_code.eq_any(owned)));
+    }
+    Box::new(school.and(access))
+}
+
+/// What lists, counts, searches and chronologies show: the visible
+/// incidents less those entered in error.
+pub fn listed_to(viewer: &Viewer) -> Condition {
+    Box::new(visible_to(viewer).and(incidents::entered_in_error_at.is_null()))
+}

@@ -1,0 +1,152 @@
+//! The incident list: for staff, what they logged and its status; for
+//! leads, every incident they may read, with filters and text search.
+
+use maud::{html, Markup};
+
+use super::{incident_day, status_badge};
+use crate::auth::Role;
+use crate::categories::Category;
+use crate::forms::FieldErrors;
+use crate::incidents::filters::{ListQuery, Paging};
+use crate::incidents::model::{IncidentView, Status};
+use crate::views::components::error_summary;
+use crate::views::{layout, Page};
+
+pub struct ListPage<'a> {
+    pub items: &'a [IncidentView],
+    pub total: i64,
+    pub paging: Paging,
+    pub query: &'a ListQuery,
+    pub categories: &'a [Category],
+    pub errors: &'a FieldErrors,
+    /// Leads get the filters; staff see their own incidents.
+    pub lead: bool,
+}
+
+fn page_link(query: &ListQuery, page: i64) -> String {
+    let mut q = query.clone();
+    q.page = page.to_string();
+    let pairs = [
+        ("status", &q.status),
+        ("category", &q.category),
+        ("pupil", &q.pupil),
+        ("tutor_group", &q.tutor_group),
+        ("year_group", &q.year_group),
+        ("from", &q.from),
+        ("to", &q.to),
+        ("owner", &q.owner),
+        ("unacknowledged", &q.unacknowledged),
+        ("q", &q.q),
+        ("per_page", &q.per_page),
+        ("page", &q.page),
+    ];
+    let kept: Vec<(&str, &String)> = pairs.into_iter().filter(|(_, v)| !v.is_empty()).collect();
+    format!(
+        "/incidents?{}",
+        serde_urlencoded::to_string(kept).unwrap_or_default()
+    )
+}
+
+fn filters(l: &ListPage<'_>) -> Markup {
+    let q = l.query;
+    let text = |name: &'static str, label: &'static str, value: &str, kind: &'static str| {
+        html! {
+            div.field.has-error[l.errors.get(name).is_some()] {
+                label for=(format!("f-{name}")) { (label) }
+                input type=(kind) id=(format!("f-{name}")) name=(name) value=(value);
+                (super::field_error(l.errors, name))
+            }
+        }
+    };
+    html! {
+        form.filters method="get" action="/incidents" {
+            (text("q", "Search the text", &q.q, "search"))
+            div.field {
+                label for="f-status" { "Status" }
+                select id="f-status" name="status" {
+                    option value="" { "Any" }
+                    @for s in Status::ALL {
+                        option value=(s.as_str()) selected[q.status == s.as_str()] { (s.label()) }
+                    }
+                }
+            }
+            div.field {
+                label for="f-category" { "Category" }
+                select id="f-category" name="category" {
+                    option value="" { "Any" }
+                    @for c in l.categories {
+                        option value=(c.code) selected[q.category == c.code] { (c.name) }
+                    }
+                }
+            }
+            (text("pupil", "Pupil", &q.pupil, "text"))
+            (text("tutor_group", "Tutor group", &q.tutor_group, "text"))
+            (text("year_group", "Year group", &q.year_group, "number"))
+            (text("from", "From", &q.from, "date"))
+            (text("to", "To", &q.to, "date"))
+            div.field {
+                label for="f-owner" { "Owner" }
+                select id="f-owner" name="owner" {
+                    option value="" { "Any" }
+                    @for r in [Role::Dsl, Role::OnlineSafetyLead, Role::Headteacher, Role::Dpo] {
+                        option value=(r.as_str()) selected[q.owner == r.as_str()] { (r.label()) }
+                    }
+                }
+            }
+            div.field {
+                label.hint {
+                    input type="checkbox" name="unacknowledged" value="1" checked[!q.unacknowledged.is_empty()];
+                    " Not yet acknowledged by leadership"
+                }
+            }
+            div { button type="submit" { "Filter" } " " a href="/incidents" { "Clear" } }
+        }
+    }
+}
+
+pub fn list(page: &Page<'_>, l: &ListPage<'_>) -> Markup {
+    let pages = ((l.total + l.paging.per_page - 1) / l.paging.per_page).max(1);
+    layout(
+        page,
+        html! {
+            h1 { @if l.lead { "Incidents" } @else { "Incidents you logged" } }
+            p { a.button href="/incidents/new" { "Log an incident" } }
+            (error_summary(l.errors, &["q", "status", "pupil", "tutor_group", "year_group", "from", "to", "owner"]))
+            @if l.lead { (filters(l)) }
+            p.muted.total { (l.total) " incident" @if l.total != 1 { "s" } }
+            @if l.items.is_empty() {
+                p { "No incidents to show." }
+            } @else {
+                table.incidents {
+                    thead { tr {
+                        th { "Reference" } th { "Date" } th { "Pupil" } th { "Tutor group" } th { "Category" } th { "Status" }
+                        @if l.lead { th { "Owner" } th { "LG acknowledged" } }
+                    } }
+                    tbody {
+                        @for v in l.items {
+                            tr {
+                                td { a href=(format!("/incidents/{}", v.incident.id)) { (v.incident.reference) } }
+                                td { (incident_day(v.incident.incident_date)) }
+                                td { (v.pupil.name) }
+                                td { (v.incident.tutor_group) }
+                                td { (v.category.name) @if v.category.urgent { " " span.badge.urgent { "urgent" } } }
+                                td { (status_badge(&v.incident, v.full)) }
+                                @if l.lead {
+                                    td { (v.incident.owner().label()) }
+                                    td { @if v.incident.lg_acknowledged_at.is_some() { "Yes" } @else { "No" } }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            @if pages > 1 {
+                nav.pages aria-label="Pages" {
+                    @if l.paging.page > 1 { a href=(page_link(l.query, l.paging.page - 1)) { "Newer" } " " }
+                    "Page " (l.paging.page) " of " (pages)
+                    @if l.paging.page < pages { " " a href=(page_link(l.query, l.paging.page + 1)) { "Older" } }
+                }
+            }
+        },
+    )
+}

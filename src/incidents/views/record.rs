@@ -1,0 +1,187 @@
+//! An incident's record and timeline, the confirmation after logging, and
+//! the "entered in error" form.
+
+use maud::{html, Markup};
+
+use super::form::display;
+use super::{incident_day, moment, status_badge, textarea};
+use crate::auth::Role;
+use crate::categories::Category;
+use crate::forms::FieldErrors;
+use crate::incidents::changes::field_label;
+use crate::incidents::model::{Event, EventKind, IncidentView};
+use crate::incidents::record::Record;
+use crate::incidents::routing::owner_phrase;
+use crate::incidents::viewer::Viewer;
+use crate::views::components::{csrf_field, flash};
+use crate::views::{layout, Page};
+
+fn facts(v: &IncidentView) -> Markup {
+    let i = &v.incident;
+    html! {
+        dl.record {
+            dt { "Pupil" } dd { a href=(format!("/pupils/{}", v.pupil.id)) { (v.pupil.name) } }
+            dt { "Tutor group" } dd { (i.tutor_group) @if let Some(y) = i.year_group { " (Year " (y) ")" } }
+            dt { "Date of the incident" } dd { (incident_day(i.incident_date)) }
+            dt { "Category" } dd {
+                (v.category.name)
+                " " span.muted { "(" (v.category.four_c().label()) ")" }
+                @if v.category.urgent { " " span.badge.urgent { "urgent" } }
+                @if v.category.restricted { " " span.badge { "restricted: headteacher only" } }
+            }
+            dt { "The child may have been put at risk" } dd { @if i.child_at_risk { "Yes" } @else { "No" } }
+            dt { "Where it happened" } dd { (i.location().label()) }
+            dt { "Platform or service" } dd { (i.platform.as_deref().unwrap_or("Not given")) }
+            dt { "What happened" } dd.text { (i.details) }
+            dt { "Actions taken so far" } dd.text { @if i.actions_taken.is_empty() { span.muted { "None recorded when logged" } } @else { (i.actions_taken) } }
+            @if !v.others.is_empty() {
+                dt { "Other pupils involved" }
+                dd { ul { @for o in &v.others {
+                    li { a href=(format!("/pupils/{}", o.pupil.id)) { (o.pupil.name) }
+                        @if let Some(g) = &o.pupil.tutor_group { " (" (g) ")" }
+                        ": " (o.role.label()) }
+                } } }
+            }
+            dt { "Staff initials" } dd { (i.staff_initials) }
+            dt { "Logged" } dd { (moment(i.logged_at)) }
+            dt { "Status" } dd { (status_badge(i, v.full)) }
+            dt { "Owner" } dd { (i.owner().label()) }
+            @if v.full {
+                dt { "LG acknowledged" } dd {
+                    @match i.lg_acknowledged_at { Some(at) => { "Yes, " (moment(at)) }, None => { "Not yet" } }
+                }
+                @if let Some(o) = &i.outcome { dt { "Outcome" } dd.text { (o) } }
+            }
+            dt { "Version" } dd { (i.version) }
+        }
+    }
+}
+
+fn event(e: &Event, categories: &[Category]) -> Markup {
+    let kind = e.kind();
+    html! {
+        li.event.(e.kind) {
+            p.meta {
+                strong { (kind.map_or("Event", EventKind::label)) }
+                " · " (e.by_initials) " · " (moment(e.at))
+                @if kind == Some(EventKind::Correction) { " · version " (e.incident_version) }
+            }
+            @if let Some(field) = &e.field {
+                p { (field_label(field)) ": " }
+                dl.change {
+                    dt { "Before" } dd.text { (display(field, e.old_value.as_deref().unwrap_or(""), categories)) }
+                    dt { "After" } dd.text { (display(field, e.new_value.as_deref().unwrap_or(""), categories)) }
+                }
+            }
+            @if let Some(t) = &e.text { p.text { (t) } }
+            @if let Some(r) = &e.reason { p { "Reason: " span.text { (r) } } }
+        }
+    }
+}
+
+/// The record page. `note_errors` sends back a note that could not be added.
+pub fn page(
+    page: &Page<'_>,
+    r: &Record,
+    viewer: &Viewer,
+    note: &str,
+    note_errors: &FieldErrors,
+) -> Markup {
+    let v = &r.view;
+    let i = &v.incident;
+    let csrf = page.csrf.clone().unwrap_or_default();
+    let categories: Vec<Category> = r.categories.values().cloned().collect();
+    layout(
+        page,
+        html! {
+            @if let Some(at) = i.entered_in_error_at {
+                div.flash.error.banner role="alert" {
+                    strong { "Entered in error. " }
+                    "This record was marked as entered in error on " (moment(at))
+                    @if let Some(reason) = &i.entered_in_error_reason { ": " span.text { (reason) } }
+                    ". It is left out of lists, counts and exports, and kept with its history."
+                }
+            }
+            h1 { (i.reference) " " (status_badge(i, v.full)) }
+            @if !v.full {
+                p.muted { "You logged this incident. You see its status and your own notes; the lead's case notes are theirs." }
+            }
+            section.card { (facts(v)) }
+            @if !i.entered_in_error() {
+                p.actions {
+                    a.button.secondary href=(format!("/incidents/{}/correct", i.id)) { "Correct this record" }
+                    @if v.full && viewer.may_mark_in_error() {
+                        " " a.button.secondary href=(format!("/incidents/{}/entered-in-error", i.id)) { "Mark as entered in error" }
+                    }
+                }
+            }
+            section.card #timeline {
+                h2 { "Timeline" }
+                ol.timeline { @for e in &r.timeline { (event(e, &categories)) } }
+                @if !i.entered_in_error() {
+                    form.stack method="post" action=(format!("/incidents/{}/notes", i.id)) {
+                        (csrf_field(&csrf))
+                        (textarea("text", if v.full { "Add a note" } else { "Add a follow-up note" }, None, note, note_errors, true))
+                        div { button type="submit" { "Add note" } }
+                    }
+                }
+            }
+            @if !r.viewed_by.is_empty() {
+                section.card #viewed-by {
+                    h2 { "Who has viewed this record" }
+                    table { thead { tr { th { "Who" } th { "When" } } }
+                        tbody { @for (who, at) in &r.viewed_by { tr { td { (who) } td { (moment(*at)) } } } } }
+                }
+            }
+        },
+    )
+}
+
+/// After logging: the reference and what happens next.
+pub fn confirmation(page: &Page<'_>, v: &IncidentView, again: bool) -> Markup {
+    let i = &v.incident;
+    layout(
+        page,
+        html! {
+            h1 { "Incident logged: " (i.reference) }
+            @if again {
+                (flash("warn", &format!("This form had already been sent, so nothing new was saved: this is the incident it logged, {}. To log another incident, start a new form.", i.reference)))
+            } @else {
+                (flash("ok", &format!("Thank you. The record {} is saved.", i.reference)))
+            }
+            @if v.category.urgent {
+                div.flash.error role="alert" { strong { "Tell the DSL in person now." } " Do not wait for them to read this." }
+            }
+            section.card {
+                h2 { "What happens next" }
+                p { "It has gone to " (owner_phrase(i.owner())) @if i.child_at_risk && !v.category.restricted && v.category.owner() != Role::Dsl { ", because a child may have been put at risk" } "." }
+                @if v.category.restricted { p { "Only the headteacher can see this record." } }
+                @if !v.category.guidance.is_empty() { p { strong { "For " (v.category.name) ": " } (v.category.guidance) } }
+                p { "You can follow its status and add follow-up notes from " a href="/incidents" { "your incidents" } "." }
+            }
+            p { a href=(format!("/incidents/{}", i.id)) { "Open the record" } " · " a href="/incidents/new" { "Log another incident" } }
+        },
+    )
+}
+
+/// Asks a DSL or the headteacher why the record was entered in error.
+pub fn in_error_form(
+    page: &Page<'_>,
+    v: &IncidentView,
+    reason: &str,
+    errors: &FieldErrors,
+) -> Markup {
+    let csrf = page.csrf.clone().unwrap_or_default();
+    layout(
+        page,
+        html! {
+            h1 { "Mark " (v.incident.reference) " as entered in error" }
+            p { "The record leaves lists, counts and exports. Nothing is deleted: it stays, with its history and your reason." }
+            form.stack method="post" action=(format!("/incidents/{}/entered-in-error", v.incident.id)) {
+                (csrf_field(&csrf))
+                (textarea("reason", "Why it was entered in error", None, reason, errors, true))
+                div { button.danger type="submit" { "Mark as entered in error" } " " a href=(format!("/incidents/{}", v.incident.id)) { "Cancel" } }
+            }
+        },
+    )
+}

@@ -1,0 +1,22 @@
+//! Pupils: the school's list (imported from its MIS by `safelog import
+//! pupils` or the administrators' upload page), the type-ahead the log form
+//! uses, and each pupil's chronology of incidents.
+
+pub mod cli;
+mod handlers;
+pub mod import;
+pub mod model;
+pub mod store;
+mod views;
+
+use crate::auth::{Access, Role, Router};
+use crate::incidents::READERS;
+
+const ADMIN: Access = Access::Roles(&[Role::Admin]);
+
+pub fn routes(r: &mut Router<'_>) {
+    r.get("/pupils/{id}", READERS, handlers::chronology)
+        .get("/api/v1/pupils", READERS, handlers::typeahead)
+        .get("/admin/pupils", ADMIN, handlers::upload_page)
+        .post("/admin/pupils", ADMIN, handlers::upload);
+}
