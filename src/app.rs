@@ -74,6 +74,12 @@ impl Application {
         // server lives; if a step below fails, the handles are dropped and
         // the worker stops by itself.
         let mail = mail::spawn(pool.clone(), &config, clock.clone())?;
+        crate::cases::reminders::spawn(
+            pool.clone(),
+            clock.clone(),
+            mail.clone(),
+            std::time::Duration::from_millis(config.reminder_poll_ms.max(1)),
+        );
         let state = web::Data::new(AppState {
             pool,
             config,
@@ -145,6 +151,8 @@ fn feature_routes(r: &mut Router<'_>) {
     crate::reports::routes(r);
     crate::incidents::routes(r);
     crate::pupils::routes(r);
+    crate::cases::routes(r);
+    crate::categories::admin::routes(r);
 }
 
 fn routes(cfg: &mut web::ServiceConfig) {

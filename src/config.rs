@@ -92,6 +92,11 @@ pub struct Config {
     #[arg(skip = 5000_u64)]
     pub mail_poll_ms: u64,
 
+    /// How often, in milliseconds, to look for incidents past their pick-up
+    /// time. Not a flag: only tests need another value.
+    #[arg(skip = 60000_u64)]
+    pub reminder_poll_ms: u64,
+
     /// Who must use two-factor sign-in, overriding each school's setting.
     #[arg(
         long = "require-2fa",
@@ -146,6 +151,7 @@ impl Config {
             mail_from: "safelog <safelog@localhost>".into(),
             mail_retry_max_secs: 300,
             mail_poll_ms: 5000,
+            reminder_poll_ms: 60000,
             require_2fa: None,
             jwt_secret: None,
             data_dir: None,

@@ -6,6 +6,7 @@ pub mod app;
 pub mod assets;
 pub mod audit;
 pub mod auth;
+pub mod cases;
 pub mod categories;
 pub mod cli;
 pub mod clock;

@@ -14,6 +14,8 @@ pub struct School {
     pub name: String,
     pub created_at: NaiveDateTime,
     pub require_2fa: String,
+    /// School days an incident may wait to be picked up before a reminder.
+    pub pickup_school_days: i32,
 }
 
 impl School {

@@ -1,11 +1,13 @@
 //! The categories of incident (PRODUCT.md "Categories and routing"): each
 //! names its 4C, the role that owns its incidents, the guidance staff see
 //! while logging, and whether it is urgent or restricted. Every school gets
-//! the default taxonomy when it is created; administrators will edit them
-//! (a later feature) but cannot remove the safeguards.
+//! the default taxonomy when it is created; administrators edit them
+//! ([`admin`]) but cannot remove the safeguards ([`safeguards`]).
 
+pub mod admin;
 pub mod defaults;
 pub mod model;
+pub mod safeguards;
 pub mod store;
 
 pub use model::{Category, FourC};

@@ -2,10 +2,11 @@ use maud::{html, Markup};
 
 use crate::auth::csrf::CsrfToken;
 use crate::auth::{CurrentUser, Role};
+use crate::cases::dashboard::Dashboard;
 use crate::views::{layout, Page};
 
 /// The signed-in person's start page: one card for each thing their roles do.
-pub fn home(user: &CurrentUser, csrf: &CsrfToken) -> Markup {
+pub fn home(user: &CurrentUser, csrf: &CsrfToken, cases: Option<&Dashboard>) -> Markup {
     let logs = user.roles.any(&[
         Role::Staff,
         Role::OnlineSafetyLead,
@@ -24,6 +25,7 @@ pub fn home(user: &CurrentUser, csrf: &CsrfToken) -> Markup {
         html! {
             h1 { "Hello, " (user.name) }
             p.muted { "Signed in as " (user.roles.labels()) "." }
+            @if let Some(d) = cases { (crate::cases::views::dashboard(&csrf.0, d)) }
             div.grid {
                 section.card {
                     h2 { "Worried about a pupil right now?" }

@@ -265,8 +265,32 @@ diesel::joinable!(incident_events -> incidents (incident_id));
 diesel::joinable!(incident_pupils -> incidents (incident_id));
 diesel::joinable!(incident_imports -> incidents (incident_id));
 diesel::joinable!(referrals -> incidents (incident_id));
+diesel::joinable!(alerts -> incidents (incident_id));
+diesel::joinable!(reminders -> incidents (incident_id));
+
+diesel::table! {
+    alerts (id) {
+        id -> Text,
+        school_id -> Text,
+        incident_id -> Text,
+        user_id -> Text,
+        kind -> Text,
+        created_at -> Timestamp,
+        seen_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    reminders (incident_id) {
+        incident_id -> Text,
+        school_id -> Text,
+        sent_at -> Timestamp,
+    }
+}
 
 diesel::allow_tables_to_appear_in_same_query!(
+    alerts,
+    reminders,
     schools,
     users,
     user_roles,

@@ -123,7 +123,7 @@ impl IncidentJson {
         }
     }
 
-    fn with_timeline(mut self, events: &[Event]) -> Self {
+    pub fn with_timeline(mut self, events: &[Event]) -> Self {
         self.timeline = Some(
             events
                 .iter()
@@ -226,7 +226,7 @@ fn api_field(name: &str) -> String {
     name.to_string()
 }
 
-fn rejected(r: Rejected) -> ApiError {
+pub(crate) fn rejected(r: Rejected) -> ApiError {
     match r {
         Rejected::App(e) => ApiError(e),
         Rejected::Invalid(errors) => api_errors(errors),
@@ -238,7 +238,11 @@ fn rejected(r: Rejected) -> ApiError {
 }
 
 /// The record after a change the trail already holds: no view is audited.
-async fn reread(state: &AppState, caller: Caller, id: String) -> Result<record::Record, AppError> {
+pub(crate) async fn reread(
+    state: &AppState,
+    caller: Caller,
+    id: String,
+) -> Result<record::Record, AppError> {
     db::run(&state.pool, move |conn| {
         record::read(conn, &caller.viewer, &id)
     })

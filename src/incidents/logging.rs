@@ -147,6 +147,10 @@ pub fn log(
             conn,
             &NewEvent::new(EventKind::Logged, &id, school_id, 1, author, now).for_reporter(true),
         )?;
+        if origin.via != "import" {
+            let row = crate::cases::store::incident(conn, &id)?;
+            crate::cases::on_logged(conn, &row, &category, now)?;
+        }
         audit::store::insert(
             conn,
             &audit_event("incident_logged", school_id, &id, author, origin, now).detail(format!(

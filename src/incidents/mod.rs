@@ -11,14 +11,14 @@ pub mod api;
 pub mod changes;
 pub mod filters;
 pub mod forms;
-mod handlers;
+pub(crate) mod handlers;
 pub mod logging;
 pub mod model;
 pub mod record;
 pub mod routing;
 pub mod store;
 pub mod viewer;
-mod views;
+pub(crate) mod views;
 
 pub use viewer::Viewer;
 

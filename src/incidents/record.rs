@@ -24,6 +24,8 @@ pub struct Record {
     pub viewed_by: Vec<(String, NaiveDateTime)>,
     /// The school's categories by code, to name old values on the timeline.
     pub categories: HashMap<String, Category>,
+    /// The case panel, for a viewer who reads the record in full.
+    pub case: Option<crate::cases::CaseInfo>,
 }
 
 /// The record, or None when it does not exist or the viewer may not read
@@ -78,11 +80,17 @@ pub fn read(
         Vec::new()
     };
     let categories = store::read::categories_by_code(conn, &viewer.school_id)?;
+    let case = if view.full {
+        Some(crate::cases::info(conn, viewer, &view)?)
+    } else {
+        None
+    };
     Ok(Some(Record {
         view,
         timeline,
         viewed_by,
         categories,
+        case,
     }))
 }
 

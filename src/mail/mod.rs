@@ -30,6 +30,11 @@ pub use store::{
 };
 pub use worker::{spawn, MailWorker};
 
+/// Written in an email body where its links start; replaced with
+/// `SAFELOG_BASE_URL` when the email is sent, so code that queues an email
+/// inside a transaction need not know the address people use.
+pub const BASE_URL: &str = "{base_url}";
+
 /// Why mail delivery could not be set up: each says what to fix.
 #[derive(Debug, thiserror::Error)]
 pub enum SetupError {

@@ -16,12 +16,13 @@ const COMMAND_TIMEOUT: Duration = Duration::from_secs(20);
 pub(crate) struct Smtp {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from: Mailbox,
+    base_url: String,
 }
 
 impl Smtp {
     /// Reads the SMTP URL and From address once, at start-up, so a typo
     /// stops the service with a message instead of failing every email.
-    pub(crate) fn new(url: &str, from: &str) -> Result<Self, SetupError> {
+    pub(crate) fn new(url: &str, from: &str, base_url: &str) -> Result<Self, SetupError> {
         // lettre's error text names the part that is wrong, never the
         // password in the URL.
         let builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
@@ -32,6 +33,7 @@ impl Smtp {
         Ok(Self {
             transport: builder.timeout(Some(COMMAND_TIMEOUT)).build(),
             from,
+            base_url: base_url.to_string(),
         })
     }
 
@@ -57,7 +59,7 @@ impl Smtp {
             .subject(subject)
             .message_id(Some(format!("<{id}@{}>", self.from.email.domain())))
             .header(ContentType::TEXT_PLAIN)
-            .body(body.to_string())
+            .body(body.replace(super::BASE_URL, &self.base_url))
             .map_err(|e| format!("cannot build the email: {e}"))?;
         self.transport
             .send(message)

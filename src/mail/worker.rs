@@ -66,6 +66,11 @@ impl MailWorker {
         self.shared.wake.notify_one();
     }
 
+    /// Whether [`MailWorker::stop`] was called: the application is closing.
+    pub fn is_stopped(&self) -> bool {
+        self.shared.stop.load(Ordering::Acquire)
+    }
+
     /// Whether SMTP is configured; without it emails stay in the outbox.
     pub fn is_enabled(&self) -> bool {
         self.enabled
@@ -90,7 +95,7 @@ pub fn spawn(pool: DbPool, config: &Config, clock: Clock) -> Result<MailWorker, 
             enabled: false,
         });
     };
-    let smtp = Smtp::new(url, &config.mail_from)?;
+    let smtp = Smtp::new(url, &config.mail_from, &config.base_url())?;
     let runtime = tokio::runtime::Handle::try_current().map_err(|_| SetupError::NoRuntime)?;
     let worker = Arc::new(Worker {
         pool,

@@ -34,6 +34,21 @@ const READERS: &[Role] = &[
     Role::Dpo,
 ];
 const MARK_IN_ERROR: &[Role] = &[Role::Dsl, Role::Headteacher];
+/// Who works a case (PRODUCT.md: the leads and, for its categories, the DPO).
+const CASE_WORKERS: &[Role] = &[
+    Role::OnlineSafetyLead,
+    Role::Dsl,
+    Role::Headteacher,
+    Role::Dpo,
+];
+const CASE_ACTIONS: [&str; 6] = [
+    "/take",
+    "/assign",
+    "/status",
+    "/actions",
+    "/escalate",
+    "/referrals",
+];
 
 /// PRODUCT.md's reading of each URL, written independently of the code's
 /// own access rules.
@@ -48,11 +63,18 @@ fn expected(path: &str) -> Option<Expect> {
         "/login/2fa" => Expect::Verifying,
         "/account/2fa" | "/account/2fa/start" | "/account/2fa/confirm" => Expect::Enrolling,
         "/logout" | "/api/v1/auth/logout" => Expect::AnySession,
-        "/" | "/account" | "/account/password" | "/account/2fa/recovery-codes" | "/api/v1/me" => {
-            Expect::SignedIn
-        }
+        "/"
+        | "/account"
+        | "/account/password"
+        | "/account/2fa/recovery-codes"
+        | "/api/v1/me"
+        | "/dashboard/alerts/seen" => Expect::SignedIn,
         p if p == "/admin" || p.starts_with("/admin/") => Expect::Roles(ADMIN),
         p if p.ends_with("/entered-in-error") => Expect::Roles(MARK_IN_ERROR),
+        p if p.ends_with("/acknowledge") => Expect::Roles(&[Role::Headteacher]),
+        p if p.contains("/incidents/{id}/") && CASE_ACTIONS.iter().any(|a| p.ends_with(a)) => {
+            Expect::Roles(CASE_WORKERS)
+        }
         p if p.starts_with("/incidents")
             || p.starts_with("/api/v1/incidents")
             || p.starts_with("/pupils/")
@@ -71,6 +93,7 @@ fn expected(path: &str) -> Option<Expect> {
 struct Records {
     incident: String,
     pupil: String,
+    category: String,
 }
 
 impl Default for Records {
@@ -80,7 +103,8 @@ impl Default for Records {
         let none = uuid::Uuid::nil().to_string();
         Records {
             incident: none.clone(),
-            pupil: none,
+            pupil: none.clone(),
+            category: none,
         }
     }
 }
@@ -89,6 +113,8 @@ impl Default for Records {
 fn fill(path: &str, target: &TestUser, records: &Records) -> String {
     let id = if path.starts_with("/admin/users/") {
         target.id.as_str()
+    } else if path.starts_with("/admin/categories/") {
+        records.category.as_str()
     } else if path.starts_with("/pupils/") {
         records.pupil.as_str()
     } else {
@@ -146,7 +172,22 @@ async fn every_route_answers_each_role_as_product_md_says(backend: Backend) {
             )
         })
         .collect();
+    let category_id = safelog::categories::store::for_school(
+        &mut app.conn(),
+        &target.school_id,
+        app.clock.now_naive(),
+    )
+    .unwrap()[0]
+        .id
+        .clone();
     let mut records = std::collections::HashMap::new();
+    records.insert(
+        Role::Admin,
+        Records {
+            category: category_id.clone(),
+            ..Records::default()
+        },
+    );
     for (role, holder) in &holders {
         if READERS.contains(role) {
             // The DPO reads only data breaches; staff only what they logged.
@@ -173,6 +214,7 @@ async fn every_route_answers_each_role_as_product_md_says(backend: Backend) {
                 Records {
                     incident: made["id"].as_str().unwrap().into(),
                     pupil: made["pupil_id"].as_str().unwrap().into(),
+                    category: category_id.clone(),
                 },
             );
         }

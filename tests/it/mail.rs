@@ -19,14 +19,14 @@ use crate::on_both_backends;
 
 /// One message as the SMTP server received it.
 #[derive(Clone, Debug)]
-struct Received {
-    to: Vec<String>,
+pub struct Received {
+    pub to: Vec<String>,
     /// Headers and body, with CRLF line ends as sent.
-    data: String,
+    pub data: String,
 }
 
 impl Received {
-    fn header(&self, name: &str) -> Option<String> {
+    pub fn header(&self, name: &str) -> Option<String> {
         let (head, _) = self.data.split_once("\r\n\r\n")?;
         let prefix = format!("{}: ", name.to_ascii_lowercase());
         head.split("\r\n")
@@ -34,7 +34,7 @@ impl Received {
             .map(|line| line[prefix.len()..].to_string())
     }
 
-    fn body(&self) -> String {
+    pub fn body(&self) -> String {
         let (_, body) = self.data.split_once("\r\n\r\n").unwrap_or(("", ""));
         body.trim_end_matches("\r\n").replace("\r\n", "\n")
     }
@@ -73,12 +73,12 @@ impl Handler for Collector {
 }
 
 /// An SMTP server on 127.0.0.1. It runs until the test process ends.
-struct SmtpServer {
+pub struct SmtpServer {
     inbox: Arc<Mutex<Vec<Received>>>,
 }
 
 impl SmtpServer {
-    fn start_on(port: u16) -> Self {
+    pub fn start_on(port: u16) -> Self {
         let listener = TcpListener::bind(("127.0.0.1", port)).expect("SMTP port free");
         let collector = Collector::default();
         let inbox = Arc::clone(&collector.inbox);
@@ -92,20 +92,20 @@ impl SmtpServer {
         Self { inbox }
     }
 
-    fn received(&self) -> Vec<Received> {
+    pub fn received(&self) -> Vec<Received> {
         self.inbox.lock().unwrap().clone()
     }
 }
 
 /// A port nothing listens on (until a test starts a server there).
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     listener.local_addr().unwrap().port()
 }
 
 /// The app, with SMTP pointing at `port` and a short poll so tests that
 /// move the clock do not wait long for the worker to look again.
-async fn spawn_mail_app(
+pub async fn spawn_mail_app(
     backend: Backend,
     port: u16,
     adjust: impl FnOnce(&mut safelog::config::Config),
@@ -119,7 +119,7 @@ async fn spawn_mail_app(
 }
 
 /// Polls `check` until it yields a value, for at most ten seconds.
-async fn eventually<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+pub async fn eventually<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         if let Some(value) = check() {

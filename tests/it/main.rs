@@ -9,6 +9,7 @@ mod helpers;
 mod access;
 mod accounts;
 mod auth;
+mod cases;
 mod cli;
 mod foundation;
 mod incidents;

@@ -107,6 +107,9 @@ pub fn page(
                 p.muted { "You logged this incident. You see its status and your own notes; the lead's case notes are theirs." }
             }
             section.card { (facts(v)) }
+            @if let (Some(case), false) = (&r.case, i.entered_in_error()) {
+                (crate::cases::views::panel(&csrf, i, case))
+            }
             @if !i.entered_in_error() {
                 p.actions {
                     a.button.secondary href=(format!("/incidents/{}/correct", i.id)) { "Correct this record" }

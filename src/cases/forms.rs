@@ -1,0 +1,256 @@
+//! Case actions as typed on the record page or sent to the API, parsed:
+//! after this no raw string travels further.
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use crate::forms::{self, FieldErrors};
+use crate::incidents::forms::MAX_TEXT;
+use crate::incidents::model::Status;
+
+/// The outside agencies a referral can name (PRODUCT.md "The case").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Agency {
+    Police,
+    Ceop,
+    Iwf,
+    SocialCare,
+    Lado,
+    Prevent,
+    ReportHarmfulContent,
+    Platform,
+    ActionFraud,
+    Ico,
+}
+
+impl Agency {
+    pub const ALL: [Agency; 10] = [
+        Agency::Police,
+        Agency::Ceop,
+        Agency::Iwf,
+        Agency::SocialCare,
+        Agency::Lado,
+        Agency::Prevent,
+        Agency::ReportHarmfulContent,
+        Agency::Platform,
+        Agency::ActionFraud,
+        Agency::Ico,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Agency::Police => "police",
+            Agency::Ceop => "ceop",
+            Agency::Iwf => "iwf",
+            Agency::SocialCare => "social_care",
+            Agency::Lado => "lado",
+            Agency::Prevent => "prevent",
+            Agency::ReportHarmfulContent => "report_harmful_content",
+            Agency::Platform => "platform",
+            Agency::ActionFraud => "action_fraud",
+            Agency::Ico => "ico",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Agency::Police => "Police (101/999)",
+            Agency::Ceop => "CEOP",
+            Agency::Iwf => "Internet Watch Foundation (IWF)",
+            Agency::SocialCare => "Children's social care / MASH",
+            Agency::Lado => "LADO",
+            Agency::Prevent => "Prevent",
+            Agency::ReportHarmfulContent => "Report Harmful Content",
+            Agency::Platform => "The platform itself",
+            Agency::ActionFraud => "Action Fraud",
+            Agency::Ico => "ICO",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Agency> {
+        Agency::ALL.into_iter().find(|a| a.as_str() == s.trim())
+    }
+}
+
+/// One case action, checked.
+#[derive(Clone, Debug)]
+pub enum CaseAction {
+    TakeOwnership,
+    Assign {
+        user_id: String,
+    },
+    Status {
+        status: Status,
+        reason: String,
+        outcome: Option<String>,
+    },
+    Action {
+        text: String,
+    },
+    Escalate {
+        reason: String,
+    },
+    Referral {
+        agency: Agency,
+        date: NaiveDate,
+        reference: String,
+    },
+    Acknowledge,
+}
+
+/// What any case form or request may carry; each action reads its fields.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct CaseInput {
+    pub user_id: String,
+    pub status: String,
+    pub reason: String,
+    pub outcome: String,
+    pub text: String,
+    pub agency: String,
+    pub date: String,
+    pub reference: String,
+}
+
+impl CaseInput {
+    /// Parses the fields `action` needs; `today` bounds a referral's date.
+    pub fn parse(&self, action: &str, today: NaiveDate) -> Result<CaseAction, FieldErrors> {
+        let mut e = FieldErrors::default();
+        let parsed = match action {
+            "take" => CaseAction::TakeOwnership,
+            "acknowledge" => CaseAction::Acknowledge,
+            "assign" => {
+                if self.user_id.trim().is_empty() {
+                    e.add("user_id", "Choose who to assign the case to.");
+                }
+                CaseAction::Assign {
+                    user_id: self.user_id.trim().to_string(),
+                }
+            }
+            "status" => {
+                let status = Status::parse(self.status.trim());
+                if status.is_none() {
+                    e.add(
+                        "status",
+                        "Choose a status: new, in_progress, escalated or closed.",
+                    );
+                }
+                let reason = forms::required(
+                    &mut e,
+                    "reason",
+                    &self.reason,
+                    "the reason for the decision",
+                    MAX_TEXT,
+                );
+                let outcome = self.outcome.trim();
+                if outcome.chars().count() > MAX_TEXT {
+                    e.add(
+                        "outcome",
+                        format!("Keep the outcome to {MAX_TEXT} characters or fewer."),
+                    );
+                }
+                CaseAction::Status {
+                    status: status.unwrap_or(Status::InProgress),
+                    reason,
+                    outcome: (!outcome.is_empty()).then(|| outcome.to_string()),
+                }
+            }
+            "actions" => CaseAction::Action {
+                text: forms::required(&mut e, "text", &self.text, "what was done", MAX_TEXT),
+            },
+            "escalate" => CaseAction::Escalate {
+                reason: forms::required(
+                    &mut e,
+                    "reason",
+                    &self.reason,
+                    "why it is escalated",
+                    MAX_TEXT,
+                ),
+            },
+            "referrals" => {
+                let agency = Agency::parse(&self.agency);
+                if agency.is_none() {
+                    e.add("agency", "Choose the agency the referral went to.");
+                }
+                let date = match forms::parse_date(&self.date) {
+                    Some(d) if d > today => {
+                        e.add("date", "The referral date cannot be in the future.");
+                        d
+                    }
+                    Some(d) => d,
+                    None => {
+                        e.add(
+                            "date",
+                            "Enter the date of the referral, such as 12/11/2025.",
+                        );
+                        today
+                    }
+                };
+                let reference = forms::required(
+                    &mut e,
+                    "reference",
+                    &self.reference,
+                    "the agency's reference number",
+                    200,
+                );
+                CaseAction::Referral {
+                    agency: agency.unwrap_or(Agency::Police),
+                    date,
+                    reference,
+                }
+            }
+            _ => {
+                e.add("action", "That is not a case action.");
+                CaseAction::TakeOwnership
+            }
+        };
+        e.into_result()?;
+        Ok(parsed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2025, 11, 12).unwrap()
+    }
+
+    #[test]
+    fn closing_needs_a_reason_and_a_referral_needs_agency_date_and_reference() {
+        let err = CaseInput {
+            status: "closed".into(),
+            ..Default::default()
+        }
+        .parse("status", today())
+        .unwrap_err();
+        assert!(err.get("reason").is_some());
+        let err = CaseInput {
+            agency: "mi5".into(),
+            date: "01/01/2030".into(),
+            ..Default::default()
+        }
+        .parse("referrals", today())
+        .unwrap_err();
+        assert!(
+            err.get("agency").is_some()
+                && err.get("date").is_some()
+                && err.get("reference").is_some()
+        );
+        let ok = CaseInput {
+            agency: "ceop".into(),
+            date: "2025-11-10".into(),
+            reference: "C-1".into(),
+            ..Default::default()
+        }
+        .parse("referrals", today());
+        assert!(matches!(
+            ok,
+            Ok(CaseAction::Referral {
+                agency: Agency::Ceop,
+                ..
+            })
+        ));
+    }
+}

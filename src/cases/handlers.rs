@@ -1,0 +1,143 @@
+//! Case actions from the record page and the API: each parses its input,
+//! performs the action through `db::run`, then shows the record again.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use super::actions;
+use super::forms::CaseInput;
+use crate::app::AppState;
+use crate::auth::csrf::CsrfToken;
+use crate::auth::CurrentUser;
+use crate::db;
+use crate::error::{ApiError, AppError};
+use crate::forms::{FieldErrors, Form};
+use crate::incidents::api::{rejected, reread, IncidentJson};
+use crate::incidents::handlers::Caller;
+use crate::incidents::logging::{Origin, Rejected};
+use crate::views::{page_with, see_other, Page};
+
+/// Performs `action` for `user`; Err(Rejected) when it was refused.
+async fn perform(
+    state: &AppState,
+    req: &HttpRequest,
+    user: &CurrentUser,
+    id: &str,
+    action: &'static str,
+    input: CaseInput,
+    via: &'static str,
+) -> Result<Result<(), Rejected>, AppError> {
+    let parsed = match input.parse(action, state.clock.today()) {
+        Ok(p) => p,
+        Err(errors) => return Ok(Err(Rejected::Invalid(errors))),
+    };
+    let caller = Caller::new(user, req);
+    let (id, now) = (id.to_string(), state.clock.now_naive());
+    let result = db::run(&state.pool, move |conn| {
+        let origin = Origin {
+            ip: Some(&caller.ip),
+            via,
+        };
+        Ok(actions::perform(
+            conn,
+            &caller.viewer,
+            &caller.author,
+            &id,
+            &parsed,
+            &origin,
+            now,
+        ))
+    })
+    .await?;
+    // Whatever the action queued (alerts) is committed now.
+    state.mail.wake();
+    Ok(result)
+}
+
+async fn on_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: CurrentUser,
+    csrf: CsrfToken,
+    id: String,
+    action: &'static str,
+    input: CaseInput,
+) -> Result<HttpResponse, AppError> {
+    let errors = match perform(&state, &req, &user, &id, action, input.clone(), "page").await? {
+        Ok(()) => return Ok(see_other(&format!("/incidents/{id}#case"))),
+        Err(Rejected::Invalid(errors)) => errors,
+        Err(Rejected::App(e)) => {
+            let mut errors = FieldErrors::default();
+            match e {
+                AppError::Conflict(message) => errors.add("action", message),
+                other => return Err(other),
+            }
+            errors
+        }
+        Err(Rejected::Stale(_)) => {
+            return Err(AppError::Conflict(
+                "Someone else changed this case. Reload it.".into(),
+            ))
+        }
+    };
+    let caller = Caller::new(&user, &req);
+    let viewer = caller.viewer.clone();
+    let mut r = reread(&state, caller, id).await?;
+    if let Some(case) = r.case.as_mut() {
+        case.rejected = Some((action.to_string(), input, errors));
+    }
+    let page_info = Page::for_user(&r.view.incident.reference, &user, &csrf);
+    Ok(page_with(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        crate::incidents::views::record::page(&page_info, &r, &viewer, "", &FieldErrors::default()),
+    ))
+}
+
+async fn on_api(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: CurrentUser,
+    id: String,
+    action: &'static str,
+    input: CaseInput,
+) -> Result<HttpResponse, ApiError> {
+    perform(&state, &req, &user, &id, action, input, "api")
+        .await?
+        .map_err(rejected)?;
+    let r = reread(&state, Caller::new(&user, &req), id).await?;
+    Ok(HttpResponse::Ok().json(IncidentJson::of(&r.view).with_timeline(&r.timeline)))
+}
+
+macro_rules! case_handlers {
+    ($($page:ident, $api:ident => $action:literal;)*) => {$(
+        pub async fn $page(state: web::Data<AppState>, req: HttpRequest, user: CurrentUser, csrf: CsrfToken, id: web::Path<String>, input: Form<CaseInput>) -> Result<HttpResponse, AppError> {
+            on_page(state, req, user, csrf, id.into_inner(), $action, input.into_inner()).await
+        }
+        pub async fn $api(state: web::Data<AppState>, req: HttpRequest, user: CurrentUser, id: web::Path<String>, input: Option<web::Json<CaseInput>>) -> Result<HttpResponse, ApiError> {
+            on_api(state, req, user, id.into_inner(), $action, input.map(|j| j.into_inner()).unwrap_or_default()).await
+        }
+    )*};
+}
+
+case_handlers! {
+    take, api_take => "take";
+    assign, api_assign => "assign";
+    status, api_status => "status";
+    action, api_action => "actions";
+    escalate, api_escalate => "escalate";
+    referral, api_referral => "referrals";
+    acknowledge, api_acknowledge => "acknowledge";
+}
+
+/// Clears the signed-in person's dashboard alerts.
+pub async fn alerts_seen(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now_naive();
+    db::run(&state.pool, move |conn| {
+        Ok(super::store::mark_alerts_seen(conn, &user.id, now)?)
+    })
+    .await?;
+    Ok(see_other("/"))
+}

@@ -1,0 +1,115 @@
+//! What no school may remove (PRODUCT.md routing rule 5): the DSL owns
+//! nudes-sharing and abuse-imagery and they stay urgent; staff-conduct stays
+//! with the headteacher alone; all three stay offered, and their guidance
+//! may be added to but not cut.
+
+use super::defaults::DEFAULTS;
+use super::store::Edit;
+
+/// The first safeguard an edit would remove, as (field, message).
+pub fn check(code: &str, e: &Edit<'_>) -> Option<(&'static str, String)> {
+    let (owner, urgent) = match code {
+        "nudes-sharing" | "abuse-imagery" => ("dsl", true),
+        "staff-conduct" => ("headteacher", false),
+        _ => return None,
+    };
+    let default_guidance = DEFAULTS
+        .iter()
+        .find(|d| d.code == code)
+        .map_or("", |d| d.guidance);
+    if e.owner_role != owner {
+        return Some((
+            "owner_role",
+            format!(
+                "This category must stay with the {}: it is a safeguard.",
+                if owner == "dsl" { "DSL" } else { "headteacher" }
+            ),
+        ));
+    }
+    if urgent && !e.urgent {
+        return Some((
+            "urgent",
+            "This category must stay urgent: it is a safeguard.".into(),
+        ));
+    }
+    if !e.active {
+        return Some((
+            "active",
+            "This category must stay offered to staff: it is a safeguard.".into(),
+        ));
+    }
+    if !e.guidance.contains(default_guidance) {
+        return Some((
+            "guidance",
+            "Keep the standard guidance (you may add to it): it is a safeguard.".into(),
+        ));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn edit<'a>(owner: &'a str, urgent: bool, active: bool, guidance: &'a str) -> Edit<'a> {
+        Edit {
+            name: "x",
+            four_c: "conduct",
+            owner_role: owner,
+            guidance,
+            urgent,
+            active,
+        }
+    }
+
+    #[test]
+    fn the_three_safeguards_cannot_be_removed_and_other_categories_are_free() {
+        let g = DEFAULTS
+            .iter()
+            .find(|d| d.code == "nudes-sharing")
+            .unwrap()
+            .guidance;
+        assert_eq!(
+            check("nudes-sharing", &edit("online_safety_lead", true, true, g))
+                .unwrap()
+                .0,
+            "owner_role"
+        );
+        assert_eq!(
+            check("nudes-sharing", &edit("dsl", false, true, g))
+                .unwrap()
+                .0,
+            "urgent"
+        );
+        assert_eq!(
+            check("nudes-sharing", &edit("dsl", true, false, g))
+                .unwrap()
+                .0,
+            "active"
+        );
+        assert_eq!(
+            check("nudes-sharing", &edit("dsl", true, true, "shorter"))
+                .unwrap()
+                .0,
+            "guidance"
+        );
+        let more = format!("{g} Ring Mrs Patel on 0123.");
+        assert!(check("nudes-sharing", &edit("dsl", true, true, &more)).is_none());
+        let sg = DEFAULTS
+            .iter()
+            .find(|d| d.code == "staff-conduct")
+            .unwrap()
+            .guidance;
+        assert_eq!(
+            check("staff-conduct", &edit("dsl", false, true, sg))
+                .unwrap()
+                .0,
+            "owner_role"
+        );
+        assert!(check(
+            "online-bullying",
+            &edit("online_safety_lead", false, false, "")
+        )
+        .is_none());
+    }
+}
