@@ -24,6 +24,10 @@ pub fn home(page: &Page<'_>, school: &School, mail_configured: bool) -> Markup {
                     p { "Add staff, give them roles, reset passwords and two-factor sign-in, deactivate leavers." }
                 }
                 section.card {
+                    h2 { a href="/admin/categories" { "Categories and routing" } }
+                    p { "Who owns each category of incident, the guidance staff see, and the pick-up time." }
+                }
+                section.card {
                     h2 { a href="/admin/terms" { "Term dates" } }
                     p { "The terms governors' reports are counted by." }
                 }
