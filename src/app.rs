@@ -153,6 +153,7 @@ fn feature_routes(r: &mut Router<'_>) {
     crate::pupils::routes(r);
     crate::cases::routes(r);
     crate::categories::admin::routes(r);
+    crate::api_docs::routes(r);
 }
 
 fn routes(cfg: &mut web::ServiceConfig) {

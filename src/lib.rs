@@ -2,6 +2,7 @@
 //! See README.md for running it and ../shared/DESIGN.md for how it is built.
 
 pub mod accounts;
+pub mod api_docs;
 pub mod app;
 pub mod assets;
 pub mod audit;

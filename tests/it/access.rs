@@ -68,7 +68,8 @@ fn expected(path: &str) -> Option<Expect> {
         | "/account/password"
         | "/account/2fa/recovery-codes"
         | "/api/v1/me"
-        | "/dashboard/alerts/seen" => Expect::SignedIn,
+        | "/dashboard/alerts/seen"
+        | "/api/v1/openapi.json" => Expect::SignedIn,
         p if p == "/admin" || p.starts_with("/admin/") => Expect::Roles(ADMIN),
         p if p.ends_with("/entered-in-error") => Expect::Roles(MARK_IN_ERROR),
         p if p.ends_with("/acknowledge") => Expect::Roles(&[Role::Headteacher]),

@@ -174,3 +174,24 @@ async fn the_audit_trail_refuses_updates_and_deletes(backend: Backend) {
 }
 
 on_both_backends!(the_audit_trail_refuses_updates_and_deletes);
+
+/// Every API route the application serves is described in openapi.json.
+#[test]
+fn the_openapi_document_describes_every_api_route() {
+    let doc = safelog::api_docs::document();
+    let paths = doc["paths"].as_object().unwrap();
+    for route in safelog::app::route_table() {
+        if route.path.starts_with("/api/") {
+            let ops = paths
+                .get(route.path)
+                .unwrap_or_else(|| panic!("{} is not in openapi.json", route.path));
+            let method = route.method.as_str().to_lowercase();
+            assert!(
+                ops.get(&method).is_some(),
+                "{} {} is not in openapi.json",
+                route.method,
+                route.path
+            );
+        }
+    }
+}
