@@ -67,24 +67,7 @@ pub fn perform(
         };
         let (kind, audit_action, detail) = match action {
             CaseAction::TakeOwnership => {
-                let picked = if i.status() == Status::New {
-                    Some(Status::InProgress.as_str())
-                } else {
-                    None
-                };
-                change(
-                    conn,
-                    &view,
-                    &CaseChange {
-                        owner_user_id: Some(Some(me)),
-                        status: picked,
-                        ..Default::default()
-                    },
-                    now,
-                )?;
-                event(conn, &view, author, EventKind::Assignment, now, |e| {
-                    e.text("Took ownership of the case.")
-                })?;
+                give_to(conn, &view, author, me, "Took ownership of the case.", now)?;
                 (None, "case_taken", String::new())
             }
             CaseAction::Assign { user_id } => {
@@ -98,25 +81,14 @@ pub fn perform(
                         "Choose one of the leads listed: only they may read this case.",
                     ));
                 };
-                let picked = if i.status() == Status::New {
-                    Some(Status::InProgress.as_str())
-                } else {
-                    None
-                };
-                change(
+                give_to(
                     conn,
                     &view,
-                    &CaseChange {
-                        owner_user_id: Some(Some(user_id)),
-                        status: picked,
-                        ..Default::default()
-                    },
+                    author,
+                    user_id,
+                    &format!("Assigned to {name}."),
                     now,
                 )?;
-                let text = format!("Assigned to {name}.");
-                event(conn, &view, author, EventKind::Assignment, now, |e| {
-                    e.text(&text)
-                })?;
                 alerts::send(conn, &about, AlertKind::Assigned, To::User(user_id), now)?;
                 (None, "case_assigned", String::new())
             }
@@ -311,6 +283,27 @@ fn referral(
         "referral_recorded",
         format!("agency {}", agency.as_str()),
     ))
+}
+
+/// Gives the case to `owner`: a new incident counts as picked up.
+fn give_to(
+    conn: &mut AnyConnection,
+    view: &IncidentView,
+    author: &Author,
+    owner: &str,
+    text: &str,
+    now: NaiveDateTime,
+) -> Result<(), Rejected> {
+    let picked = (view.incident.status() == Status::New).then_some(Status::InProgress.as_str());
+    let c = CaseChange {
+        owner_user_id: Some(Some(owner)),
+        status: picked,
+        ..Default::default()
+    };
+    change(conn, view, &c, now)?;
+    event(conn, view, author, EventKind::Assignment, now, |e| {
+        e.text(text)
+    })
 }
 
 /// Applies a change to the case fields, raising the incident's version.
