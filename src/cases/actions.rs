@@ -153,7 +153,8 @@ pub fn perform(
                     conn,
                     &view,
                     &CaseChange {
-                        acknowledged: Some((me, now)),
+                        lg_acknowledged_by: Some(me),
+                        lg_acknowledged_at: Some(now),
                         ..Default::default()
                     },
                     now,

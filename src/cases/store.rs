@@ -10,16 +10,18 @@ use crate::incidents::model::Incident;
 use crate::incidents::store::visibility::listed_to;
 use crate::incidents::Viewer;
 
-/// The case fields one action changes; None leaves a field as it is.
-#[derive(Default)]
+/// The case fields one action changes; None leaves a field as it is, and
+/// Some(None) empties it.
+#[derive(Default, AsChangeset)]
+#[diesel(table_name = incidents)]
 pub struct CaseChange<'a> {
     pub status: Option<&'a str>,
     pub owner_role: Option<&'a str>,
-    /// Some(None) clears the named owner.
     pub owner_user_id: Option<Option<&'a str>>,
     pub outcome: Option<Option<&'a str>>,
     pub closed_at: Option<Option<NaiveDateTime>>,
-    pub acknowledged: Option<(&'a str, NaiveDateTime)>,
+    pub lg_acknowledged_by: Option<&'a str>,
+    pub lg_acknowledged_at: Option<NaiveDateTime>,
 }
 
 /// Applies `change` if the incident is still at `version`, raising it.
@@ -31,53 +33,18 @@ pub fn apply(
     change: &CaseChange<'_>,
     at: NaiveDateTime,
 ) -> QueryResult<bool> {
-    let target = incidents::table
-        .filter(incidents::id.eq(id))
-        .filter(incidents::version.eq(version));
-    let n = diesel::update(target)
-        .set((
-            incidents::version.eq(version + 1),
-            incidents::updated_at.eq(at),
-        ))
-        .execute(conn)?;
-    if n != 1 {
-        return Ok(false);
-    }
-    let row = incidents::table.filter(incidents::id.eq(id));
-    if let Some(s) = change.status {
-        diesel::update(row)
-            .set(incidents::status.eq(s))
-            .execute(conn)?;
-    }
-    if let Some(r) = change.owner_role {
-        diesel::update(row)
-            .set(incidents::owner_role.eq(r))
-            .execute(conn)?;
-    }
-    if let Some(u) = change.owner_user_id {
-        diesel::update(row)
-            .set(incidents::owner_user_id.eq(u))
-            .execute(conn)?;
-    }
-    if let Some(o) = change.outcome {
-        diesel::update(row)
-            .set(incidents::outcome.eq(o))
-            .execute(conn)?;
-    }
-    if let Some(c) = change.closed_at {
-        diesel::update(row)
-            .set(incidents::closed_at.eq(c))
-            .execute(conn)?;
-    }
-    if let Some((by, when)) = change.acknowledged {
-        diesel::update(row)
-            .set((
-                incidents::lg_acknowledged_by.eq(by),
-                incidents::lg_acknowledged_at.eq(when),
-            ))
-            .execute(conn)?;
-    }
-    Ok(true)
+    let n = diesel::update(
+        incidents::table
+            .filter(incidents::id.eq(id))
+            .filter(incidents::version.eq(version)),
+    )
+    .set((
+        change,
+        incidents::version.eq(version + 1),
+        incidents::updated_at.eq(at),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
 }
 
 #[derive(Clone, Debug, Queryable, Selectable)]
