@@ -200,7 +200,7 @@ pub fn email_status(
     waiting: &[crate::mail::UndeliveredMail],
     last_error: Option<&crate::mail::DeliveryError>,
 ) -> Markup {
-    let when = |t: &chrono::NaiveDateTime| t.format("%d/%m/%Y %H:%M UTC").to_string();
+    let when = |t: &chrono::NaiveDateTime| crate::views::time::moment(*t);
     layout(
         page,
         html! {

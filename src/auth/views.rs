@@ -116,11 +116,11 @@ pub fn account(a: &AccountPage<'_>) -> Markup {
                 h2 { "Recent sign-ins" }
                 p.muted { "If you do not recognise one, change your password and tell your administrator." }
                 table {
-                    thead { tr { th { "When (UTC)" } th { "What" } th { "From" } } }
+                    thead { tr { th { "When" } th { "What" } th { "From" } } }
                     tbody {
                         @for e in a.recent {
                             tr {
-                                td { (e.at.format("%d/%m/%Y %H:%M")) }
+                                td { (crate::views::time::moment(e.at)) }
                                 td { (sign_in_label(&e.action)) @if let Some(d) = &e.detail { " (" (d) ")" } }
                                 td { (e.ip.as_deref().unwrap_or("")) }
                             }

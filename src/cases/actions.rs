@@ -145,7 +145,7 @@ pub fn perform(
                 if let Some(at) = i.lg_acknowledged_at {
                     return Err(AppError::Conflict(format!(
                         "This incident was already acknowledged on {}.",
-                        at.format("%d/%m/%Y %H:%M")
+                        crate::views::time::moment(at)
                     ))
                     .into());
                 }

@@ -4,6 +4,7 @@
 
 pub mod components;
 mod layout;
+pub mod time;
 
 pub use layout::{layout, Page};
 

@@ -23,9 +23,9 @@ pub fn incident_day(d: Option<NaiveDate>) -> String {
     d.map_or_else(|| "Not known".to_string(), day)
 }
 
-/// A moment, in UTC as stored.
+/// A moment as people in the school read it (UK time).
 pub fn moment(t: NaiveDateTime) -> String {
-    t.format("%d/%m/%Y %H:%M UTC").to_string()
+    crate::views::time::moment(t)
 }
 
 /// The status as this reader is told it.
