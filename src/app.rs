@@ -176,7 +176,8 @@ fn form_error(
     err: actix_web::error::UrlencodedError,
     req: &actix_web::HttpRequest,
 ) -> actix_web::Error {
-    tracing::debug!(error = %err, "form rejected");
+    // The parse error is not logged: it can quote what was typed.
+    let _ = err;
     error::for_path(
         req.path(),
         AppError::Invalid("This form arrived incomplete or too large, so nothing was saved. Go back and try again.".into()),
