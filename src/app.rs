@@ -172,12 +172,11 @@ pub fn route_table() -> Vec<RouteInfo> {
 /// URL-encoded, fits with room to spare.
 const BODY_LIMIT: usize = 4 * 1024 * 1024;
 
+/// The parse error is neither shown nor logged: it can quote what was typed.
 fn form_error(
-    err: actix_web::error::UrlencodedError,
+    _err: actix_web::error::UrlencodedError,
     req: &actix_web::HttpRequest,
 ) -> actix_web::Error {
-    // The parse error is not logged: it can quote what was typed.
-    let _ = err;
     error::for_path(
         req.path(),
         AppError::Invalid("This form arrived incomplete or too large, so nothing was saved. Go back and try again.".into()),
