@@ -100,6 +100,11 @@ pub async fn page(
                 categories: &cats,
                 errors: &errors,
                 lead,
+                exporter: user.roles.any(&[
+                    Role::Dsl,
+                    Role::Headteacher,
+                    Role::OnlineSafetyLead,
+                ]),
             },
         ),
     ))
