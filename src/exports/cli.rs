@@ -184,10 +184,10 @@ impl Progress {
 pub fn import_log(config: &Config, args: &ImportLog) -> Result<(), String> {
     let bytes = std::fs::read(&args.file)
         .map_err(|e| format!("cannot read {}: {e}", args.file.display()))?;
-    let file_name = args
-        .file
-        .file_name()
-        .map_or_else(|| "spreadsheet.csv".into(), |n| n.to_string_lossy().into_owned());
+    let file_name = args.file.file_name().map_or_else(
+        || "spreadsheet.csv".into(),
+        |n| n.to_string_lossy().into_owned(),
+    );
     let pool = crate::db::open(&config.database_url).map_err(|e| e.to_string())?;
     let mut conn = pool.get().map_err(|e| e.to_string())?;
     let school = pick_school(&mut conn, args.school.as_deref())?;
@@ -244,11 +244,17 @@ pub fn import_log(config: &Config, args: &ImportLog) -> Result<(), String> {
                 p.pupil_name,
                 p.tutor_group,
                 if p.new_pupil { ", new pupil" } else { "" },
-                p.incident_date
-                    .map_or_else(|| "date not known".into(), |d| d.format("%d/%m/%Y").to_string()),
+                p.incident_date.map_or_else(
+                    || "date not known".into(),
+                    |d| d.format("%d/%m/%Y").to_string()
+                ),
                 p.category,
                 p.status.label(),
-                if p.acknowledged { ", acknowledged (as imported)" } else { "" },
+                if p.acknowledged {
+                    ", acknowledged (as imported)"
+                } else {
+                    ""
+                },
             );
         }
         println!(

@@ -108,7 +108,10 @@ async fn download(
     let stream = futures_util::stream::unfold(body, |mut body| async move {
         body.recv().await.map(|chunk| (chunk, body))
     });
-    let name = format!("safelog-export-{}.csv", state.clock.today().format("%Y-%m-%d"));
+    let name = format!(
+        "safelog-export-{}.csv",
+        state.clock.today().format("%Y-%m-%d")
+    );
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((
@@ -201,11 +204,7 @@ async fn part_bytes(part: &mut actix_multipart::Field, limit: usize) -> Result<V
 /// A file name as kept with the incidents: its last part, printable, short.
 fn clean_name(name: &str) -> String {
     let last = name.rsplit(['/', '\\']).next().unwrap_or(name);
-    let clean: String = last
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(200)
-        .collect();
+    let clean: String = last.chars().filter(|c| !c.is_control()).take(200).collect();
     if clean.trim().is_empty() {
         "spreadsheet.csv".into()
     } else {

@@ -509,7 +509,9 @@ fn apply(
             }
             Err(Rejected::App(e)) => return Err(Stop::App(e)),
             Err(Rejected::Stale(_)) => {
-                return Err(Stop::App(AppError::internal("stale incident during import")))
+                return Err(Stop::App(AppError::internal(
+                    "stale incident during import",
+                )))
             }
         };
         if extra.status != Status::New {

@@ -106,8 +106,16 @@ pub fn log(
                 return Ok(Logged::Replayed(id));
             }
         }
-        create(conn, school_id, author, new, origin, &Provenance::default(), now)
-            .map(Logged::Created)
+        create(
+            conn,
+            school_id,
+            author,
+            new,
+            origin,
+            &Provenance::default(),
+            now,
+        )
+        .map(Logged::Created)
     })
 }
 

@@ -34,6 +34,8 @@ const READERS: &[Role] = &[
     Role::Dpo,
 ];
 const MARK_IN_ERROR: &[Role] = &[Role::Dsl, Role::Headteacher];
+const EXPORTERS: &[Role] = &[Role::Dsl, Role::Headteacher, Role::OnlineSafetyLead];
+const IMPORTERS: &[Role] = &[Role::Dsl, Role::Admin];
 
 /// PRODUCT.md's reading of each URL, written independently of the code's
 /// own access rules.
@@ -52,6 +54,10 @@ fn expected(path: &str) -> Option<Expect> {
             Expect::SignedIn
         }
         p if p == "/admin" || p.starts_with("/admin/") => Expect::Roles(ADMIN),
+        // The log as a spreadsheet: the leads who read it all. The old
+        // spreadsheet in: the DSL and administrators (issue 7).
+        "/incidents/export.csv" | "/api/v1/export.csv" => Expect::Roles(EXPORTERS),
+        "/import/log" => Expect::Roles(IMPORTERS),
         p if p.ends_with("/entered-in-error") => Expect::Roles(MARK_IN_ERROR),
         p if p.starts_with("/incidents")
             || p.starts_with("/api/v1/incidents")
