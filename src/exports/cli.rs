@@ -234,6 +234,12 @@ pub fn import_log(config: &Config, args: &ImportLog) -> Result<(), String> {
             Earlier::Imported(reference) => {
                 println!("Line {}: imported before as {reference}; skipped.", r.line)
             }
+            Earlier::InLog(reference) => {
+                println!(
+                    "Line {}: already in the log as {reference}; skipped.",
+                    r.line
+                )
+            }
         }
     }
     if report.dry_run {

@@ -28,7 +28,7 @@ use crate::incidents::store::write::{parse_reference, reference_of, reference_ta
 use crate::pupils::model::PupilRef;
 use crate::pupils::store::{self as pupils, Resolved};
 use crate::spreadsheet::columns::normalise;
-use crate::spreadsheet::read::{self, parse_bool, FileError, Problem, Row};
+use crate::spreadsheet::read::{self, key_of, parse_bool, FileError, Problem, Row};
 
 /// The category of a row that names none.
 pub const DEFAULT_CATEGORY: &str = "other";
@@ -73,6 +73,9 @@ pub enum Earlier {
     Line(u64),
     /// An earlier import, which made this incident.
     Imported(String),
+    /// Already in the log under the row's own reference, the same in every
+    /// spreadsheet column (a safelog export imported back where it came from).
+    InLog(String),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -327,6 +330,26 @@ fn extras(row: &Row, cats: &[Category], problems: &mut Vec<Problem>) -> Extras {
     }
 }
 
+/// Whether the school's incident with this reference is, in the
+/// spreadsheet's columns as the export writes them, the row with `key`.
+fn same_in_log(
+    conn: &mut AnyConnection,
+    school: &str,
+    reference: &str,
+    key: &str,
+    lookups: &mut store::Lookups,
+) -> Result<bool, diesel::result::Error> {
+    let Some(incident) = store::by_reference(conn, school, reference)? else {
+        return Ok(false);
+    };
+    let date = incident.incident_date;
+    let Some(item) = store::hydrate(conn, school, vec![incident], lookups)?.pop() else {
+        return Ok(false);
+    };
+    let c = super::export::cells(&item);
+    Ok(key_of(&c[0], &c[1], date, &c[3], &c[4], &c[5]) == key)
+}
+
 fn apply(
     conn: &mut AnyConnection,
     sheet: &read::Sheet,
@@ -361,6 +384,7 @@ fn apply(
             .insert(p.column.clone());
     }
     let mut seen: HashMap<String, u64> = HashMap::new();
+    let mut lookups = store::Lookups::default();
     let mut new_pupils: HashSet<String> = HashSet::new();
     let total = sheet.rows.len();
 
@@ -451,6 +475,15 @@ fn apply(
                 earlier: Earlier::Imported(reference),
             });
             continue;
+        }
+        if let Some(reference) = &extra.reference {
+            if same_in_log(conn, school, reference, &key, &mut lookups)? {
+                report.repeated.push(Repeat {
+                    line: row.line,
+                    earlier: Earlier::InLog(reference.clone()),
+                });
+                continue;
+            }
         }
 
         let wanted = PupilRef {

@@ -266,6 +266,20 @@ pub fn hydrate(
     Ok(items)
 }
 
+/// The school's incident with this reference, if any.
+pub fn by_reference(
+    conn: &mut AnyConnection,
+    school_id: &str,
+    reference: &str,
+) -> QueryResult<Option<Incident>> {
+    incidents::table
+        .filter(incidents::school_id.eq(school_id))
+        .filter(incidents::reference.eq(reference))
+        .select(Incident::as_select())
+        .first(conn)
+        .optional()
+}
+
 /// The reference of the incident an earlier import made from the same row.
 pub fn imported_before(
     conn: &mut AnyConnection,

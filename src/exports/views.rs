@@ -60,8 +60,8 @@ fn findings(page: &Page<'_>, report: &Report, file_name: &str, content: Option<&
                 match (report.new_pupils, report.repeated.len()) {
                     (0, 0) => String::new(),
                     (p, 0) => format!(" ({p} new pupil record{})", if p == 1 { "" } else { "s" }),
-                    (0, r) => format!(" ({r} row{} imported before were skipped)", if r == 1 { "" } else { "s" }),
-                    (p, r) => format!(" ({p} new pupil record{}; {r} row{} imported before were skipped)", if p == 1 { "" } else { "s" }, if r == 1 { "" } else { "s" }),
+                    (0, r) => format!(" ({r} row{} already in the log were skipped)", if r == 1 { "" } else { "s" }),
+                    (p, r) => format!(" ({p} new pupil record{}; {r} row{} already in the log were skipped)", if p == 1 { "" } else { "s" }, if r == 1 { "" } else { "s" }),
                 }
             )))
         } @else {
@@ -86,6 +86,7 @@ fn findings(page: &Page<'_>, report: &Report, file_name: &str, content: Option<&
                         @match &r.earlier {
                             Earlier::Line(first) => { "the same as line " (first) " of this file" },
                             Earlier::Imported(reference) => { "imported before as " (reference) },
+                            Earlier::InLog(reference) => { "already in the log as " (reference) },
                         }
                     }
                 } }

@@ -30,26 +30,18 @@ pub struct Row {
 }
 
 impl Row {
-    /// What makes a row the same row in a later copy of the spreadsheet: its
-    /// seven cells, with spacing and case of the free text ignored.
+    /// What makes a row the same row in a later copy of the spreadsheet:
+    /// its cells but LG Acknowledged (which a later copy may have turned
+    /// TRUE), with spacing and case of the free text ignored.
     pub fn key(&self) -> String {
-        let squash = |s: &str| {
-            s.split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ")
-                .to_lowercase()
-        };
-        let parts = [
-            squash(&self.student_name),
-            squash(&self.tutor_group),
-            self.incident_date
-                .map(|d| d.to_string())
-                .unwrap_or_default(),
-            squash(&self.details),
-            squash(&self.actions_outcome),
-            squash(&self.staff_initials),
-        ];
-        crate::auth::tokens::digest(&parts.join("\u{1f}"))
+        key_of(
+            &self.student_name,
+            &self.tutor_group,
+            self.incident_date,
+            &self.details,
+            &self.actions_outcome,
+            &self.staff_initials,
+        )
     }
 
     pub fn extra(&self, header: &str) -> Option<&str> {
@@ -58,6 +50,32 @@ impl Row {
             .map(String::as_str)
             .filter(|v| !v.trim().is_empty())
     }
+}
+
+/// [`Row::key`] of a row with these cells (an incident as exported, say).
+pub fn key_of(
+    student_name: &str,
+    tutor_group: &str,
+    incident_date: Option<NaiveDate>,
+    details: &str,
+    actions_outcome: &str,
+    staff_initials: &str,
+) -> String {
+    let squash = |s: &str| {
+        s.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    };
+    let parts = [
+        squash(student_name),
+        squash(tutor_group),
+        incident_date.map(|d| d.to_string()).unwrap_or_default(),
+        squash(details),
+        squash(actions_outcome),
+        squash(staff_initials),
+    ];
+    crate::auth::tokens::digest(&parts.join("\u{1f}"))
 }
 
 /// A problem with one cell or row.
