@@ -149,6 +149,7 @@ fn feature_routes(r: &mut Router<'_>) {
     crate::dashboard::routes(r);
     crate::accounts::routes(r);
     crate::reports::routes(r);
+    crate::exports::routes(r);
     crate::incidents::routes(r);
     crate::pupils::routes(r);
     crate::cases::routes(r);

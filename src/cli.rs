@@ -38,11 +38,18 @@ pub enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
-    /// Import data from files: the pupil list (and, later, the old incident log).
+    /// Import data from files: the pupil list, or the old incident-log spreadsheet.
     Import {
         #[command(subcommand)]
         command: ImportCommand,
     },
+    /// Export the school's incident log as CSV, for an audit.
+    ///
+    /// Every incident not entered in error, restricted categories included (this is an
+    /// administrator's export), with the policy spreadsheet's seven columns first and
+    /// safelog's own after them. UTF-8 with a byte-order mark, CRLF line ends. Recorded in
+    /// the audit trail.
+    Export(crate::exports::cli::Export),
 }
 
 #[derive(Debug, Subcommand)]
@@ -53,6 +60,14 @@ pub enum ImportCommand {
     /// Date of birth (dd/mm/yyyy or yyyy-mm-dd), and optionally UPN. Importing again moves
     /// pupils to their new tutor groups and never duplicates them. All or nothing.
     Pupils(crate::pupils::cli::ImportPupils),
+    /// Import the old online-safety incident log spreadsheet, saved as CSV.
+    ///
+    /// The seven columns in any order (header case and spaces ignored), dates as dd/mm/yyyy,
+    /// yyyy-mm-dd or blank, LG Acknowledged as TRUE/FALSE or yes/no. A safelog export's own
+    /// columns (Category, Status, Child at Risk, Where, Platform, Reference) are used when
+    /// present. Every problem is listed by line and column; all or nothing; rows imported
+    /// before are skipped.
+    Log(crate::exports::cli::ImportLog),
 }
 
 #[derive(Debug, Subcommand)]
@@ -76,6 +91,10 @@ pub fn main() -> ExitCode {
         Command::Import {
             command: ImportCommand::Pupils(args),
         } => crate::pupils::cli::run(&cli.config, &args),
+        Command::Import {
+            command: ImportCommand::Log(args),
+        } => crate::exports::cli::import_log(&cli.config, &args),
+        Command::Export(args) => crate::exports::cli::export(&cli.config, &args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

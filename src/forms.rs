@@ -22,6 +22,11 @@ impl FieldErrors {
         self.0.is_empty()
     }
 
+    /// Every field with its message, by field name.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        self.0.iter().map(|(k, v)| (*k, v.as_str()))
+    }
+
     /// Ok when nothing was found, for `?` in parsers.
     pub fn into_result(self) -> Result<(), FieldErrors> {
         if self.0.is_empty() {

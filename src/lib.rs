@@ -15,6 +15,7 @@ pub mod config;
 pub mod dashboard;
 pub mod db;
 pub mod error;
+pub mod exports;
 pub mod forms;
 pub mod health;
 pub mod incidents;

@@ -210,7 +210,9 @@ fn set_status(
         c.outcome = Some(Some(outcome));
         c.closed_at = Some(Some(now));
     } else if reopening {
+        // The closing outcome stays on the timeline; the open case has none.
         c.closed_at = Some(None);
+        c.outcome = Some(None);
     }
     change(conn, view, &c, now)?;
     let kind = if reopening {

@@ -130,25 +130,27 @@ pub fn info(
     })
 }
 
-/// When an incident is logged: every member of its owner role is alerted.
-/// Imported incidents are history, not news, and alert no one.
+/// When an incident is logged: every member of its owner role is alerted,
+/// in the logging transaction.
 pub fn on_logged(
     conn: &mut AnyConnection,
-    view_incident: &crate::incidents::model::Incident,
-    category: &crate::categories::Category,
+    incident_id: &str,
     now: NaiveDateTime,
 ) -> diesel::QueryResult<usize> {
+    let incident = store::incident(conn, incident_id)?;
+    let category =
+        crate::categories::store::by_code(conn, &incident.school_id, &incident.category_code)?;
+    let (name, urgent) = category.map_or((String::new(), false), |c| (c.name, c.urgent));
     let about = alerts::About {
-        incident: view_incident,
-        category_name: &category.name,
-        urgent: category.urgent,
+        incident: &incident,
+        category_name: &name,
+        urgent,
     };
-    let owner = view_incident.owner();
     alerts::send(
         conn,
         &about,
         alerts::AlertKind::NewIncident,
-        alerts::To::Roles(&[owner]),
+        alerts::To::Roles(&[incident.owner()]),
         now,
     )
 }

@@ -70,3 +70,33 @@ pub fn lock_school(conn: &mut AnyConnection, school_id: &str) -> Result<(), Dies
         AnyConnection::Sqlite(_) => Ok(()),
     }
 }
+
+/// A read-only transaction that sees one snapshot of the database from its
+/// first query to its end, so that a long export and the count written to
+/// the audit trail before it agree. PostgreSQL needs REPEATABLE READ for
+/// that (READ COMMITTED sees each statement's own snapshot); SQLite in WAL
+/// mode gives a deferred transaction's reads one snapshot already.
+pub fn read_snapshot<T, E, F>(conn: &mut AnyConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut AnyConnection) -> Result<T, E>,
+    E: From<DieselError>,
+{
+    match conn {
+        AnyConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN")?,
+        AnyConnection::Postgres(c) => AnsiTransactionManager::begin_transaction_sql(
+            c,
+            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        )?,
+    }
+    match f(conn) {
+        Ok(value) => {
+            <AnyConnection as TransactionManager<AnyConnection>>::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(e) => {
+            let _ =
+                <AnyConnection as TransactionManager<AnyConnection>>::rollback_transaction(conn);
+            Err(e)
+        }
+    }
+}

@@ -7,6 +7,7 @@ use serde::Deserialize;
 use super::model::Status;
 use crate::auth::Role;
 use crate::forms::FieldErrors;
+use crate::reports::terms::TermName;
 
 /// The query string as typed.
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -20,6 +21,10 @@ pub struct ListQuery {
     pub year_group: String,
     pub from: String,
     pub to: String,
+    /// An academic year (the calendar year it starts in) and, optionally,
+    /// one of its terms: the school's own term dates bound the range.
+    pub year: String,
+    pub term: String,
     pub owner: String,
     /// Any value but empty: only incidents not yet acknowledged.
     pub unacknowledged: String,
@@ -38,9 +43,20 @@ pub struct Filters {
     pub year_group: Option<i32>,
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
+    /// Resolved to dates by the store, with the school's term dates.
+    pub term: Option<TermFilter>,
     pub owner: Option<Role>,
     pub unacknowledged: bool,
     pub q: Option<String>,
+}
+
+/// An academic year, or one term of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TermFilter {
+    /// The calendar year the academic year starts in: 2025 for 2025/26.
+    pub year: i32,
+    /// None: the whole academic year.
+    pub term: Option<TermName>,
 }
 
 impl Filters {
@@ -60,6 +76,7 @@ impl Filters {
         add(self.year_group.is_some(), "year_group");
         add(self.from.is_some(), "from");
         add(self.to.is_some(), "to");
+        add(self.term.is_some(), "term");
         add(self.owner.is_some(), "owner");
         add(self.unacknowledged, "unacknowledged");
         add(self.q.is_some(), "text");
@@ -128,6 +145,33 @@ impl ListQuery {
                 errors.add("to", "The end of the date range is before its start.");
             }
         }
+        let term = match (self.year.trim(), self.term.trim()) {
+            ("", "") => None,
+            ("", _) => {
+                errors.add("year", "Choose the academic year of the term.");
+                None
+            }
+            (y, t) => {
+                let year = y.parse::<i32>().ok().filter(|y| (2000..=2100).contains(y));
+                if year.is_none() {
+                    errors.add(
+                        "year",
+                        "Enter the year the academic year starts in, e.g. 2025 for 2025/26.",
+                    );
+                }
+                let name = match t {
+                    "" => None,
+                    t => match t.parse::<TermName>() {
+                        Ok(n) => Some(n),
+                        Err(_) => {
+                            errors.add("term", "Choose Autumn, Spring or Summer.");
+                            None
+                        }
+                    },
+                };
+                year.map(|year| TermFilter { year, term: name })
+            }
+        };
         let owner = match self.owner.trim() {
             "" => None,
             o => {
@@ -154,6 +198,7 @@ impl ListQuery {
                 year_group,
                 from,
                 to,
+                term,
                 owner,
                 unacknowledged: !self.unacknowledged.trim().is_empty(),
                 q: text(&self.q, 200),
@@ -166,6 +211,40 @@ impl ListQuery {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_term_needs_its_academic_year() {
+        let q = ListQuery {
+            year: "2025".into(),
+            term: "Spring".into(),
+            ..Default::default()
+        };
+        let (f, _) = q.parse().unwrap();
+        assert_eq!(
+            f.term,
+            Some(TermFilter {
+                year: 2025,
+                term: Some(TermName::Spring)
+            })
+        );
+        assert_eq!(f.names(), vec!["term"]);
+        let whole_year = ListQuery {
+            year: "2024".into(),
+            ..Default::default()
+        };
+        assert_eq!(whole_year.parse().unwrap().0.term.unwrap().term, None);
+        let no_year = ListQuery {
+            term: "autumn".into(),
+            ..Default::default()
+        };
+        assert!(no_year.parse().unwrap_err().get("year").is_some());
+        let bad = ListQuery {
+            year: "2025".into(),
+            term: "winter".into(),
+            ..Default::default()
+        };
+        assert!(bad.parse().unwrap_err().get("term").is_some());
+    }
 
     #[test]
     fn filters_parse_and_name_themselves_without_their_values() {

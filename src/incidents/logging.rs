@@ -106,60 +106,95 @@ pub fn log(
                 return Ok(Logged::Replayed(id));
             }
         }
-        let f = &new.fields;
-        let category = crate::categories::store::by_code(conn, school_id, &f.category_code)?
-            .filter(|c| c.active)
-            .ok_or_else(|| invalid("category", "Choose one of the categories listed."))?;
-        let pupil = pupil_for(conn, school_id, &f.pupil, "pupil_name", now)?;
-        let route = routing::decide(&category, f.child_at_risk);
-        let id = write::insert(
+        let id = create(
             conn,
-            &NewRow {
-                school_id,
-                pupil_id: &pupil.id,
-                tutor_group: &f.tutor_group,
-                year_group: f.year_group,
-                incident_date: f.incident_date,
-                category_code: &category.code,
-                child_at_risk: f.child_at_risk,
-                location: f.location,
-                platform: f.platform.as_deref(),
-                details: &f.details,
-                actions_taken: &f.actions_taken,
-                owner_role: route.owner.as_str(),
-                logged_by: author.user_id.as_deref(),
-                staff_initials: &author.initials,
-                idempotency_key: new.idempotency_key.as_deref(),
-            },
+            school_id,
+            author,
+            new,
+            origin,
+            &Provenance::default(),
             now,
         )?;
-        let mut involved = vec![pupil.id.clone()];
-        for (position, other) in (1..).zip(&new.others) {
-            let p = pupil_for(conn, school_id, &other.pupil, other.name_field, now)?;
-            // The same child twice would say nothing more.
-            if involved.contains(&p.id) {
-                continue;
-            }
-            write::add_other_pupil(conn, &id, school_id, &p.id, other.role, position)?;
-            involved.push(p.id);
-        }
-        timeline::append(
-            conn,
-            &NewEvent::new(EventKind::Logged, &id, school_id, 1, author, now).for_reporter(true),
-        )?;
-        if origin.via != "import" {
-            let row = crate::cases::store::incident(conn, &id)?;
-            crate::cases::on_logged(conn, &row, &category, now)?;
-        }
-        audit::store::insert(
-            conn,
-            &audit_event("incident_logged", school_id, &id, author, origin, now).detail(format!(
-                "category {}; owner {}; via {}",
-                category.code, route.owner, origin.via
-            )),
-        )?;
+        // Alerts belong to logging, not to `create`: an import is history
+        // and alerts no one.
+        crate::cases::on_logged(conn, &id, now)?;
         Ok(Logged::Created(id))
     })
+}
+
+/// Where an incident came from, when not from the log form or the API.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Provenance<'a> {
+    /// The reference it already had (a safelog export imported again), used
+    /// as it is; the caller has checked that it is free.
+    pub reference: Option<&'a str>,
+    /// Said on the "logged" event of its timeline, e.g. the file and line.
+    pub note: Option<&'a str>,
+}
+
+/// Creates an incident: the pupils found or created, routed, numbered and
+/// stored, with its first timeline event and audit row. The caller holds
+/// the write transaction and has called [`lock_school`]; returns the id.
+pub fn create(
+    conn: &mut AnyConnection,
+    school_id: &str,
+    author: &Author,
+    new: &NewIncident,
+    origin: &Origin<'_>,
+    provenance: &Provenance<'_>,
+    now: NaiveDateTime,
+) -> Result<String, Rejected> {
+    let f = &new.fields;
+    let category = crate::categories::store::by_code(conn, school_id, &f.category_code)?
+        .filter(|c| c.active)
+        .ok_or_else(|| invalid("category", "Choose one of the categories listed."))?;
+    let pupil = pupil_for(conn, school_id, &f.pupil, "pupil_name", now)?;
+    let route = routing::decide(&category, f.child_at_risk);
+    let row = NewRow {
+        school_id,
+        pupil_id: &pupil.id,
+        tutor_group: &f.tutor_group,
+        year_group: f.year_group,
+        incident_date: f.incident_date,
+        category_code: &category.code,
+        child_at_risk: f.child_at_risk,
+        location: f.location,
+        platform: f.platform.as_deref(),
+        details: &f.details,
+        actions_taken: &f.actions_taken,
+        owner_role: route.owner.as_str(),
+        logged_by: author.user_id.as_deref(),
+        staff_initials: &author.initials,
+        idempotency_key: new.idempotency_key.as_deref(),
+    };
+    let id = match provenance.reference {
+        Some(reference) => write::insert_with_reference(conn, &row, reference, now)?,
+        None => write::insert(conn, &row, now)?,
+    };
+    let mut involved = vec![pupil.id.clone()];
+    for (position, other) in (1..).zip(&new.others) {
+        let p = pupil_for(conn, school_id, &other.pupil, other.name_field, now)?;
+        // The same child twice would say nothing more.
+        if involved.contains(&p.id) {
+            continue;
+        }
+        write::add_other_pupil(conn, &id, school_id, &p.id, other.role, position)?;
+        involved.push(p.id);
+    }
+    let mut logged =
+        NewEvent::new(EventKind::Logged, &id, school_id, 1, author, now).for_reporter(true);
+    if let Some(note) = provenance.note {
+        logged = logged.text(note);
+    }
+    timeline::append(conn, &logged)?;
+    audit::store::insert(
+        conn,
+        &audit_event("incident_logged", school_id, &id, author, origin, now).detail(format!(
+            "category {}; owner {}; via {}",
+            category.code, route.owner, origin.via
+        )),
+    )?;
+    Ok(id)
 }
 
 /// An audit event about an incident, by `author`, from `origin`.

@@ -159,6 +159,15 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    /// The case steps the spreadsheet's "Actions and Outcome" lists.
+    pub const ACTIONS: [EventKind; 5] = [
+        EventKind::Action,
+        EventKind::Escalation,
+        EventKind::Referral,
+        EventKind::StatusChange,
+        EventKind::Reopened,
+    ];
+
     pub const ALL: [EventKind; 11] = [
         EventKind::Logged,
         EventKind::Note,
@@ -325,23 +334,31 @@ impl IncidentView {
     /// The spreadsheet's "Actions and Outcome": the actions typed when it
     /// was logged, then each later action with its date and initials, then
     /// the outcome once closed. With nothing after logging, exactly what was
-    /// typed.
+    /// typed. A case step other than a plain action (an escalation, a
+    /// referral, a status change) is named before its text or reason.
     pub fn actions_outcome(&self) -> String {
         let mut parts = Vec::new();
         if !self.incident.actions_taken.is_empty() {
             parts.push(self.incident.actions_taken.clone());
         }
         for a in &self.actions {
-            if let Some(text) = &a.text {
-                parts.push(format!(
-                    "{} {}: {}",
-                    a.at.format("%d/%m/%Y"),
-                    a.by_initials,
-                    text
-                ));
-            }
+            let said = a.text.as_deref().or(a.reason.as_deref());
+            let Some(text) = said.filter(|t| !t.trim().is_empty()) else {
+                continue;
+            };
+            let step = match a.kind() {
+                Some(EventKind::Action) | None => String::new(),
+                Some(kind) => format!("{}: ", kind.label()),
+            };
+            parts.push(format!(
+                "{} {}: {step}{text}",
+                a.at.format("%d/%m/%Y"),
+                a.by_initials,
+            ));
         }
-        if let Some(outcome) = &self.incident.outcome {
+        // The outcome is the lead's: the member of staff who logged it sees
+        // that the case is closed, not why.
+        if let Some(outcome) = self.incident.outcome.as_ref().filter(|_| self.full) {
             parts.push(format!("Outcome: {outcome}"));
         }
         parts.join("\n")

@@ -56,7 +56,7 @@ pub fn run(config: &Config, args: &ImportPupils) -> Result<(), String> {
 }
 
 /// The school named, or the only one.
-fn pick_school(
+pub(crate) fn pick_school(
     conn: &mut crate::db::AnyConnection,
     wanted: Option<&str>,
 ) -> Result<School, String> {

@@ -30,26 +30,18 @@ pub struct Row {
 }
 
 impl Row {
-    /// What makes a row the same row in a later copy of the spreadsheet: its
-    /// seven cells, with spacing and case of the free text ignored.
+    /// What makes a row the same row in a later copy of the spreadsheet:
+    /// its cells but LG Acknowledged (which a later copy may have turned
+    /// TRUE), with spacing and case of the free text ignored.
     pub fn key(&self) -> String {
-        let squash = |s: &str| {
-            s.split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ")
-                .to_lowercase()
-        };
-        let parts = [
-            squash(&self.student_name),
-            squash(&self.tutor_group),
-            self.incident_date
-                .map(|d| d.to_string())
-                .unwrap_or_default(),
-            squash(&self.details),
-            squash(&self.actions_outcome),
-            squash(&self.staff_initials),
-        ];
-        crate::auth::tokens::digest(&parts.join("\u{1f}"))
+        key_of(
+            &self.student_name,
+            &self.tutor_group,
+            self.incident_date,
+            &self.details,
+            &self.actions_outcome,
+            &self.staff_initials,
+        )
     }
 
     pub fn extra(&self, header: &str) -> Option<&str> {
@@ -58,6 +50,32 @@ impl Row {
             .map(String::as_str)
             .filter(|v| !v.trim().is_empty())
     }
+}
+
+/// [`Row::key`] of a row with these cells (an incident as exported, say).
+pub fn key_of(
+    student_name: &str,
+    tutor_group: &str,
+    incident_date: Option<NaiveDate>,
+    details: &str,
+    actions_outcome: &str,
+    staff_initials: &str,
+) -> String {
+    let squash = |s: &str| {
+        s.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    };
+    let parts = [
+        squash(student_name),
+        squash(tutor_group),
+        incident_date.map(|d| d.to_string()).unwrap_or_default(),
+        squash(details),
+        squash(actions_outcome),
+        squash(staff_initials),
+    ];
+    crate::auth::tokens::digest(&parts.join("\u{1f}"))
 }
 
 /// A problem with one cell or row.
@@ -131,7 +149,7 @@ pub fn read(bytes: &[u8], today: NaiveDate) -> Result<Sheet, FileError> {
             message: e.to_string(),
         })?;
         let line = record.position().map_or(0, |p| p.line());
-        let cell = |i: usize| record.get(i).unwrap_or("").trim().to_string();
+        let cell = |i: usize| unprefixed(record.get(i).unwrap_or("").trim()).to_string();
         if record.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
@@ -204,32 +222,16 @@ pub fn read(bytes: &[u8], today: NaiveDate) -> Result<Sheet, FileError> {
 }
 
 /// dd/mm/yyyy (or with - or .), yyyy-mm-dd, or blank for "not known".
+/// Which dates exist is [`crate::forms::parse_date`]'s call, as on the log
+/// form; this adds why a date was refused, in words a school can act on.
 pub fn parse_date(value: &str, today: NaiveDate) -> Result<Option<NaiveDate>, String> {
     let v = value.trim();
     if v.is_empty() {
         return Ok(None);
     }
-    let parts: Vec<&str> = v.split(['/', '-', '.']).collect();
-    let numbers: Option<Vec<i32>> = parts.iter().map(|p| p.trim().parse().ok()).collect();
-    let (y, m, d) = match (parts.len(), numbers) {
-        (3, Some(n)) if parts[0].len() == 4 => (n[0], n[1], n[2]),
-        (3, Some(n)) if parts[2].len() == 4 => (n[2], n[1], n[0]),
-        (3, Some(_)) => {
-            return Err(format!(
-                "'{v}' needs a four-digit year: write it as dd/mm/yyyy"
-            ))
-        }
-        _ => {
-            return Err(format!(
-                "'{v}' is not a date: write it as dd/mm/yyyy, yyyy-mm-dd or leave it blank"
-            ))
-        }
+    let Some(date) = crate::forms::parse_date(v) else {
+        return Err(why_not_a_date(v));
     };
-    let date = u32::try_from(m)
-        .ok()
-        .zip(u32::try_from(d).ok())
-        .and_then(|(m, d)| NaiveDate::from_ymd_opt(y, m, d))
-        .ok_or_else(|| format!("'{v}' is not a date that exists"))?;
     if date.year() < 2000 {
         return Err(format!("'{v}' is before 2000"));
     }
@@ -239,7 +241,45 @@ pub fn parse_date(value: &str, today: NaiveDate) -> Result<Option<NaiveDate>, St
     Ok(Some(date))
 }
 
-fn parse_bool(value: &str) -> Option<bool> {
+/// Why [`crate::forms::parse_date`] refused `v`.
+fn why_not_a_date(v: &str) -> String {
+    let parts: Vec<&str> = v.split(['/', '-', '.']).map(str::trim).collect();
+    let numeric = parts
+        .iter()
+        .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
+    match parts.as_slice() {
+        [first, middle, last] if numeric && (first.len() == 4 || last.len() == 4) => {
+            let n = |s: &str| s.parse::<u32>().unwrap_or(0);
+            let (y, m, d) = if first.len() == 4 {
+                (first, middle, last)
+            } else {
+                (last, middle, first)
+            };
+            let exists = i32::try_from(n(y))
+                .ok()
+                .and_then(|y| NaiveDate::from_ymd_opt(y, n(m), n(d)))
+                .is_some();
+            if exists {
+                format!("'{v}' is not written as dd/mm/yyyy or yyyy-mm-dd")
+            } else {
+                format!("'{v}' is not a date that exists")
+            }
+        }
+        [_, _, _] if numeric => format!("'{v}' needs a four-digit year: write it as dd/mm/yyyy"),
+        _ => format!("'{v}' is not a date: write it as dd/mm/yyyy, yyyy-mm-dd or leave it blank"),
+    }
+}
+
+/// A cell as safelog exported it: the `'` that kept a spreadsheet from
+/// running it as a formula is taken off again (the export puts it back).
+fn unprefixed(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        _ => cell,
+    }
+}
+
+pub(crate) fn parse_bool(value: &str) -> Option<bool> {
     match value.trim().to_lowercase().as_str() {
         "true" | "yes" | "y" | "1" => Some(true),
         "false" | "no" | "n" | "0" | "" => Some(false),
@@ -315,6 +355,33 @@ mod tests {
             ]
         );
         assert!(sheet.problems[1].message.contains("31/02/2021"));
+    }
+
+    #[test]
+    fn a_refused_date_says_why() {
+        let why = |v: &str| parse_date(v, today()).unwrap_err();
+        assert!(why("31/02/2021").contains("not a date that exists"));
+        assert!(why("2021-02-31").contains("not a date that exists"));
+        assert!(why("05/05/20").contains("four-digit year"));
+        assert!(why("2020/05/05").contains("dd/mm/yyyy or yyyy-mm-dd"));
+        assert!(why("next Tuesday").contains("not a date"));
+        assert!(why("01/01/1999").contains("before 2000"));
+        assert!(why("13/11/2025").contains("future"));
+        assert_eq!(
+            parse_date(" 5/5/2020 ", today()),
+            Ok(NaiveDate::from_ymd_opt(2020, 5, 5))
+        );
+        assert_eq!(parse_date("", today()), Ok(None));
+    }
+
+    #[test]
+    fn the_quote_that_defused_a_formula_is_taken_off_again() {
+        let text = "Student Name,Tutor Group,Incident Date,Incident Details,Actions and Outcome,Staff Initials,LG Acknowledged\n\
+                    Amy,8A,,'=HYPERLINK(\"x\"),'-1,'plain,\n";
+        let row = &read(text.as_bytes(), today()).unwrap().rows[0];
+        assert_eq!(row.details, "=HYPERLINK(\"x\")");
+        assert_eq!(row.actions_outcome, "-1");
+        assert_eq!(row.staff_initials, "'plain");
     }
 
     #[test]

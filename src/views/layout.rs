@@ -56,6 +56,9 @@ fn nav_for(user: &CurrentUser) -> Vec<(&'static str, &'static str)> {
         nav.push(("/admin", "Administration"));
         nav.push(("/admin/pupils", "Pupils"));
     }
+    if user.roles.any(&[Role::Dsl, Role::Admin]) {
+        nav.push(("/import/log", "Import the old log"));
+    }
     nav.push(("/account", "Account"));
     nav
 }

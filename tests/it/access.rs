@@ -49,6 +49,8 @@ const CASE_ACTIONS: [&str; 6] = [
     "/escalate",
     "/referrals",
 ];
+const EXPORTERS: &[Role] = &[Role::Dsl, Role::Headteacher, Role::OnlineSafetyLead];
+const IMPORTERS: &[Role] = &[Role::Dsl, Role::Admin];
 
 /// PRODUCT.md's reading of each URL, written independently of the code's
 /// own access rules.
@@ -71,6 +73,10 @@ fn expected(path: &str) -> Option<Expect> {
         | "/dashboard/alerts/seen"
         | "/api/v1/openapi.json" => Expect::SignedIn,
         p if p == "/admin" || p.starts_with("/admin/") => Expect::Roles(ADMIN),
+        // The log as a spreadsheet: the leads who read it all. The old
+        // spreadsheet in: the DSL and administrators (issue 7).
+        "/incidents/export.csv" | "/api/v1/export.csv" => Expect::Roles(EXPORTERS),
+        "/import/log" => Expect::Roles(IMPORTERS),
         p if p.ends_with("/entered-in-error") => Expect::Roles(MARK_IN_ERROR),
         p if p.ends_with("/acknowledge") => Expect::Roles(&[Role::Headteacher]),
         p if p.contains("/incidents/{id}/") && CASE_ACTIONS.iter().any(|a| p.ends_with(a)) => {

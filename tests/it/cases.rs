@@ -403,6 +403,21 @@ async fn every_case_action_is_on_the_timeline_and_in_the_audit_trail_and_the_rep
     // The member of staff sees the status on their list, not the lead's notes.
     let (_, mine) = api_get(&app, &staff_token, "/api/v1/incidents").await;
     assert_eq!(mine["items"][0]["status"], "in_progress");
+    let told = mine["items"][0]["actions_outcome"].as_str().unwrap();
+    for secret in [
+        "class teacher",
+        "CAD-123",
+        "Parents informed",
+        "Pattern of behaviour",
+    ] {
+        assert!(!told.contains(secret), "the reporter's API shows {secret}");
+    }
+    let (_, lead_view) = api_get(&app, &dsl, &format!("/api/v1/incidents/{id}")).await;
+    let lead_told = lead_view["actions_outcome"].as_str().unwrap();
+    assert!(
+        lead_told.contains("CAD-123") && lead_told.contains("class teacher"),
+        "{lead_told}"
+    );
     let b = app.signed_in(&s.staff).await;
     let list = b.text("/incidents").await;
     assert!(

@@ -100,6 +100,9 @@ pub async fn page(
                 categories: &cats,
                 errors: &errors,
                 lead,
+                exporter: user
+                    .roles
+                    .any(&[Role::Dsl, Role::Headteacher, Role::OnlineSafetyLead]),
             },
         ),
     ))

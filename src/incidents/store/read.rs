@@ -47,6 +47,7 @@ pub fn list(
     filters: &Filters,
     paging: Paging,
 ) -> QueryResult<(Vec<IncidentView>, i64)> {
+    let filters = &with_term_dates(conn, &viewer.school_id, filters)?;
     let total: i64 = incidents::table
         .filter(matching(viewer, filters))
         .count()
@@ -97,10 +98,41 @@ fn involving_named(school_id: &str, name: &str) -> Condition {
     )
 }
 
+/// The filters with a term (or academic year) turned into the date range
+/// the school's term dates give it, narrowing any range already chosen.
+pub fn with_term_dates(
+    conn: &mut AnyConnection,
+    school_id: &str,
+    filters: &Filters,
+) -> QueryResult<Filters> {
+    let mut f = filters.clone();
+    let Some(t) = f.term else {
+        return Ok(f);
+    };
+    let (starts, ends) = match t.term {
+        Some(name) => {
+            let term = crate::reports::store::term(conn, school_id, t.year, name)?;
+            (term.starts_on, term.ends_on)
+        }
+        None => {
+            let [autumn, _, summer] = crate::reports::store::year(conn, school_id, t.year)?;
+            (autumn.starts_on, summer.ends_on)
+        }
+    };
+    f.from = Some(f.from.map_or(starts, |d| d.max(starts)));
+    f.to = Some(f.to.map_or(ends, |d| d.min(ends)));
+    Ok(f)
+}
+
 /// The list's WHERE clause: what the viewer may see, then each filter.
 fn matching(viewer: &Viewer, f: &Filters) -> Condition {
-    let mut c = listed_to(viewer);
-    let school = viewer.school_id.as_str();
+    narrowed(listed_to(viewer), &viewer.school_id, f)
+}
+
+/// `base` (a visibility rule) narrowed by each filter. A term must already
+/// have been turned into dates ([`with_term_dates`]).
+pub fn narrowed(base: Condition, school: &str, f: &Filters) -> Condition {
+    let mut c = base;
     if let Some(s) = f.status {
         c = Box::new(c.and(incidents::status.eq(s.as_str())));
     }
@@ -255,9 +287,11 @@ fn hydrate(
             .into_iter()
             .map(|p| (p.id.clone(), p))
             .collect();
+    // The steps "Actions and Outcome" lists, as the export does.
+    let kinds: Vec<&str> = EventKind::ACTIONS.iter().map(|k| k.as_str()).collect();
     let actions: Vec<Event> = incident_events::table
         .filter(incident_events::incident_id.eq_any(&ids))
-        .filter(incident_events::kind.eq(EventKind::Action.as_str()))
+        .filter(incident_events::kind.eq_any(&kinds))
         .order((
             incident_events::incident_id.asc(),
             incident_events::seq.asc(),

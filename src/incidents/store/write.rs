@@ -88,20 +88,100 @@ pub fn next_reference(
     Ok(format!("OS-{year}-{seq:04}"))
 }
 
+/// A reference safelog gives, `OS-2025-0042`, as (year, sequence).
+pub fn parse_reference(reference: &str) -> Option<(i32, i32)> {
+    let rest = reference.strip_prefix("OS-")?;
+    let (year, seq) = rest.split_once('-')?;
+    let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
+    if year.len() != 4 || !digits(year) || seq.len() < 4 || seq.len() > 9 || !digits(seq) {
+        return None;
+    }
+    let seq: i32 = seq.parse().ok()?;
+    (seq >= 1).then_some((year.parse().ok()?, seq))
+}
+
+/// An incident's reference.
+pub fn reference_of(conn: &mut AnyConnection, incident_id: &str) -> QueryResult<String> {
+    incidents::table
+        .find(incident_id)
+        .select(incidents::reference)
+        .first(conn)
+}
+
+/// Whether the school already has an incident with this reference.
+pub fn reference_taken(
+    conn: &mut AnyConnection,
+    school_id: &str,
+    reference: &str,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        incidents::table
+            .filter(incidents::school_id.eq(school_id))
+            .filter(incidents::reference.eq(reference)),
+    ))
+    .get_result(conn)
+}
+
 /// Inserts a new incident at version 1, status new; returns its id.
 pub fn insert(
     conn: &mut AnyConnection,
     row: &NewRow<'_>,
     at: NaiveDateTime,
 ) -> QueryResult<String> {
-    let id = uuid::Uuid::new_v4().to_string();
     let reference = next_reference(conn, row.school_id, at)?;
+    insert_row(conn, row, &reference, at)
+}
+
+/// Inserts a new incident under a reference it already had (an imported
+/// safelog export), which the caller has checked is free. The school's
+/// counter for that year is raised to it, so that no later incident is
+/// given the same number.
+pub fn insert_with_reference(
+    conn: &mut AnyConnection,
+    row: &NewRow<'_>,
+    reference: &str,
+    at: NaiveDateTime,
+) -> QueryResult<String> {
+    if let Some((year, seq)) = parse_reference(reference) {
+        let last: Option<i32> = incident_references::table
+            .find((row.school_id, year))
+            .select(incident_references::last_seq)
+            .first(conn)
+            .optional()?;
+        match last {
+            Some(n) if n >= seq => {}
+            Some(_) => {
+                diesel::update(incident_references::table.find((row.school_id, year)))
+                    .set(incident_references::last_seq.eq(seq))
+                    .execute(conn)?;
+            }
+            None => {
+                diesel::insert_into(incident_references::table)
+                    .values((
+                        incident_references::school_id.eq(row.school_id),
+                        incident_references::year.eq(year),
+                        incident_references::last_seq.eq(seq),
+                    ))
+                    .execute(conn)?;
+            }
+        }
+    }
+    insert_row(conn, row, reference, at)
+}
+
+fn insert_row(
+    conn: &mut AnyConnection,
+    row: &NewRow<'_>,
+    reference: &str,
+    at: NaiveDateTime,
+) -> QueryResult<String> {
+    let id = uuid::Uuid::new_v4().to_string();
     diesel::insert_into(incidents::table)
         .values((
             (
                 incidents::id.eq(&id),
                 incidents::school_id.eq(row.school_id),
-                incidents::reference.eq(&reference),
+                incidents::reference.eq(reference),
                 incidents::pupil_id.eq(row.pupil_id),
                 incidents::tutor_group.eq(row.tutor_group),
                 incidents::year_group.eq(row.year_group),

@@ -9,6 +9,7 @@ use crate::categories::Category;
 use crate::forms::FieldErrors;
 use crate::incidents::filters::{ListQuery, Paging};
 use crate::incidents::model::{IncidentView, Status};
+use crate::reports::terms::TermName;
 use crate::views::components::error_summary;
 use crate::views::{layout, Page};
 
@@ -21,11 +22,12 @@ pub struct ListPage<'a> {
     pub errors: &'a FieldErrors,
     /// Leads get the filters; staff see their own incidents.
     pub lead: bool,
+    /// May download the list as CSV (the DSL, headteacher, Online Safety Lead).
+    pub exporter: bool,
 }
 
-fn page_link(query: &ListQuery, page: i64) -> String {
-    let mut q = query.clone();
-    q.page = page.to_string();
+/// The list's filters as a query string (without paging).
+fn filter_pairs(q: &ListQuery) -> Vec<(&'static str, &String)> {
     let pairs = [
         ("status", &q.status),
         ("category", &q.category),
@@ -34,15 +36,36 @@ fn page_link(query: &ListQuery, page: i64) -> String {
         ("year_group", &q.year_group),
         ("from", &q.from),
         ("to", &q.to),
+        ("year", &q.year),
+        ("term", &q.term),
         ("owner", &q.owner),
         ("unacknowledged", &q.unacknowledged),
         ("q", &q.q),
-        ("per_page", &q.per_page),
-        ("page", &q.page),
     ];
-    let kept: Vec<(&str, &String)> = pairs.into_iter().filter(|(_, v)| !v.is_empty()).collect();
+    pairs.into_iter().filter(|(_, v)| !v.is_empty()).collect()
+}
+
+fn page_link(query: &ListQuery, page: i64) -> String {
+    let page = page.to_string();
+    let mut kept = filter_pairs(query);
+    if !query.per_page.is_empty() {
+        kept.push(("per_page", &query.per_page));
+    }
+    kept.push(("page", &page));
     format!(
         "/incidents?{}",
+        serde_urlencoded::to_string(kept).unwrap_or_default()
+    )
+}
+
+/// The list as it is filtered now, as a spreadsheet.
+fn export_link(query: &ListQuery) -> String {
+    let kept = filter_pairs(query);
+    if kept.is_empty() {
+        return "/incidents/export.csv".into();
+    }
+    format!(
+        "/incidents/export.csv?{}",
         serde_urlencoded::to_string(kept).unwrap_or_default()
     )
 }
@@ -84,6 +107,21 @@ fn filters(l: &ListPage<'_>) -> Markup {
             (text("year_group", "Year group", &q.year_group, "number"))
             (text("from", "From", &q.from, "date"))
             (text("to", "To", &q.to, "date"))
+            div.field.has-error[l.errors.get("term").is_some()] {
+                label for="f-term" { "Term" }
+                select id="f-term" name="term" {
+                    option value="" { "Any" }
+                    @for t in TermName::ALL {
+                        option value=(t.as_str()) selected[q.term.eq_ignore_ascii_case(t.as_str())] { (t.label()) }
+                    }
+                }
+                (super::field_error(l.errors, "term"))
+            }
+            div.field.has-error[l.errors.get("year").is_some()] {
+                label for="f-year" { "Academic year starting" }
+                input type="number" id="f-year" name="year" value=(q.year) min="2000" max="2100" placeholder="e.g. 2025";
+                (super::field_error(l.errors, "year"))
+            }
             div.field {
                 label for="f-owner" { "Owner" }
                 select id="f-owner" name="owner" {
@@ -111,9 +149,15 @@ pub fn list(page: &Page<'_>, l: &ListPage<'_>) -> Markup {
         html! {
             h1 { @if l.lead { "Incidents" } @else { "Incidents you logged" } }
             p { a.button href="/incidents/new" { "Log an incident" } }
-            (error_summary(l.errors, &["q", "status", "pupil", "tutor_group", "year_group", "from", "to", "owner"]))
+            (error_summary(l.errors, &["q", "status", "pupil", "tutor_group", "year_group", "from", "to", "term", "year", "owner"]))
             @if l.lead { (filters(l)) }
-            p.muted.total { (l.total) " incident" @if l.total != 1 { "s" } }
+            p.muted.total {
+                (l.total) " incident" @if l.total != 1 { "s" }
+                @if l.exporter && l.errors.is_empty() {
+                    " · " a href=(export_link(l.query)) download { "Download CSV" }
+                    " (these incidents, for an audit; every download is recorded)"
+                }
+            }
             @if l.items.is_empty() {
                 p { "No incidents to show." }
             } @else {

@@ -1,0 +1,288 @@
+//! The CSV export (PRODUCT.md "CSV for audits"): the spreadsheet's seven
+//! columns, then safelog's own; UTF-8 with a byte-order mark, CRLF, RFC 4180
+//! quoting, and no cell that a spreadsheet would run as a formula.
+//!
+//! It streams: incidents are read a batch at a time inside one read-only
+//! snapshot and written as they are read, so memory stays the same for ten
+//! incidents or a million. Before the first row leaves, the export and its
+//! row count are in the audit trail (committed on a second connection, so a
+//! download cut short is still on record).
+
+use std::io::Write;
+
+use chrono::NaiveDateTime;
+
+use super::store::{self, Item, Lookups, Position, Scope};
+use crate::audit::{self, Event};
+use crate::db::dialect::read_snapshot;
+use crate::db::DbPool;
+use crate::error::AppError;
+use crate::incidents::filters::Filters;
+use crate::incidents::store::read::with_term_dates;
+use crate::spreadsheet::cells::{safe, writer, BOM};
+use crate::spreadsheet::columns::{SAFELOG, SPREADSHEET};
+
+/// How many incidents are read at a time: big enough that the queries per
+/// batch cost little per row, small enough that memory does not notice.
+pub const BATCH: i64 = 1000;
+
+/// Who is exporting, for the audit trail.
+#[derive(Clone, Debug)]
+pub struct Audit {
+    pub actor: Option<String>,
+    pub ip: Option<String>,
+    /// "page", "api", "command line".
+    pub via: &'static str,
+    pub at: NaiveDateTime,
+}
+
+/// Why an export stopped.
+#[derive(Debug)]
+pub enum ExportError {
+    /// Before anything was written: the caller can still answer with an error.
+    Before(AppError),
+    /// Part-way: what was written is incomplete.
+    During(String),
+}
+
+impl From<diesel::result::Error> for ExportError {
+    fn from(e: diesel::result::Error) -> Self {
+        ExportError::During(e.to_string())
+    }
+}
+
+/// The filters as the audit trail records them: dates, term, category and
+/// status by value (none of them says anything about a pupil); any other
+/// filter (a pupil, a tutor group, searched text) by name only.
+pub fn describe(f: &Filters) -> String {
+    let day = |d: Option<chrono::NaiveDate>| d.map_or_else(|| "-".to_string(), |d| d.to_string());
+    let term = match f.term {
+        Some(t) => match t.term {
+            Some(name) => format!("{} {}", t.year, name),
+            None => format!("{} whole year", t.year),
+        },
+        None => "-".into(),
+    };
+    let mut out = format!(
+        "from={}, to={}, term={}, category={}, status={}",
+        day(f.from),
+        day(f.to),
+        term,
+        f.category.as_deref().unwrap_or("-"),
+        f.status.map_or("-", |s| s.as_str()),
+    );
+    let others: Vec<&str> = f
+        .names()
+        .into_iter()
+        .filter(|n| !["from", "to", "term", "category", "status"].contains(n))
+        .collect();
+    if !others.is_empty() {
+        out.push_str(&format!(", other filters: {}", others.join(" ")));
+    }
+    out
+}
+
+/// Writes the export of `scope` to `out`. `ready` is called with the row
+/// count once the export is in the audit trail and before the first byte
+/// is written (an error before then may come back as either variant: the
+/// caller knows whether `ready` was called); returns how many rows were
+/// written.
+pub fn run<W: Write>(
+    pool: &DbPool,
+    scope: &Scope,
+    audit: &Audit,
+    out: W,
+    ready: &mut dyn FnMut(i64),
+) -> Result<u64, ExportError> {
+    let mut conn = pool
+        .get()
+        .map_err(|e| ExportError::Before(AppError::unavailable(e)))?;
+    read_snapshot(&mut conn, |conn| {
+        let before = |e: diesel::result::Error| ExportError::Before(e.into());
+        let filters = with_term_dates(conn, &scope.school_id, &scope.filters).map_err(before)?;
+        let scope = Scope {
+            filters,
+            ..scope.clone()
+        };
+        let rows = store::count(conn, &scope).map_err(before)?;
+        let mut trail = pool
+            .get()
+            .map_err(|e| ExportError::Before(AppError::unavailable(e)))?;
+        let mut event = Event::new("log_exported", audit.at)
+            .school(&scope.school_id)
+            .ip(audit.ip.as_deref())
+            .detail(format!(
+                "{}; rows={rows}; via {}",
+                describe(&scope.filters),
+                audit.via
+            ));
+        event.actor_id = audit.actor.clone();
+        audit::store::insert(&mut trail, &event).map_err(before)?;
+        drop(trail);
+        ready(rows);
+        write_rows(conn, &scope, out)
+    })
+}
+
+fn write_rows<W: Write>(
+    conn: &mut crate::db::AnyConnection,
+    scope: &Scope,
+    mut out: W,
+) -> Result<u64, ExportError> {
+    let io = |e: std::io::Error| ExportError::During(e.to_string());
+    let csv_err = |e: csv::Error| ExportError::During(e.to_string());
+    out.write_all(BOM.as_bytes()).map_err(io)?;
+    let mut w = writer(out);
+    w.write_record(SPREADSHEET.iter().chain(SAFELOG.iter()))
+        .map_err(csv_err)?;
+    let mut lookups = Lookups::default();
+    let mut after: Option<Position> = None;
+    let mut written = 0u64;
+    loop {
+        let rows = store::batch(conn, scope, after.as_ref(), BATCH)?;
+        let Some(last) = rows.last() else {
+            break;
+        };
+        after = Some((last.logged_at, last.reference.clone()));
+        let full = rows.len() as i64 == BATCH;
+        for item in store::hydrate(conn, &scope.school_id, rows, &mut lookups)? {
+            let cells = cells(&item);
+            w.write_record(cells.iter().map(|c| safe(c).into_owned()))
+                .map_err(csv_err)?;
+            written += 1;
+        }
+        if !full {
+            break;
+        }
+    }
+    w.flush().map_err(io)?;
+    Ok(written)
+}
+
+fn iso(t: NaiveDateTime) -> String {
+    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+fn yes_no(b: bool) -> String {
+    if b { "TRUE" } else { "FALSE" }.to_string()
+}
+
+/// An outside agency as people name it.
+fn agency_label(code: &str) -> &str {
+    match code {
+        "police" => "Police",
+        "ceop" => "CEOP",
+        "iwf" => "IWF",
+        "social_care" => "Children's social care / MASH",
+        "lado" => "LADO",
+        "prevent" => "Prevent",
+        "report_harmful_content" => "Report Harmful Content",
+        "platform" => "The platform",
+        "action_fraud" => "Action Fraud",
+        "ico" => "ICO",
+        other => other,
+    }
+}
+
+/// One incident's row, before formula-proofing: the seven spreadsheet
+/// columns, then [`SAFELOG`]'s, in their order.
+pub fn cells(item: &Item) -> Vec<String> {
+    let v = &item.view;
+    let i = &v.incident;
+    let others: Vec<String> = v
+        .others
+        .iter()
+        .map(|o| match &o.pupil.tutor_group {
+            Some(g) => format!("{} ({g}, {})", o.pupil.name, o.role.as_str()),
+            None => format!("{} ({})", o.pupil.name, o.role.as_str()),
+        })
+        .collect();
+    let referrals: Vec<String> = item
+        .referrals
+        .iter()
+        .map(|r| {
+            let mut s = format!(
+                "{}, {}",
+                agency_label(&r.agency),
+                r.referred_on.format("%d/%m/%Y")
+            );
+            if let Some(reference) = r.reference.as_deref().filter(|x| !x.is_empty()) {
+                s.push_str(&format!(", ref {reference}"));
+            }
+            s
+        })
+        .collect();
+    let logged_by = match (&item.logged_by, &item.imported) {
+        (Some(name), _) => name.clone(),
+        (None, Some((file, line))) => format!("Imported from {file}, line {line}"),
+        (None, None) => String::new(),
+    };
+    let acknowledged_by = match (&item.acknowledged_by, i.lg_acknowledged_at) {
+        (Some(name), _) => name.clone(),
+        (None, Some(_)) => "Imported (not recorded)".into(),
+        (None, None) => String::new(),
+    };
+    vec![
+        v.pupil.name.clone(),
+        i.tutor_group.clone(),
+        i.incident_date
+            .map(|d| d.format("%d/%m/%Y").to_string())
+            .unwrap_or_default(),
+        i.details.clone(),
+        v.actions_outcome(),
+        i.staff_initials.clone(),
+        yes_no(i.lg_acknowledged_at.is_some()),
+        // safelog's own.
+        i.reference.clone(),
+        v.category.name.clone(),
+        v.category.four_c.clone(),
+        i.owner().label().to_string(),
+        i.status().label().to_string(),
+        yes_no(i.child_at_risk),
+        i.location().label().to_string(),
+        i.platform.clone().unwrap_or_default(),
+        others.join("; "),
+        logged_by,
+        iso(i.logged_at),
+        acknowledged_by,
+        i.lg_acknowledged_at.map(iso).unwrap_or_default(),
+        referrals.join("; "),
+        i.outcome.clone().unwrap_or_default(),
+        i.closed_at.map(iso).unwrap_or_default(),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::incidents::filters::TermFilter;
+    use crate::incidents::model::Status;
+    use crate::reports::terms::TermName;
+
+    #[test]
+    fn the_trail_gets_dates_term_category_and_status_but_only_names_of_other_filters() {
+        let f = Filters {
+            from: chrono::NaiveDate::from_ymd_opt(2025, 9, 1),
+            term: Some(TermFilter {
+                year: 2025,
+                term: Some(TermName::Autumn),
+            }),
+            category: Some("online-bullying".into()),
+            status: Some(Status::New),
+            pupil: Some("Zoë Smith".into()),
+            q: Some("snapchat".into()),
+            ..Default::default()
+        };
+        let d = describe(&f);
+        assert_eq!(
+            d,
+            "from=2025-09-01, to=-, term=2025 autumn, category=online-bullying, status=new, other filters: pupil text"
+        );
+        assert!(!d.contains("Zoë") && !d.contains("snapchat"));
+    }
+
+    #[test]
+    fn every_row_has_a_cell_for_every_header() {
+        assert_eq!(SPREADSHEET.len() + SAFELOG.len(), 23);
+    }
+}

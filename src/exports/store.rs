@@ -1,0 +1,368 @@
+//! SQL for the CSV export and the spreadsheet import: which incidents an
+//! export holds, read a batch at a time in the order they were logged with
+//! everything their row needs; and what an import writes besides the
+//! incident itself (where it came from, its status and acknowledgement).
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Text, Timestamp};
+
+use crate::categories::Category;
+use crate::db::schema::{
+    categories, incident_events, incident_imports, incident_pupils, incidents, referrals, users,
+};
+use crate::db::AnyConnection;
+use crate::incidents::filters::Filters;
+use crate::incidents::model::{Event, EventKind, Incident, IncidentView, OtherPupil, PupilRole};
+use crate::incidents::store::read::{categories_by_code, narrowed};
+use crate::incidents::store::visibility::{listed_to, Condition};
+use crate::incidents::viewer::Viewer;
+use crate::pupils::model::Pupil;
+
+/// Whose export, of which incidents.
+#[derive(Clone, Debug)]
+pub struct Scope {
+    pub school_id: String,
+    /// The person exporting; None for the command line, which exports every
+    /// incident of the school not entered in error (an administrator with
+    /// the database in hand could read it all anyway).
+    pub viewer: Option<Viewer>,
+    /// With any term already turned into dates.
+    pub filters: Filters,
+}
+
+/// The incidents a scope holds. A person's export holds what their list
+/// shows them, less any restricted incident they do not read in full (a
+/// DSL who logged a staff-conduct concern sees it in their own list, but
+/// only the headteacher may take it away in a spreadsheet).
+fn holds(scope: &Scope) -> Condition {
+    let base: Condition = match &scope.viewer {
+        Some(viewer) if viewer.reads_restricted() => listed_to(viewer),
+        Some(viewer) => {
+            let restricted = categories::table
+                .filter(categories::school_id.eq(viewer.school_id.clone()))
+                .filter(categories::restricted.eq(true))
+                .select(categories::code);
+            Box::new(listed_to(viewer).and(incidents::category_code.ne_all(restricted)))
+        }
+        None => Box::new(
+            incidents::school_id
+                .eq(scope.school_id.clone())
+                .and(incidents::entered_in_error_at.is_null()),
+        ),
+    };
+    narrowed(base, &scope.school_id, &scope.filters)
+}
+
+pub fn count(conn: &mut AnyConnection, scope: &Scope) -> QueryResult<i64> {
+    incidents::table
+        .filter(holds(scope))
+        .count()
+        .get_result(conn)
+}
+
+/// Where the last batch ended: the export runs in (logged_at, reference)
+/// order, which a school's reference numbers make total.
+pub type Position = (NaiveDateTime, String);
+
+/// The next `limit` incidents after `after`. The row-value comparison lets
+/// the (school_id, logged_at, reference) index start each batch where the
+/// last one ended, so a batch costs the same at the end as at the start.
+pub fn batch(
+    conn: &mut AnyConnection,
+    scope: &Scope,
+    after: Option<&Position>,
+    limit: i64,
+) -> QueryResult<Vec<Incident>> {
+    let mut q = incidents::table.filter(holds(scope)).into_boxed();
+    if let Some((logged_at, reference)) = after {
+        q = q.filter(
+            diesel::dsl::sql::<Bool>("(incidents.logged_at, incidents.reference) > (")
+                .bind::<Timestamp, _>(*logged_at)
+                .sql(", ")
+                .bind::<Text, _>(reference.clone())
+                .sql(")"),
+        );
+    }
+    q.order((incidents::logged_at.asc(), incidents::reference.asc()))
+        .limit(limit)
+        .select(Incident::as_select())
+        .load(conn)
+}
+
+/// A referral as the export lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Referral {
+    pub agency: String,
+    pub referred_on: NaiveDate,
+    pub reference: Option<String>,
+}
+
+/// One incident with everything its row of the export says.
+#[derive(Clone, Debug)]
+pub struct Item {
+    /// Its `actions` are the case steps of its timeline, in order.
+    pub view: IncidentView,
+    pub logged_by: Option<String>,
+    pub acknowledged_by: Option<String>,
+    pub referrals: Vec<Referral>,
+    /// The file and line it was imported from.
+    pub imported: Option<(String, i32)>,
+}
+
+/// What stays the same from batch to batch: the school's categories and
+/// the names of the people who logged or acknowledged (a few dozen staff,
+/// however many incidents).
+#[derive(Default)]
+pub struct Lookups {
+    categories: Option<HashMap<String, Category>>,
+    names: HashMap<String, String>,
+}
+
+/// Everything each incident of a batch needs, in a fixed number of queries.
+pub fn hydrate(
+    conn: &mut AnyConnection,
+    school_id: &str,
+    rows: Vec<Incident>,
+    lookups: &mut Lookups,
+) -> QueryResult<Vec<Item>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    if lookups.categories.is_none() {
+        lookups.categories = Some(categories_by_code(conn, school_id)?);
+    }
+    let ids: Vec<&str> = rows.iter().map(|i| i.id.as_str()).collect();
+
+    let links: Vec<(String, String, String)> = incident_pupils::table
+        .filter(incident_pupils::incident_id.eq_any(&ids))
+        .order((
+            incident_pupils::incident_id.asc(),
+            incident_pupils::position.asc(),
+        ))
+        .select((
+            incident_pupils::incident_id,
+            incident_pupils::pupil_id,
+            incident_pupils::role,
+        ))
+        .load(conn)?;
+    let mut pupil_ids: Vec<String> = rows.iter().map(|i| i.pupil_id.clone()).collect();
+    pupil_ids.extend(links.iter().map(|(_, p, _)| p.clone()));
+    pupil_ids.sort();
+    pupil_ids.dedup();
+    let pupils: HashMap<String, Pupil> = crate::pupils::store::by_ids(conn, school_id, &pupil_ids)?
+        .into_iter()
+        .map(|p| (p.id.clone(), p))
+        .collect();
+
+    let kinds: Vec<&str> = EventKind::ACTIONS.iter().map(|k| k.as_str()).collect();
+    let steps: Vec<Event> = incident_events::table
+        .filter(incident_events::incident_id.eq_any(&ids))
+        .filter(incident_events::kind.eq_any(&kinds))
+        .order((
+            incident_events::incident_id.asc(),
+            incident_events::seq.asc(),
+        ))
+        .select(Event::as_select())
+        .load(conn)?;
+
+    let refs: Vec<(String, String, NaiveDate, Option<String>)> = referrals::table
+        .filter(referrals::incident_id.eq_any(&ids))
+        .order((
+            referrals::incident_id.asc(),
+            referrals::referred_on.asc(),
+            referrals::recorded_at.asc(),
+            referrals::id.asc(),
+        ))
+        .select((
+            referrals::incident_id,
+            referrals::agency,
+            referrals::referred_on,
+            referrals::reference,
+        ))
+        .load(conn)?;
+
+    let imports: HashMap<String, (String, i32)> = incident_imports::table
+        .filter(incident_imports::incident_id.eq_any(&ids))
+        .select((
+            incident_imports::incident_id,
+            incident_imports::import_file,
+            incident_imports::import_line,
+        ))
+        .load::<(String, String, i32)>(conn)?
+        .into_iter()
+        .map(|(id, file, line)| (id, (file, line)))
+        .collect();
+
+    let mut unknown: Vec<&str> = rows
+        .iter()
+        .flat_map(|i| [i.logged_by.as_deref(), i.lg_acknowledged_by.as_deref()])
+        .flatten()
+        .filter(|u| !lookups.names.contains_key(*u))
+        .collect();
+    unknown.sort_unstable();
+    unknown.dedup();
+    if !unknown.is_empty() {
+        let found: Vec<(String, String)> = users::table
+            .filter(users::school_id.eq(school_id))
+            .filter(users::id.eq_any(&unknown))
+            .select((users::id, users::name))
+            .load(conn)?;
+        lookups.names.extend(found);
+    }
+
+    let mut others_of: HashMap<String, Vec<OtherPupil>> = HashMap::new();
+    for (incident_id, pupil_id, role) in links {
+        if let (Some(pupil), Some(role)) = (pupils.get(&pupil_id), PupilRole::parse(&role)) {
+            others_of.entry(incident_id).or_default().push(OtherPupil {
+                pupil: pupil.clone(),
+                role,
+            });
+        }
+    }
+    let mut steps_of: HashMap<String, Vec<Event>> = HashMap::new();
+    for e in steps {
+        steps_of.entry(e.incident_id.clone()).or_default().push(e);
+    }
+    let mut referrals_of: HashMap<String, Vec<Referral>> = HashMap::new();
+    for (incident_id, agency, referred_on, reference) in refs {
+        referrals_of.entry(incident_id).or_default().push(Referral {
+            agency,
+            referred_on,
+            reference,
+        });
+    }
+
+    let categories = lookups.categories.as_ref();
+    let name = |u: &Option<String>| u.as_ref().and_then(|u| lookups.names.get(u)).cloned();
+    let mut items = Vec::with_capacity(rows.len());
+    for incident in rows {
+        let (Some(pupil), Some(category)) = (
+            pupils.get(&incident.pupil_id).cloned(),
+            categories
+                .and_then(|c| c.get(&incident.category_code))
+                .cloned(),
+        ) else {
+            // The foreign keys make this impossible; skip rather than panic.
+            continue;
+        };
+        items.push(Item {
+            logged_by: name(&incident.logged_by),
+            acknowledged_by: name(&incident.lg_acknowledged_by),
+            imported: imports.get(&incident.id).cloned(),
+            referrals: referrals_of.remove(&incident.id).unwrap_or_default(),
+            view: IncidentView {
+                others: others_of.remove(&incident.id).unwrap_or_default(),
+                actions: steps_of.remove(&incident.id).unwrap_or_default(),
+                incident,
+                pupil,
+                category,
+                full: true,
+            },
+        });
+    }
+    Ok(items)
+}
+
+/// The school's incident with this reference, if any.
+pub fn by_reference(
+    conn: &mut AnyConnection,
+    school_id: &str,
+    reference: &str,
+) -> QueryResult<Option<Incident>> {
+    incidents::table
+        .filter(incidents::school_id.eq(school_id))
+        .filter(incidents::reference.eq(reference))
+        .select(Incident::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The reference of the incident an earlier import made from the same row.
+pub fn imported_before(
+    conn: &mut AnyConnection,
+    school_id: &str,
+    key: &str,
+) -> QueryResult<Option<String>> {
+    incident_imports::table
+        .inner_join(incidents::table)
+        .filter(incident_imports::school_id.eq(school_id))
+        .filter(incident_imports::import_key.eq(key))
+        .select(incidents::reference)
+        .first(conn)
+        .optional()
+}
+
+/// Where an incident was imported from.
+pub struct ImportRecord<'a> {
+    pub incident_id: &'a str,
+    pub school_id: &'a str,
+    pub file: &'a str,
+    pub line: i32,
+    pub key: &'a str,
+}
+
+pub fn record_import(
+    conn: &mut AnyConnection,
+    r: &ImportRecord<'_>,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::insert_into(incident_imports::table)
+        .values((
+            incident_imports::incident_id.eq(r.incident_id),
+            incident_imports::school_id.eq(r.school_id),
+            incident_imports::import_file.eq(r.file),
+            incident_imports::import_line.eq(r.line),
+            incident_imports::import_key.eq(r.key),
+            incident_imports::imported_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Sets a just-imported incident's status as the file gives it (closed at
+/// `at` when closed) and raises its version; returns the new version.
+pub fn set_imported_status(
+    conn: &mut AnyConnection,
+    incident_id: &str,
+    status: &str,
+    closed: bool,
+    at: NaiveDateTime,
+) -> QueryResult<i32> {
+    let version: i32 = incidents::table
+        .find(incident_id)
+        .select(incidents::version)
+        .first(conn)?;
+    diesel::update(incidents::table.find(incident_id))
+        .set((
+            incidents::status.eq(status),
+            incidents::closed_at.eq(closed.then_some(at)),
+            incidents::version.eq(version + 1),
+        ))
+        .execute(conn)?;
+    Ok(version + 1)
+}
+
+/// Records leadership acknowledgement of a just-imported incident: when is
+/// the import (the spreadsheet says only TRUE), by no account. Raises its
+/// version; returns the new version.
+pub fn set_imported_acknowledgement(
+    conn: &mut AnyConnection,
+    incident_id: &str,
+    at: NaiveDateTime,
+) -> QueryResult<i32> {
+    let version: i32 = incidents::table
+        .find(incident_id)
+        .select(incidents::version)
+        .first(conn)?;
+    diesel::update(incidents::table.find(incident_id))
+        .set((
+            incidents::lg_acknowledged_at.eq(Some(at)),
+            incidents::lg_acknowledged_by.eq(None::<String>),
+            incidents::version.eq(version + 1),
+        ))
+        .execute(conn)?;
+    Ok(version + 1)
+}
