@@ -14,6 +14,8 @@ pub struct School {
     pub name: String,
     pub created_at: NaiveDateTime,
     pub require_2fa: String,
+    /// k: governors' reports show counts from 1 to k-1 as "<k".
+    pub report_min_count: i32,
 }
 
 impl School {

@@ -34,6 +34,15 @@ const READERS: &[Role] = &[
     Role::Dpo,
 ];
 const MARK_IN_ERROR: &[Role] = &[Role::Dsl, Role::Headteacher];
+/// Governors' reports: governors and the leads who see every incident.
+const REPORT_READERS: &[Role] = &[
+    Role::Governor,
+    Role::OnlineSafetyLead,
+    Role::Dsl,
+    Role::Headteacher,
+];
+/// Only the Online Safety Lead writes the commentary and publishes.
+const REPORT_PUBLISHER: &[Role] = &[Role::OnlineSafetyLead];
 
 /// PRODUCT.md's reading of each URL, written independently of the code's
 /// own access rules.
@@ -52,6 +61,14 @@ fn expected(path: &str) -> Option<Expect> {
             Expect::SignedIn
         }
         p if p == "/admin" || p.starts_with("/admin/") => Expect::Roles(ADMIN),
+        p if p.starts_with("/reports/")
+            && (p.ends_with("/commentary") || p.ends_with("/publish")) =>
+        {
+            Expect::Roles(REPORT_PUBLISHER)
+        }
+        p if p == "/reports" || p.starts_with("/reports/") || p == "/api/v1/reports/termly" => {
+            Expect::Roles(REPORT_READERS)
+        }
         p if p.ends_with("/entered-in-error") => Expect::Roles(MARK_IN_ERROR),
         p if p.starts_with("/incidents")
             || p.starts_with("/api/v1/incidents")
@@ -97,6 +114,8 @@ fn fill(path: &str, target: &TestUser, records: &Records) -> String {
     let filled = path
         .replace("{token}", "not-a-real-token")
         .replace("{name}", "style.css")
+        .replace("{year}", "2025")
+        .replace("{term}", "autumn")
         .replace("{id}", id);
     assert!(
         !filled.contains('{'),
