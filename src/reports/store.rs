@@ -1,6 +1,8 @@
 //! SQL for term dates, the report's counts and publications. Every count
 //! is a grouped or counting query over the index on
-//! `(school_id, counted_on)`: nothing loads the incidents themselves.
+//! `(school_id, counted_on)` (`incidents_school_counted`, which leaves out
+//! incidents entered in error, as every query here does): nothing loads
+//! the incidents themselves.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::{count_star, max, min, sql};
@@ -179,9 +181,11 @@ pub fn acknowledgement(
         return Ok((0, None));
     }
     let hours = hours_to_acknowledge(conn);
+    // Only the durations are read, so rows that tie give the same value
+    // whichever comes first: no tiebreak is needed.
     let middle: Vec<f64> = acknowledged()
         .select(hours.clone())
-        .order((hours.asc(), incidents::id.asc()))
+        .order(hours.asc())
         .limit(if n % 2 == 0 { 2 } else { 1 })
         .offset((n - 1) / 2)
         .load(conn)?;
