@@ -90,7 +90,7 @@ pub fn json<'a>(r: &'a Report) -> ReportJson<'a> {
         commentary: r.commentary(),
         published_at: r.published.as_ref().map(|p| utc(p.published_at)),
         version: r.published.as_ref().map(|p| p.version),
-        changed_since_publishing: (!changes.is_empty()).then(|| ChangedJson {
+        changed_since_publishing: (!changes.is_empty()).then_some(ChangedJson {
             changed: changes,
             total: r.live.total,
             previous_term_total: r.live.previous_term_total,

@@ -299,12 +299,15 @@ pub fn publication(
     }))
 }
 
-/// Every term of the school with a publication: (year, term, latest
-/// version, when that was published).
+/// A term with a publication: (year, term, latest version, when that was
+/// published).
+pub type PublishedTerm = (i32, String, Option<i32>, Option<NaiveDateTime>);
+
+/// Every term of the school with a publication.
 pub fn published_terms(
     conn: &mut AnyConnection,
     school_id: &str,
-) -> QueryResult<Vec<(i32, String, Option<i32>, Option<NaiveDateTime>)>> {
+) -> QueryResult<Vec<PublishedTerm>> {
     report_publications::table
         .filter(report_publications::school_id.eq(school_id))
         .group_by((

@@ -67,9 +67,13 @@ fn table(r: &Report, caption: &str, head: &str, rows: &[Count]) -> Markup {
     }
 }
 
-fn chart(r: &Report, title: &str, rows: &[Count]) -> Markup {
+/// A chart of a breakdown. `all`: every line, noughts too (months, where
+/// a gap is the point); otherwise only lines with incidents, and the table
+/// after it lists the rest.
+fn chart(r: &Report, title: &str, rows: &[Count], all: bool) -> Markup {
     let bars: Vec<Bar<'_>> = rows
         .iter()
+        .filter(|c| all || c.count > 0)
         .map(|c| Bar {
             label: &c.label,
             shown: r.cell(c.count),
@@ -171,17 +175,17 @@ pub fn show(page: &Page<'_>, r: &Report, editor: Option<&Editor>) -> Markup {
 
                 section.report-part {
                     h2 { "By category" }
-                    (chart(r, "Incidents by category", &f.by_category))
+                    @if f.total > 0 { (chart(r, "Incidents by category", &f.by_category, false)) }
                     (table(r, "Incidents by category", "Category", &f.by_category))
                 }
                 section.report-part {
                     h2 { "By the 4Cs of online risk" }
-                    (chart(r, "Incidents by 4C", &f.by_four_c))
+                    (chart(r, "Incidents by 4C", &f.by_four_c, true))
                     (table(r, "Incidents by 4C (content, contact, conduct, commerce)", "4C", &f.by_four_c))
                 }
                 section.report-part {
                     h2 { "By month" }
-                    (chart(r, "Incidents by month", &f.by_month))
+                    (chart(r, "Incidents by month", &f.by_month, true))
                     (table(r, "Incidents by month", "Month", &f.by_month))
                 }
                 section.report-part {
@@ -247,7 +251,7 @@ fn commentary_form(page: &Page<'_>, r: &Report, e: &Editor) -> Markup {
                 div.field.has-error[error("commentary").is_some()] #f-commentary {
                     label for="commentary" {
                         "Commentary for governors" br;
-                        span.hint { "Trends, actions taken, training, filtering and monitoring. Governors read this: never name, describe or hint at a pupil, a member of staff or an incident." }
+                        span.hint { "Trends, actions taken, training, filtering and monitoring. Governors read this: never name or describe a pupil or a member of staff, or anything that could identify them." }
                     }
                     textarea #commentary name="commentary" rows="10" maxlength="6000"
                         aria-invalid=[error("commentary").map(|_| "true")] { (e.text) }
