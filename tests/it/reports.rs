@@ -794,6 +794,20 @@ async fn a_governor_reaches_reports_and_nothing_else_and_no_report_names_a_pupil
             assert!(!body.contains(day), "{path} holds the day {day}");
         }
     }
+    let home = bodies
+        .iter()
+        .find(|(p, _)| *p == "/")
+        .map(|(_, b)| b.as_str())
+        .unwrap();
+    assert!(
+        home.contains("href=\"/reports\""),
+        "a card and a link to the reports"
+    );
+    let css = app.get("/assets/style.css").await.text().await.unwrap();
+    assert!(
+        css.contains("size: A4")
+            && css.contains(".print-confidential { display: block; position: fixed")
+    );
     // Governors get nothing for the incident behind the figures.
     assert_eq!(
         app.get_with(&format!("/api/v1/incidents/{}", f.ids["S7"]), &gov)
@@ -1043,6 +1057,12 @@ async fn the_school_sets_k_and_every_breakdown_honours_it(backend: Backend) {
         )
         .await;
     assert_eq!(res.status(), 422);
+    // Spring is published at k = 3; summer is not.
+    let osl = app.signed_in(&f.osl).await;
+    let res = osl
+        .post("/reports/2024/spring/publish", &[("commentary", "Quiet.")])
+        .await;
+    assert_eq!(res.status(), 303);
     let res = b
         .post(
             "/admin/school",
@@ -1058,6 +1078,12 @@ async fn the_school_sets_k_and_every_breakdown_honours_it(backend: Backend) {
     let gov = app.quick_token(&f.governor);
     let (_, r) = api_get(app, &gov, SUMMER).await;
     assert_eq!(r["k"], 6);
+    let (_, published) = api_get(app, &gov, "/api/v1/reports/termly?year=2024&term=spring").await;
+    assert_eq!(
+        published["k"], 6,
+        "raising k hides more of a published report too"
+    );
+    assert_eq!(published["total"], 3);
     assert_eq!(r["total"], 9, "totals stay numbers");
     assert_eq!(
         pairs(&r["by_location"]),
@@ -1095,12 +1121,26 @@ async fn the_school_sets_k_and_every_breakdown_honours_it(backend: Backend) {
     )
     .await;
     let (_, r) = api_get(app, &gov, SUMMER).await;
+    assert_eq!(r["k"], 1);
     assert_eq!(
         pairs(&r["by_location"]),
         expect(&[
             ("in_school", json!(4)),
             ("out_of_school", json!(4)),
             ("unknown", json!(1))
+        ])
+    );
+    // A published report keeps the k it was published with (2 in school,
+    // 1 online at home): lowering k shows no more of it.
+    let spring = "/api/v1/reports/termly?year=2024&term=spring";
+    let (_, r) = api_get(app, &gov, spring).await;
+    assert_eq!(r["k"], 3);
+    assert_eq!(
+        pairs(&r["by_location"]),
+        expect(&[
+            ("in_school", json!("<3")),
+            ("out_of_school", json!("<3")),
+            ("unknown", json!(0))
         ])
     );
 }
