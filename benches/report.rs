@@ -231,10 +231,10 @@ fn breakdown(conn: &mut AnyConnection, school: &str) {
         }
         let plan: Vec<Plan> = diesel::sql_query(format!(
             "EXPLAIN QUERY PLAN SELECT COUNT(*) FROM incidents WHERE school_id = '{school}' \
-             AND counted_on <= '{}' AND entered_in_error_at IS NULL \
-             AND (closed_at IS NULL OR closed_at >= '{}')",
+             AND counted_on <= '{}' AND entered_in_error_at IS NULL AND logged_at < '{end}' \
+             AND (closed_at IS NULL OR closed_at >= '{end}')",
             w.last,
-            w.end_instant()
+            end = w.end_instant()
         ))
         .load(c)
         .unwrap();

@@ -11,8 +11,9 @@
 //!   referral of an old incident does not change a published report.
 //! - Acknowledged: the term's incidents acknowledged by the end of the
 //!   term; the median is over those, logging to acknowledgement, in hours.
-//! - Open at the end of term: counted in or before the term and not closed
-//!   by its end.
+//! - Open at the end of term: counted in or before the term, in the log by
+//!   its end, and not closed by then (as things stood at the end of term,
+//!   so an old incident logged or imported later does not count).
 
 use std::collections::BTreeMap;
 

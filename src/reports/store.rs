@@ -198,12 +198,16 @@ pub fn acknowledgement(
 }
 
 /// Cases open when the window ended: counted on or before its last day,
-/// not entered in error, and not closed by then.
+/// not entered in error, in the log by then, and not closed by then. (An
+/// incident logged later, such as an old spreadsheet's row imported last
+/// week, was not an open case then: counting it would show years of
+/// imported history as open at the end of every term before the import.)
 pub fn open_at_end(conn: &mut AnyConnection, school_id: &str, w: &Window) -> QueryResult<i64> {
     incidents::table
         .filter(incidents::school_id.eq(school_id))
         .filter(incidents::counted_on.le(w.last))
         .filter(incidents::entered_in_error_at.is_null())
+        .filter(incidents::logged_at.lt(w.end_instant()))
         .filter(
             incidents::closed_at
                 .is_null()

@@ -11,11 +11,12 @@ UPDATE incidents SET counted_on = COALESCE(incident_date, CAST(logged_at AS DATE
 ALTER TABLE incidents ALTER COLUMN counted_on SET NOT NULL;
 ALTER TABLE incidents ADD CONSTRAINT incidents_counted_on
     CHECK (counted_on = COALESCE(incident_date, CAST(logged_at AS DATE)));
--- Every report query is a range of counted_on within one school.
--- entered_in_error_at and closed_at ride along so that the counts that need
--- nothing else (the totals, and "open at the end of term", which reaches
--- back over every earlier term) are answered from the index alone.
-CREATE INDEX incidents_school_counted ON incidents (school_id, counted_on, entered_in_error_at, closed_at);
+-- Every report query is a range of counted_on within one school. The
+-- other columns ride along so that the counts that need nothing else (the
+-- totals, and "open at the end of term", which reaches back over every
+-- earlier term) are answered from the index alone.
+CREATE INDEX incidents_school_counted
+    ON incidents (school_id, counted_on, entered_in_error_at, closed_at, logged_at);
 
 -- The Online Safety Lead's commentary on a term, while it is being written.
 CREATE TABLE report_commentaries (

@@ -8,11 +8,12 @@
 -- incidents cannot quietly drop them from the reports.
 ALTER TABLE incidents ADD COLUMN counted_on DATE;
 UPDATE incidents SET counted_on = COALESCE(incident_date, date(logged_at));
--- Every report query is a range of counted_on within one school.
--- entered_in_error_at and closed_at ride along so that the counts that need
--- nothing else (the totals, and "open at the end of term", which reaches
--- back over every earlier term) are answered from the index alone.
-CREATE INDEX incidents_school_counted ON incidents (school_id, counted_on, entered_in_error_at, closed_at);
+-- Every report query is a range of counted_on within one school. The
+-- other columns ride along so that the counts that need nothing else (the
+-- totals, and "open at the end of term", which reaches back over every
+-- earlier term) are answered from the index alone.
+CREATE INDEX incidents_school_counted
+    ON incidents (school_id, counted_on, entered_in_error_at, closed_at, logged_at);
 
 CREATE TRIGGER incidents_counted_on_insert BEFORE INSERT ON incidents
 WHEN NEW.counted_on IS NOT COALESCE(NEW.incident_date, date(NEW.logged_at))

@@ -213,7 +213,7 @@ pub fn show(page: &Page<'_>, r: &Report, editor: Option<&Editor>) -> Markup {
                                 th scope="row" { "Median time from logging to acknowledgement" }
                                 td.num { @match f.median_hours_to_acknowledge { Some(h) => (hours(h)), None => "none acknowledged" } }
                             }
-                            tr { th scope="row" { "Cases still open at the end of term (this term's and earlier terms')" } td.num { (f.open_at_end_of_term) } }
+                            tr { th scope="row" { "Cases still open at the end of term (this term's and earlier terms', as logged by then)" } td.num { (f.open_at_end_of_term) } }
                         }
                     }
                 }
