@@ -281,7 +281,7 @@ fn fill(url: &str, n: usize) {
         let mut incidents = String::from(
             "INSERT INTO incidents (id, school_id, reference, pupil_id, tutor_group, year_group, incident_date, \
              category_code, child_at_risk, location, platform, details, actions_taken, search_text, status, \
-             owner_role, logged_by, staff_initials, logged_at, updated_at, version, lg_acknowledged_at, outcome, closed_at) VALUES ",
+             owner_role, logged_by, staff_initials, logged_at, updated_at, version, lg_acknowledged_at, outcome, closed_at, counted_on) VALUES ",
         );
         let mut events = String::from(
             "INSERT INTO incident_events (id, incident_id, school_id, seq, incident_version, kind, by_user_id, by_initials, at, text, visible_to_reporter) VALUES ",
@@ -313,7 +313,7 @@ fn fill(url: &str, n: usize) {
             };
             write!(
                 incidents,
-                "{}({}, {s}, {}, {}, {}, {}, {date}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, 'S{user}', {}, {}, 1, {}, {}, {})",
+                "{}({}, {s}, {}, {}, {}, {}, {date}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, 'S{user}', {}, {}, 1, {}, {}, {}, {})",
                 if k == i { "" } else { "," },
                 q(&id),
                 q(&format!("OS-{year}-{seq:06}")),
@@ -335,6 +335,7 @@ fn fill(url: &str, n: usize) {
                 if k % 2 == 0 { ts(logged + chrono::Duration::hours(3)) } else { "NULL".into() },
                 if status == "closed" { q("Resolved with both families; no further action.") } else { "NULL".into() },
                 if status == "closed" { ts(logged + chrono::Duration::days(2)) } else { "NULL".into() },
+                q(&logged.date().to_string()),
             )
             .unwrap();
             write!(

@@ -68,12 +68,20 @@ pub struct SchoolInput {
     pub name: String,
     #[serde(default)]
     pub require_2fa: String,
+    #[serde(default)]
+    pub report_min_count: String,
 }
 
 pub struct SchoolSettings {
     pub name: String,
     pub require_2fa: &'static str,
+    /// k: governors' reports show counts from 1 to k-1 as "<k".
+    pub report_min_count: i32,
 }
+
+/// The largest k a school may choose: beyond it a termly report would
+/// hide nearly every line.
+pub const REPORT_MIN_COUNT_MAX: i32 = 10;
 
 impl TryFrom<&SchoolInput> for SchoolSettings {
     type Error = FieldErrors;
@@ -90,7 +98,21 @@ impl TryFrom<&SchoolInput> for SchoolSettings {
                 "leads"
             }
         };
+        let report_min_count = match input.report_min_count.trim().parse::<i32>() {
+            Ok(k) if (1..=REPORT_MIN_COUNT_MAX).contains(&k) => k,
+            _ => {
+                errors.add(
+                    "report_min_count",
+                    format!("Enter a whole number from 1 to {REPORT_MIN_COUNT_MAX} (3 is usual)."),
+                );
+                3
+            }
+        };
         errors.into_result()?;
-        Ok(SchoolSettings { name, require_2fa })
+        Ok(SchoolSettings {
+            name,
+            require_2fa,
+            report_min_count,
+        })
     }
 }

@@ -425,6 +425,7 @@ pub async fn school_form(
     let input = SchoolInput {
         name: school.name.clone(),
         require_2fa: school.require_2fa.clone(),
+        report_min_count: school.report_min_count.to_string(),
     };
     let page_info = Page::for_user("School settings", &user, &csrf);
     Ok(page(views::school_form(
@@ -458,7 +459,11 @@ pub async fn update_school(
     db::run(&state.pool, move |conn| {
         write_transaction(conn, |conn| {
             store::update_school(conn, &school_id, &settings.name, settings.require_2fa)?;
-            let detail = format!("two-factor required for: {}", settings.require_2fa);
+            store::set_report_min_count(conn, &school_id, settings.report_min_count)?;
+            let detail = format!(
+                "two-factor required for: {}; report counts below {} hidden",
+                settings.require_2fa, settings.report_min_count
+            );
             audit::store::insert(
                 conn,
                 &Event::new("school_settings_changed", now)

@@ -16,6 +16,8 @@ pub struct School {
     pub require_2fa: String,
     /// School days an incident may wait to be picked up before a reminder.
     pub pickup_school_days: i32,
+    /// k: governors' reports show counts from 1 to k-1 as "<k".
+    pub report_min_count: i32,
 }
 
 impl School {

@@ -52,6 +52,14 @@ pub fn update_school(
     Ok(())
 }
 
+/// k for governors' reports: counts from 1 to k-1 are shown as "<k".
+pub fn set_report_min_count(conn: &mut AnyConnection, id: &str, k: i32) -> QueryResult<()> {
+    diesel::update(schools::table.find(id))
+        .set(schools::report_min_count.eq(k))
+        .execute(conn)?;
+    Ok(())
+}
+
 pub fn user_count(conn: &mut AnyConnection) -> QueryResult<i64> {
     users::table.count().get_result(conn)
 }

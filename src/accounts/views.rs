@@ -37,7 +37,7 @@ pub fn home(page: &Page<'_>, school: &School, mail_configured: bool) -> Markup {
                 }
                 section.card {
                     h2 { a href="/admin/school" { "School settings" } }
-                    p { "The school's name, and who must use two-factor sign-in." }
+                    p { "The school's name, who must use two-factor sign-in, and the smallest count governors' reports show." }
                 }
             }
         },
@@ -174,7 +174,7 @@ pub fn school_form(
                 (flash("warn", &format!("This server sets SAFELOG_REQUIRE_2FA={}, which overrides the two-factor setting below.", super::model::policy_str(o))))
             }
             section.card {
-                (error_summary(errors, &["name", "require_2fa"]))
+                (error_summary(errors, &["name", "require_2fa", "report_min_count"]))
                 form.stack method="post" action="/admin/school" {
                     (csrf_field(&csrf))
                     (Field::text("name", "School name", &input.name).render(errors))
@@ -187,6 +187,10 @@ pub fn school_form(
                             }
                         }
                     }
+                    (Field::text("report_min_count", "Smallest count shown in governors' reports", &input.report_min_count)
+                        .kind("number")
+                        .hint("In every breakdown of a termly report, a count from 1 to one less than this is shown as \u{201c}<N\u{201d}, so that no pupil can be picked out. 3 is usual; 1 shows every count.")
+                        .render(errors))
                     div { button type="submit" { "Save" } }
                 }
             }

@@ -20,6 +20,7 @@ pub fn home(user: &CurrentUser, csrf: &CsrfToken, cases: Option<&Dashboard>) -> 
         Role::Headteacher,
         Role::Dpo,
     ]);
+    let reads_reports = user.roles.any(crate::reports::READER_ROLES);
     layout(
         &Page::for_user("Home", user, csrf),
         html! {
@@ -50,6 +51,18 @@ pub fn home(user: &CurrentUser, csrf: &CsrfToken, cases: Option<&Dashboard>) -> 
                     section.card {
                         h2 { a href="/incidents" { "Incidents you logged" } }
                         p { "Their status, and your follow-up notes." }
+                    }
+                }
+                @if reads_reports {
+                    section.card {
+                        h2 { a href="/reports" { "Reports for governors" } }
+                        @if user.has(Role::Governor) {
+                            p { "Each term's online safety incidents in numbers, with the Online Safety Lead's commentary. No names, no details." }
+                        } @else if user.has(Role::OnlineSafetyLead) {
+                            p { "Each term's figures for governors. Write the commentary and publish the report." }
+                        } @else {
+                            p { "Each term's figures as governors see them." }
+                        }
                     }
                 }
                 @if user.has(Role::Admin) {

@@ -100,3 +100,29 @@ where
         }
     }
 }
+
+/// SQL for `incidents.counted_on` as `YYYY-MM`, so that a report groups a
+/// term's incidents by month in the database (SQLite keeps dates as ISO
+/// text). A fragment, for a GROUP BY that diesel's DSL cannot mix with
+/// columns.
+pub fn counted_month(conn: &AnyConnection) -> &'static str {
+    match conn {
+        AnyConnection::Sqlite(_) => "substr(incidents.counted_on, 1, 7)",
+        AnyConnection::Postgres(_) => "to_char(incidents.counted_on, 'YYYY-MM')",
+    }
+}
+
+/// Hours from an incident being logged to its leadership acknowledgement,
+/// as a double. NULL when it has not been acknowledged.
+pub fn hours_to_acknowledge(
+    conn: &AnyConnection,
+) -> diesel::expression::SqlLiteral<diesel::sql_types::Double> {
+    diesel::dsl::sql(match conn {
+        AnyConnection::Sqlite(_) => {
+            "((julianday(incidents.lg_acknowledged_at) - julianday(incidents.logged_at)) * 24.0)"
+        }
+        AnyConnection::Postgres(_) => {
+            "CAST(EXTRACT(EPOCH FROM (incidents.lg_acknowledged_at - incidents.logged_at)) / 3600.0 AS DOUBLE PRECISION)"
+        }
+    })
+}

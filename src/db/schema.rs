@@ -192,6 +192,8 @@ diesel::table! {
         entered_in_error_by -> Nullable<Text>,
         entered_in_error_reason -> Nullable<Text>,
         idempotency_key -> Nullable<Text>,
+        /// The day it counts on in reports: incident_date, or the day it was logged.
+        counted_on -> Date,
     }
 }
 
@@ -257,6 +259,32 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    report_commentaries (school_id, academic_year, term) {
+        school_id -> Text,
+        academic_year -> Integer,
+        term -> Text,
+        commentary -> Text,
+        updated_at -> Timestamp,
+        updated_by -> Text,
+    }
+}
+
+diesel::table! {
+    report_publications (id) {
+        id -> Text,
+        school_id -> Text,
+        academic_year -> Integer,
+        term -> Text,
+        version -> Integer,
+        figures -> Text,
+        commentary -> Text,
+        reason -> Nullable<Text>,
+        published_at -> Timestamp,
+        published_by -> Text,
+    }
+}
+
 diesel::joinable!(users -> schools (school_id));
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
@@ -309,4 +337,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     incident_references,
     incident_events,
     referrals,
+    report_commentaries,
+    report_publications,
 );

@@ -1,10 +1,21 @@
-//! SQL for term dates.
+//! SQL for term dates, the report's counts and publications. Every count
+//! is a grouped or counting query over the index on
+//! `(school_id, counted_on)` (`incidents_school_counted`, which leaves out
+//! incidents entered in error, as every query here does): nothing loads
+//! the incidents themselves.
 
 use chrono::{NaiveDate, NaiveDateTime};
+use diesel::dsl::{count_star, max, min, sql};
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Integer, Nullable, Text};
 
+use super::model::{Publication, Snapshot, Window};
 use super::terms::{Term, TermName};
-use crate::db::schema::terms;
+use crate::db::dialect::{counted_month, hours_to_acknowledge};
+use crate::db::schema::{
+    categories, incidents, referrals, report_commentaries, report_publications, schools, terms,
+    users,
+};
 use crate::db::AnyConnection;
 
 /// The school's dates for one term, or the default.
@@ -92,6 +103,312 @@ pub fn save_year(
                 terms::ends_on.eq(t.ends_on),
                 terms::updated_at.eq(at),
                 terms::updated_by.eq(by),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The days a term's incidents count on: its first day up to the day
+/// before the next term starts (holidays count in the term before).
+pub fn window(conn: &mut AnyConnection, school_id: &str, t: &Term) -> QueryResult<Window> {
+    let (year, name) = t.next();
+    let next = term(conn, school_id, year, name)?;
+    let last = next.starts_on.pred_opt().unwrap_or(t.ends_on);
+    Ok(Window {
+        first: t.starts_on,
+        last,
+    })
+}
+
+/// The school's k: counts from 1 to k-1 are shown as "<k".
+pub fn min_count(conn: &mut AnyConnection, school_id: &str) -> QueryResult<i32> {
+    schools::table
+        .find(school_id)
+        .select(schools::report_min_count)
+        .first(conn)
+}
+
+/// A term's incidents counted by (category code, year group, location,
+/// month), left out those entered in error.
+pub type Group = (String, Option<i32>, String, String, i64);
+
+pub fn groups(conn: &mut AnyConnection, school_id: &str, w: &Window) -> QueryResult<Vec<Group>> {
+    // diesel cannot mix a SQL expression with columns in one GROUP BY, so
+    // the grouped columns are written out; only the month differs by backend.
+    let keys = format!(
+        "incidents.category_code, incidents.year_group, incidents.location, {}",
+        counted_month(conn)
+    );
+    incidents::table
+        .filter(incidents::school_id.eq(school_id))
+        .filter(incidents::counted_on.between(w.first, w.last))
+        .filter(incidents::entered_in_error_at.is_null())
+        .group_by(sql::<Text>(&keys))
+        .select(sql::<(Text, Nullable<Integer>, Text, Text, BigInt)>(
+            &format!("{keys}, COUNT(*)"),
+        ))
+        .load(conn)
+}
+
+/// How many incidents count in a window.
+pub fn total(conn: &mut AnyConnection, school_id: &str, w: &Window) -> QueryResult<i64> {
+    incidents::table
+        .filter(incidents::school_id.eq(school_id))
+        .filter(incidents::counted_on.between(w.first, w.last))
+        .filter(incidents::entered_in_error_at.is_null())
+        .select(count_star())
+        .first(conn)
+}
+
+/// How many of a window's incidents had leadership acknowledgement by its
+/// end, and the median hours from logging to acknowledgement (found by
+/// the database: the middle one or two by duration, never all of them).
+pub fn acknowledgement(
+    conn: &mut AnyConnection,
+    school_id: &str,
+    w: &Window,
+) -> QueryResult<(i64, Option<f64>)> {
+    let acknowledged = || {
+        incidents::table
+            .filter(incidents::school_id.eq(school_id))
+            .filter(incidents::counted_on.between(w.first, w.last))
+            .filter(incidents::entered_in_error_at.is_null())
+            .filter(incidents::lg_acknowledged_at.lt(w.end_instant()))
+    };
+    let n: i64 = acknowledged().select(count_star()).first(conn)?;
+    if n == 0 {
+        return Ok((0, None));
+    }
+    let hours = hours_to_acknowledge(conn);
+    // Only the durations are read, so rows that tie give the same value
+    // whichever comes first: no tiebreak is needed.
+    let middle: Vec<f64> = acknowledged()
+        .select(hours.clone())
+        .order(hours.asc())
+        .limit(if n % 2 == 0 { 2 } else { 1 })
+        .offset((n - 1) / 2)
+        .load(conn)?;
+    let median = match middle.as_slice() {
+        [one] => Some(*one),
+        [a, b] => Some((a + b) / 2.0),
+        _ => None,
+    };
+    Ok((n, median))
+}
+
+/// Cases open when the window ended: counted on or before its last day,
+/// not entered in error, in the log by then, and not closed by then. (An
+/// incident logged later, such as an old spreadsheet's row imported last
+/// week, was not an open case then: counting it would show years of
+/// imported history as open at the end of every term before the import.)
+pub fn open_at_end(conn: &mut AnyConnection, school_id: &str, w: &Window) -> QueryResult<i64> {
+    incidents::table
+        .filter(incidents::school_id.eq(school_id))
+        .filter(incidents::counted_on.le(w.last))
+        .filter(incidents::entered_in_error_at.is_null())
+        .filter(incidents::logged_at.lt(w.end_instant()))
+        .filter(
+            incidents::closed_at
+                .is_null()
+                .or(incidents::closed_at.ge(w.end_instant())),
+        )
+        .select(count_star())
+        .first(conn)
+}
+
+/// Referrals made in the window, by agency, of incidents not entered in
+/// error.
+pub fn referrals_by_agency(
+    conn: &mut AnyConnection,
+    school_id: &str,
+    w: &Window,
+) -> QueryResult<Vec<(String, i64)>> {
+    referrals::table
+        .inner_join(incidents::table)
+        .filter(referrals::school_id.eq(school_id))
+        .filter(referrals::referred_on.between(w.first, w.last))
+        .filter(incidents::entered_in_error_at.is_null())
+        .group_by(referrals::agency)
+        .select((referrals::agency, count_star()))
+        .load(conn)
+}
+
+/// The school's categories for a report: (code, name, 4C, active), in the
+/// order staff see them.
+pub fn categories(
+    conn: &mut AnyConnection,
+    school_id: &str,
+) -> QueryResult<Vec<(String, String, String, bool)>> {
+    categories::table
+        .filter(categories::school_id.eq(school_id))
+        .order((categories::position.asc(), categories::code.asc()))
+        .select((
+            categories::code,
+            categories::name,
+            categories::four_c,
+            categories::active,
+        ))
+        .load(conn)
+}
+
+/// The earliest day any of the school's incidents counts on.
+pub fn first_counted_on(
+    conn: &mut AnyConnection,
+    school_id: &str,
+) -> QueryResult<Option<NaiveDate>> {
+    incidents::table
+        .filter(incidents::school_id.eq(school_id))
+        .filter(incidents::entered_in_error_at.is_null())
+        .select(min(incidents::counted_on))
+        .first(conn)
+}
+
+/// The latest published version of a term's report.
+pub fn publication(
+    conn: &mut AnyConnection,
+    school_id: &str,
+    year: i32,
+    name: TermName,
+) -> QueryResult<Option<Publication>> {
+    let row: Option<(i32, String, String, Option<String>, NaiveDateTime, String)> =
+        report_publications::table
+            .inner_join(users::table.on(users::id.eq(report_publications::published_by)))
+            .filter(report_publications::school_id.eq(school_id))
+            .filter(report_publications::academic_year.eq(year))
+            .filter(report_publications::term.eq(name.as_str()))
+            .order(report_publications::version.desc())
+            .select((
+                report_publications::version,
+                report_publications::figures,
+                report_publications::commentary,
+                report_publications::reason,
+                report_publications::published_at,
+                users::name,
+            ))
+            .first(conn)
+            .optional()?;
+    let Some((version, figures, commentary, reason, published_at, published_by)) = row else {
+        return Ok(None);
+    };
+    let snapshot: Snapshot = serde_json::from_str(&figures)
+        .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
+    Ok(Some(Publication {
+        version,
+        snapshot,
+        commentary,
+        reason,
+        published_at,
+        published_by,
+    }))
+}
+
+/// A term with a publication: (year, term, latest version, when that was
+/// published).
+pub type PublishedTerm = (i32, String, Option<i32>, Option<NaiveDateTime>);
+
+/// Every term of the school with a publication.
+pub fn published_terms(
+    conn: &mut AnyConnection,
+    school_id: &str,
+) -> QueryResult<Vec<PublishedTerm>> {
+    report_publications::table
+        .filter(report_publications::school_id.eq(school_id))
+        .group_by((
+            report_publications::academic_year,
+            report_publications::term,
+        ))
+        .select((
+            report_publications::academic_year,
+            report_publications::term,
+            max(report_publications::version),
+            max(report_publications::published_at),
+        ))
+        .load(conn)
+}
+
+/// What a publication is made of.
+pub struct NewPublication<'a> {
+    pub school_id: &'a str,
+    pub term: &'a Term,
+    pub snapshot: &'a Snapshot,
+    pub commentary: &'a str,
+    pub reason: Option<&'a str>,
+    pub by: &'a str,
+    pub at: NaiveDateTime,
+}
+
+/// Adds the next version of a term's report; returns its number. Run in a
+/// write transaction after [`crate::db::dialect::lock_school`], so two publishers
+/// cannot take one number (the unique index would refuse the second).
+pub fn publish(conn: &mut AnyConnection, p: &NewPublication<'_>) -> QueryResult<i32> {
+    let last: Option<i32> = report_publications::table
+        .filter(report_publications::school_id.eq(p.school_id))
+        .filter(report_publications::academic_year.eq(p.term.year))
+        .filter(report_publications::term.eq(p.term.term.as_str()))
+        .select(max(report_publications::version))
+        .first(conn)?;
+    let version = last.unwrap_or(0) + 1;
+    let figures = serde_json::to_string(p.snapshot)
+        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+    diesel::insert_into(report_publications::table)
+        .values((
+            report_publications::id.eq(uuid::Uuid::new_v4().to_string()),
+            report_publications::school_id.eq(p.school_id),
+            report_publications::academic_year.eq(p.term.year),
+            report_publications::term.eq(p.term.term.as_str()),
+            report_publications::version.eq(version),
+            report_publications::figures.eq(figures),
+            report_publications::commentary.eq(p.commentary),
+            report_publications::reason.eq(p.reason),
+            report_publications::published_at.eq(p.at),
+            report_publications::published_by.eq(p.by),
+        ))
+        .execute(conn)?;
+    Ok(version)
+}
+
+/// The Online Safety Lead's draft commentary on a term.
+pub fn draft(
+    conn: &mut AnyConnection,
+    school_id: &str,
+    year: i32,
+    name: TermName,
+) -> QueryResult<Option<String>> {
+    report_commentaries::table
+        .find((school_id, year, name.as_str()))
+        .select(report_commentaries::commentary)
+        .first(conn)
+        .optional()
+}
+
+/// Saves the draft commentary (replacing the last draft: the published
+/// versions are what is kept).
+pub fn save_draft(
+    conn: &mut AnyConnection,
+    school_id: &str,
+    t: &Term,
+    text: &str,
+    by: &str,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    let key = (school_id, t.year, t.term.as_str());
+    let n = diesel::update(report_commentaries::table.find(key))
+        .set((
+            report_commentaries::commentary.eq(text),
+            report_commentaries::updated_at.eq(at),
+            report_commentaries::updated_by.eq(by),
+        ))
+        .execute(conn)?;
+    if n == 0 {
+        diesel::insert_into(report_commentaries::table)
+            .values((
+                report_commentaries::school_id.eq(school_id),
+                report_commentaries::academic_year.eq(t.year),
+                report_commentaries::term.eq(t.term.as_str()),
+                report_commentaries::commentary.eq(text),
+                report_commentaries::updated_at.eq(at),
+                report_commentaries::updated_by.eq(by),
             ))
             .execute(conn)?;
     }

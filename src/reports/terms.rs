@@ -6,9 +6,9 @@ use std::fmt;
 use std::str::FromStr;
 
 use chrono::{Datelike, NaiveDate};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TermName {
     Autumn,
@@ -55,7 +55,7 @@ impl fmt::Display for TermName {
 }
 
 /// One term of one academic year, with its dates (both inclusive).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Term {
     /// The calendar year the academic year starts in: 2025 for 2025/26.
     pub year: i32,
@@ -98,6 +98,15 @@ impl Term {
             TermName::Autumn => (self.year - 1, TermName::Summer),
             TermName::Spring => (self.year, TermName::Autumn),
             TermName::Summer => (self.year, TermName::Spring),
+        }
+    }
+
+    /// (year, term) of the term after this one.
+    pub fn next(&self) -> (i32, TermName) {
+        match self.term {
+            TermName::Autumn => (self.year, TermName::Spring),
+            TermName::Spring => (self.year, TermName::Summer),
+            TermName::Summer => (self.year + 1, TermName::Autumn),
         }
     }
 
@@ -173,6 +182,8 @@ mod tests {
         assert_eq!(Term::default_containing(date(2025, 9, 1)), autumn);
         assert_eq!(Term::default_containing(date(2026, 8, 31)), summer);
         assert_eq!(autumn.previous(), (2024, TermName::Summer));
+        assert_eq!(summer.next(), (2026, TermName::Autumn));
+        assert_eq!(autumn.next(), (2025, TermName::Spring));
         assert_eq!(autumn.label(), "Autumn 2025/26");
     }
 

@@ -52,6 +52,9 @@ fn nav_for(user: &CurrentUser) -> Vec<(&'static str, &'static str)> {
         nav.push(("/incidents/new", "Log an incident"));
         nav.push(("/incidents", "Incidents"));
     }
+    if user.roles.any(crate::reports::READER_ROLES) {
+        nav.push(("/reports", "Reports"));
+    }
     if user.has(Role::Admin) {
         nav.push(("/admin", "Administration"));
         nav.push(("/admin/pupils", "Pupils"));

@@ -51,6 +51,15 @@ const CASE_ACTIONS: [&str; 6] = [
 ];
 const EXPORTERS: &[Role] = &[Role::Dsl, Role::Headteacher, Role::OnlineSafetyLead];
 const IMPORTERS: &[Role] = &[Role::Dsl, Role::Admin];
+/// Governors' reports: governors and the leads who see every incident.
+const REPORT_READERS: &[Role] = &[
+    Role::Governor,
+    Role::OnlineSafetyLead,
+    Role::Dsl,
+    Role::Headteacher,
+];
+/// Only the Online Safety Lead writes the commentary and publishes.
+const REPORT_PUBLISHER: &[Role] = &[Role::OnlineSafetyLead];
 
 /// PRODUCT.md's reading of each URL, written independently of the code's
 /// own access rules.
@@ -77,6 +86,14 @@ fn expected(path: &str) -> Option<Expect> {
         // spreadsheet in: the DSL and administrators (issue 7).
         "/incidents/export.csv" | "/api/v1/export.csv" => Expect::Roles(EXPORTERS),
         "/import/log" => Expect::Roles(IMPORTERS),
+        p if p.starts_with("/reports/")
+            && (p.ends_with("/commentary") || p.ends_with("/publish")) =>
+        {
+            Expect::Roles(REPORT_PUBLISHER)
+        }
+        p if p == "/reports" || p.starts_with("/reports/") || p == "/api/v1/reports/termly" => {
+            Expect::Roles(REPORT_READERS)
+        }
         p if p.ends_with("/entered-in-error") => Expect::Roles(MARK_IN_ERROR),
         p if p.ends_with("/acknowledge") => Expect::Roles(&[Role::Headteacher]),
         p if p.contains("/incidents/{id}/") && CASE_ACTIONS.iter().any(|a| p.ends_with(a)) => {
@@ -130,6 +147,8 @@ fn fill(path: &str, target: &TestUser, records: &Records) -> String {
     let filled = path
         .replace("{token}", "not-a-real-token")
         .replace("{name}", "style.css")
+        .replace("{year}", "2025")
+        .replace("{term}", "autumn")
         .replace("{id}", id);
     assert!(
         !filled.contains('{'),

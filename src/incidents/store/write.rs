@@ -122,6 +122,13 @@ pub fn reference_taken(
     .get_result(conn)
 }
 
+/// The day an incident counts on in governors' reports: its date or, when
+/// that is not known, the day it was logged (UTC). Stored as
+/// `incidents.counted_on`, which the database checks against this rule.
+pub fn counted_on(incident_date: Option<NaiveDate>, logged_at: NaiveDateTime) -> NaiveDate {
+    incident_date.unwrap_or(logged_at.date())
+}
+
 /// Inserts a new incident at version 1, status new; returns its id.
 pub fn insert(
     conn: &mut AnyConnection,
@@ -207,6 +214,7 @@ fn insert_row(
                 incidents::updated_at.eq(at),
                 incidents::version.eq(1),
                 incidents::idempotency_key.eq(row.idempotency_key),
+                incidents::counted_on.eq(counted_on(row.incident_date, at)),
             ),
         ))
         .execute(conn)?;
@@ -258,6 +266,14 @@ pub fn correct(
     row: &CorrectedRow<'_>,
     at: NaiveDateTime,
 ) -> QueryResult<bool> {
+    let Some(logged_at) = incidents::table
+        .find(id)
+        .select(incidents::logged_at)
+        .first::<NaiveDateTime>(conn)
+        .optional()?
+    else {
+        return Ok(false);
+    };
     let n = diesel::update(
         incidents::table
             .filter(incidents::id.eq(id))
@@ -273,6 +289,7 @@ pub fn correct(
             incidents::child_at_risk.eq(row.child_at_risk),
             incidents::location.eq(row.location.as_str()),
             incidents::platform.eq(row.platform),
+            incidents::counted_on.eq(counted_on(row.incident_date, logged_at)),
         ),
         (
             incidents::details.eq(row.details),

@@ -1,5 +1,8 @@
 //! Report and term-date pages.
 
+mod charts;
+pub mod report;
+
 use maud::{html, Markup};
 
 use super::terms::TermName;

@@ -1,0 +1,219 @@
+//! Counting a term: the database counts (a handful of grouped and counting
+//! queries in [`super::store`]); this folds their few rows into the
+//! report's breakdowns and names each line.
+//!
+//! What counts, and where:
+//! - An incident counts in the term its date falls in; one with no date in
+//!   the term it was logged (`incidents.counted_on`). A term runs from its
+//!   first day to the day before the next term starts, so holidays count
+//!   in the term before. Incidents entered in error are left out.
+//! - Referrals count in the term they were made (`referred_on`), so a late
+//!   referral of an old incident does not change a published report.
+//! - Acknowledged: the term's incidents acknowledged by the end of the
+//!   term; the median is over those, logging to acknowledgement, in hours.
+//! - Open at the end of term: counted in or before the term, in the log by
+//!   its end, and not closed by then (as things stood at the end of term,
+//!   so an old incident logged or imported later does not count).
+
+use std::collections::BTreeMap;
+
+#[cfg(test)]
+use chrono::NaiveDate;
+use chrono::{Datelike, Months};
+use diesel::QueryResult;
+
+use super::model::{agency_label, Count, Figures, Window, AGENCIES};
+use super::store;
+use super::terms::Term;
+use crate::categories::model::FourC;
+use crate::db::AnyConnection;
+
+/// The terms a report compares and the window it counts.
+#[derive(Clone, Copy, Debug)]
+pub struct Terms {
+    pub term: Term,
+    pub window: Window,
+    pub previous: Term,
+    pub same_term_last_year: Term,
+}
+
+pub fn terms(conn: &mut AnyConnection, school_id: &str, t: &Term) -> QueryResult<Terms> {
+    let (py, pt) = t.previous();
+    Ok(Terms {
+        term: *t,
+        window: store::window(conn, school_id, t)?,
+        previous: store::term(conn, school_id, py, pt)?,
+        same_term_last_year: store::term(conn, school_id, t.year - 1, t.term)?,
+    })
+}
+
+/// Every figure of a term's report, counted now.
+pub fn compute(conn: &mut AnyConnection, school_id: &str, t: &Terms) -> QueryResult<Figures> {
+    let w = &t.window;
+    let groups = store::groups(conn, school_id, w)?;
+    let previous = store::window(conn, school_id, &t.previous)?;
+    let last_year = store::window(conn, school_id, &t.same_term_last_year)?;
+    let previous_term_total = store::total(conn, school_id, &previous)?;
+    let same_term_last_year_total = store::total(conn, school_id, &last_year)?;
+    let (acknowledged, median) = store::acknowledgement(conn, school_id, w)?;
+    let open_at_end_of_term = store::open_at_end(conn, school_id, w)?;
+    let referrals = store::referrals_by_agency(conn, school_id, w)?;
+    let categories = store::categories(conn, school_id)?;
+
+    let mut by_code: BTreeMap<&str, i64> = BTreeMap::new();
+    let mut by_year: BTreeMap<Option<i32>, i64> = BTreeMap::new();
+    let mut by_place: BTreeMap<&str, i64> = BTreeMap::new();
+    let mut by_month: BTreeMap<&str, i64> = BTreeMap::new();
+    let mut total = 0;
+    for (code, year, location, month, n) in &groups {
+        total += n;
+        *by_code.entry(code).or_default() += n;
+        *by_year.entry(*year).or_default() += n;
+        *by_place.entry(place(location)).or_default() += n;
+        *by_month.entry(month).or_default() += n;
+    }
+
+    let mut by_category = Vec::new();
+    let mut by_four_c: BTreeMap<&str, i64> = BTreeMap::new();
+    for (code, name, four_c, active) in &categories {
+        let n = by_code.get(code.as_str()).copied().unwrap_or(0);
+        *by_four_c
+            .entry(FourC::parse(four_c).unwrap_or(FourC::None).as_str())
+            .or_default() += n;
+        if *active || n > 0 {
+            by_category.push(Count::new(name, name, n));
+        }
+    }
+
+    Ok(Figures {
+        total,
+        previous_term_total,
+        same_term_last_year_total,
+        by_category,
+        by_four_c: FourC::ALL
+            .iter()
+            .map(|c| {
+                let n = by_four_c.get(c.as_str()).copied().unwrap_or(0);
+                Count::new(c.as_str(), c.label(), n)
+            })
+            .collect(),
+        by_year_group: by_year_group(&by_year),
+        by_month: months(w)
+            .into_iter()
+            .map(|(key, label)| {
+                let n = by_month.get(key.as_str()).copied().unwrap_or(0);
+                Count::new(key, label, n)
+            })
+            .collect(),
+        by_location: PLACES
+            .iter()
+            .map(|(key, label)| Count::new(*key, *label, by_place.get(key).copied().unwrap_or(0)))
+            .collect(),
+        referrals_by_agency: by_agency(referrals),
+        acknowledged,
+        median_hours_to_acknowledge: median.map(|h| (h * 10.0).round() / 10.0),
+        open_at_end_of_term,
+    })
+}
+
+/// In or out of school: online at home is out of school.
+const PLACES: [(&str, &str); 3] = [
+    ("in_school", "In school"),
+    ("out_of_school", "Out of school (including online at home)"),
+    ("unknown", "Not known"),
+];
+
+fn place(location: &str) -> &'static str {
+    match location {
+        "in_school" => "in_school",
+        "outside_school" | "online_at_home" => "out_of_school",
+        _ => "unknown",
+    }
+}
+
+/// Year groups in order, "not known" last; only those with incidents.
+fn by_year_group(by_year: &BTreeMap<Option<i32>, i64>) -> Vec<Count> {
+    let mut rows: Vec<Count> = by_year
+        .iter()
+        .filter_map(|(year, n)| {
+            year.map(|y| {
+                let label = if y == 0 {
+                    "Reception".to_string()
+                } else {
+                    format!("Year {y}")
+                };
+                Count::new(y.to_string(), label, *n)
+            })
+        })
+        .collect();
+    if let Some(n) = by_year.get(&None) {
+        rows.push(Count::new("unknown", "Not known", *n));
+    }
+    rows
+}
+
+/// Agencies in the usual order; only those referred to.
+fn by_agency(referrals: Vec<(String, i64)>) -> Vec<Count> {
+    let mut counts: BTreeMap<String, i64> = referrals.into_iter().collect();
+    let mut rows: Vec<Count> = AGENCIES
+        .iter()
+        .filter_map(|code| {
+            counts
+                .remove(*code)
+                .map(|n| Count::new(*code, agency_label(code), n))
+        })
+        .collect();
+    rows.extend(
+        counts
+            .into_iter()
+            .map(|(code, n)| Count::new(code.clone(), code, n)),
+    );
+    rows
+}
+
+/// Each month a window touches: ("2025-09", "September 2025").
+fn months(w: &Window) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let Some(mut month) = w.first.with_day(1) else {
+        return out;
+    };
+    while month <= w.last {
+        out.push((
+            month.format("%Y-%m").to_string(),
+            month.format("%B %Y").to_string(),
+        ));
+        match month.checked_add_months(Months::new(1)) {
+            Some(next) => month = next,
+            None => break,
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_window_is_listed_month_by_month() {
+        let w = Window {
+            first: NaiveDate::from_ymd_opt(2025, 9, 3).unwrap(),
+            last: NaiveDate::from_ymd_opt(2026, 1, 4).unwrap(),
+        };
+        let m = months(&w);
+        assert_eq!(m.first().unwrap().0, "2025-09");
+        assert_eq!(
+            m.last().unwrap(),
+            &("2026-01".into(), "January 2026".into())
+        );
+        assert_eq!(m.len(), 5);
+    }
+
+    #[test]
+    fn online_at_home_is_out_of_school() {
+        assert_eq!(place("online_at_home"), "out_of_school");
+        assert_eq!(place("outside_school"), "out_of_school");
+        assert_eq!(place("in_school"), "in_school");
+        assert_eq!(place("unknown"), "unknown");
+    }
+}

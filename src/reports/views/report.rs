@@ -1,0 +1,281 @@
+//! The list of reports and one term's report: figures, charts with their
+//! tables, the commentary, the note when figures changed after publishing,
+//! and (for the Online Safety Lead) the commentary and publishing form.
+//! Nothing here can name a pupil: a report holds only counts.
+
+use chrono::NaiveDate;
+use maud::{html, Markup};
+
+use super::charts::{self, Bar};
+use crate::reports::model::{Count, Report};
+use crate::reports::pages::Editor;
+use crate::reports::report::Listed;
+use crate::views::components::{csrf_field, error_summary, flash};
+use crate::views::{layout, Page};
+
+fn long(d: NaiveDate) -> String {
+    d.format("%-d %B %Y").to_string()
+}
+
+fn path(r: &Report) -> String {
+    format!("/reports/{}/{}", r.term.year, r.term.term)
+}
+
+pub fn list(page: &Page<'_>, terms: &[Listed]) -> Markup {
+    layout(
+        page,
+        html! {
+            h1 { "Reports for governors" }
+            p { "Each term's online safety incidents in numbers: how many, of what kind, how quickly leadership acknowledged them, and the Online Safety Lead's commentary. No report names or describes a pupil." }
+            table {
+                thead { tr { th { "Term" } th { "Dates" } th { "Report" } } }
+                tbody {
+                    @for l in terms {
+                        tr {
+                            td { a href=(format!("/reports/{}/{}", l.term.year, l.term.term)) { (l.term.label()) } }
+                            td { (long(l.term.starts_on)) " to " (long(l.term.ends_on)) }
+                            td {
+                                @if let Some((version, at)) = l.published {
+                                    strong { "Published" } " " (long(at.date()))
+                                    @if version > 1 { " (version " (version) ")" }
+                                } @else if l.current {
+                                    "Current term: figures so far"
+                                } @else {
+                                    span.muted { "Not published yet" }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    )
+}
+
+/// A breakdown as a table: the accessible and printable form of a chart.
+fn table(r: &Report, caption: &str, head: &str, rows: &[Count]) -> Markup {
+    html! {
+        table.figures {
+            caption { (caption) }
+            thead { tr { th scope="col" { (head) } th.num scope="col" { "Incidents" } } }
+            tbody {
+                @for c in rows {
+                    tr { th scope="row" { (c.label) } td.num { (r.cell(c.count)) } }
+                }
+            }
+        }
+    }
+}
+
+/// A chart of a breakdown. `all`: every line, noughts too (months, where
+/// a gap is the point); otherwise only lines with incidents, and the table
+/// after it lists the rest.
+fn chart(r: &Report, title: &str, rows: &[Count], all: bool) -> Markup {
+    let bars: Vec<Bar<'_>> = rows
+        .iter()
+        .filter(|c| all || c.count > 0)
+        .map(|c| Bar {
+            label: &c.label,
+            shown: r.cell(c.count),
+        })
+        .collect();
+    charts::bars(title, &bars)
+}
+
+fn hours(h: f64) -> String {
+    if h >= 48.0 {
+        format!("{h:.1} hours ({:.1} days)", h / 24.0)
+    } else {
+        format!("{h:.1} hours")
+    }
+}
+
+/// The totals and parts that changed, as people read them.
+fn change_label(name: &str) -> &'static str {
+    match name {
+        "total" => "the total",
+        "previous_term_total" => "last term's total",
+        "same_term_last_year_total" => "the same term last year",
+        "acknowledged" => "acknowledged",
+        "median_hours_to_acknowledge" => "the median time to acknowledge",
+        "open_at_end_of_term" => "cases open at the end of term",
+        "by_category" => "by category",
+        "by_four_c" => "by 4C",
+        "by_year_group" => "by year group",
+        "by_month" => "by month",
+        "by_location" => "in or out of school",
+        "referrals_by_agency" => "referrals",
+        _ => "other figures",
+    }
+}
+
+pub fn show(page: &Page<'_>, r: &Report, editor: Option<&Editor>) -> Markup {
+    let f = r.figures();
+    let t = r.shown_term();
+    let w = r.shown_window();
+    let k = r.k();
+    let changes = r.changes();
+    layout(
+        page,
+        html! {
+            div.report {
+                h1 { "Online safety report: " (t.label()) }
+                p.muted {
+                    "Incidents counted from " (long(w.first)) " to " (long(w.last))
+                    " (the term, and the holiday after it). An incident counts in the term it happened in, or, if its date is not known, the term it was logged in. Records entered in error are left out."
+                    @if k > 1 { " Counts from 1 to " (k - 1) " are shown as \u{201c}<" (k) "\u{201d} so that no pupil can be picked out." }
+                }
+                @if let Some(p) = &r.published {
+                    p.status {
+                        strong { "Published " (long(p.published_at.date())) } " by " (p.published_by)
+                        @if p.version > 1 { " (version " (p.version) ")" }
+                        ". These are the figures as published."
+                    }
+                    @if let (Some(reason), Some(_)) = (&p.reason, editor) {
+                        p.muted.no-print { "Published again because: " (reason) }
+                    }
+                } @else {
+                    p.status { strong { "Not published yet." } " These are the live figures; they change as records are added or corrected." }
+                }
+                @if r.in_progress {
+                    (flash("warn", "This term has not ended: the figures are so far."))
+                }
+                @if !changes.is_empty() {
+                    div.flash.warn.changed role="note" {
+                        strong { "The figures have changed since this report was published" }
+                        " (records were added or corrected afterwards). The figures below are as published and are not changed. Live figures now: "
+                        "total " (r.live.total) " (published " (f.total) "); "
+                        "acknowledged " (r.live.acknowledged) " (published " (f.acknowledged) "); "
+                        "open at the end of term " (r.live.open_at_end_of_term) " (published " (f.open_at_end_of_term) "). "
+                        "Changed: " (changes.iter().map(|c| change_label(c)).collect::<Vec<_>>().join(", ")) "."
+                    }
+                }
+
+                section.report-part {
+                    h2 { "Incidents this term" }
+                    table.figures {
+                        caption { "Total incidents, compared" }
+                        thead { tr { th scope="col" { "Term" } th.num scope="col" { "Incidents" } } }
+                        tbody {
+                            tr { th scope="row" { strong { "This term (" (t.label()) ")" } } td.num { strong { (f.total) } } }
+                            tr { th scope="row" { "Last term (" (r.previous.label()) ")" } td.num { (f.previous_term_total) } }
+                            tr { th scope="row" { "Same term last year (" (r.same_term_last_year.label()) ")" } td.num { (f.same_term_last_year_total) } }
+                        }
+                    }
+                }
+
+                section.report-part #commentary-text {
+                    h2 { "Commentary from the Online Safety Lead" }
+                    @if let Some(text) = r.commentary() {
+                        p.text { (text) }
+                    } @else {
+                        p.muted { "The commentary is added when the report is published." }
+                    }
+                }
+
+                section.report-part {
+                    h2 { "By category" }
+                    @if f.total > 0 { (chart(r, "Incidents by category", &f.by_category, false)) }
+                    (table(r, "Incidents by category", "Category", &f.by_category))
+                }
+                section.report-part {
+                    h2 { "By the 4Cs of online risk" }
+                    (chart(r, "Incidents by 4C", &f.by_four_c, true))
+                    (table(r, "Incidents by 4C (content, contact, conduct, commerce)", "4C", &f.by_four_c))
+                }
+                section.report-part {
+                    h2 { "By month" }
+                    (chart(r, "Incidents by month", &f.by_month, true))
+                    (table(r, "Incidents by month", "Month", &f.by_month))
+                }
+                section.report-part {
+                    h2 { "By year group" }
+                    @if f.by_year_group.is_empty() { p { "No incidents." } }
+                    @else { (table(r, "Incidents by year group", "Year group", &f.by_year_group)) }
+                }
+                section.report-part {
+                    h2 { "In or out of school" }
+                    (table(r, "Where incidents happened", "Where", &f.by_location))
+                }
+                section.report-part {
+                    h2 { "Referrals to outside agencies" }
+                    p.muted { "Referrals made during the term." }
+                    @if f.referrals_by_agency.is_empty() { p { "None." } }
+                    @else { (table(r, "Referrals by agency", "Agency", &f.referrals_by_agency)) }
+                }
+                section.report-part {
+                    h2 { "Leadership acknowledgement and open cases" }
+                    table.figures {
+                        caption { "Acknowledgement and open cases" }
+                        tbody {
+                            tr { th scope="row" { "Incidents acknowledged by leadership by the end of term" } td.num { (f.acknowledged) " of " (f.total) } }
+                            tr {
+                                th scope="row" { "Median time from logging to acknowledgement" }
+                                td.num { @match f.median_hours_to_acknowledge { Some(h) => (hours(h)), None => "none acknowledged" } }
+                            }
+                            tr { th scope="row" { "Cases still open at the end of term (this term's and earlier terms', as logged by then)" } td.num { (f.open_at_end_of_term) } }
+                        }
+                    }
+                }
+
+                p.no-print.downloads {
+                    a.button.secondary href=(format!("{}.csv", path(r))) download { "Download CSV" }
+                    " "
+                    a.button.secondary href=(format!("/api/v1/reports/termly?year={}&term={}", r.term.year, r.term.term)) { "JSON" }
+                    " "
+                    span.muted { "To print or save as PDF, use your browser's Print." }
+                }
+
+                @if let Some(e) = editor { (commentary_form(page, r, e)) }
+
+                div.print-confidential aria-hidden="true" {
+                    "Confidential: for the governing board. Do not share outside it."
+                }
+            }
+        },
+    )
+}
+
+fn commentary_form(page: &Page<'_>, r: &Report, e: &Editor) -> Markup {
+    let csrf = page.csrf.clone().unwrap_or_default();
+    let base = path(r);
+    let error = |f: &str| e.errors.get(f);
+    html! {
+        section.card.no-print #publishing {
+            h2 { "Commentary and publishing" }
+            @if e.saved { (flash("ok", "Draft saved. Governors will see it when you publish.")) }
+            (error_summary(&e.errors, &["commentary", "reason"]))
+            p { "Publishing gives governors this term's figures as they are now, with your commentary. They stay as published: corrections made afterwards are shown beside them as a note." }
+            form.stack method="post" action=(format!("{base}/publish")) {
+                (csrf_field(&csrf))
+                div.field.has-error[error("commentary").is_some()] #f-commentary {
+                    label for="commentary" {
+                        "Commentary for governors" br;
+                        span.hint { "Trends, actions taken, training, filtering and monitoring. Governors read this: never name or describe a pupil or a member of staff, or anything that could identify them." }
+                    }
+                    textarea #commentary name="commentary" rows="10" maxlength="6000"
+                        aria-invalid=[error("commentary").map(|_| "true")] { (e.text) }
+                    @if let Some(m) = error("commentary") { p.error { (m) } }
+                }
+                @if r.published.is_some() {
+                    div.field.has-error[error("reason").is_some()] #f-reason {
+                        label for="reason" {
+                            "Why publish again?" br;
+                            span.hint { "Needed to publish a new version. Governors see that there is a new version; this reason is kept for the leads." }
+                        }
+                        input #reason type="text" name="reason" value=(e.reason) maxlength="500"
+                            aria-invalid=[error("reason").map(|_| "true")];
+                        @if let Some(m) = error("reason") { p.error { (m) } }
+                    }
+                }
+                div {
+                    button.secondary type="submit" formaction=(format!("{base}/commentary")) { "Save draft" }
+                    " "
+                    button type="submit" {
+                        @if r.published.is_some() { "Publish again" } @else { "Publish to governors" }
+                    }
+                }
+            }
+        }
+    }
+}
