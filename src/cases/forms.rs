@@ -70,6 +70,11 @@ impl Agency {
     pub fn parse(s: &str) -> Option<Agency> {
         Agency::ALL.into_iter().find(|a| a.as_str() == s.trim())
     }
+
+    /// How a stored agency code is named to people (an unknown code as itself).
+    pub fn label_of(code: &str) -> &str {
+        Agency::parse(code).map(Agency::label).unwrap_or(code)
+    }
 }
 
 /// One case action, checked.

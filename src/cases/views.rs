@@ -56,7 +56,7 @@ pub fn panel(csrf: &str, i: &Incident, case: &CaseInfo) -> Markup {
                 table {
                     thead { tr { th { "Agency" } th { "Date" } th { "Reference" } } }
                     tbody { @for r in &case.referrals { tr {
-                        td { (agency_label(&r.agency)) }
+                        td { (Agency::label_of(&r.agency)) }
                         td { (r.referred_on.format("%d/%m/%Y")) }
                         td { (r.reference.as_deref().unwrap_or("")) }
                     } } }
@@ -167,7 +167,7 @@ pub fn dashboard(csrf: &str, d: &Dashboard) -> Markup {
                     thead { tr { th { "Incident" } th { "Agency" } th { "Date" } th { "Reference" } } }
                     tbody { @for (r, reference) in &d.referrals { tr {
                         td { a href=(format!("/incidents/{}", r.incident_id)) { (reference) } }
-                        td { (agency_label(&r.agency)) }
+                        td { (Agency::label_of(&r.agency)) }
                         td { (r.referred_on.format("%d/%m/%Y")) }
                         td { (r.reference.as_deref().unwrap_or("")) }
                     } } }
@@ -195,8 +195,4 @@ fn list(title: &str, hint: &str, rows: &[(Incident, String, bool)]) -> Markup {
             }
         }
     }
-}
-
-fn agency_label(code: &str) -> &str {
-    Agency::parse(code).map(Agency::label).unwrap_or(code)
 }

@@ -167,23 +167,6 @@ fn yes_no(b: bool) -> String {
     if b { "TRUE" } else { "FALSE" }.to_string()
 }
 
-/// An outside agency as people name it.
-fn agency_label(code: &str) -> &str {
-    match code {
-        "police" => "Police",
-        "ceop" => "CEOP",
-        "iwf" => "IWF",
-        "social_care" => "Children's social care / MASH",
-        "lado" => "LADO",
-        "prevent" => "Prevent",
-        "report_harmful_content" => "Report Harmful Content",
-        "platform" => "The platform",
-        "action_fraud" => "Action Fraud",
-        "ico" => "ICO",
-        other => other,
-    }
-}
-
 /// One incident's row, before formula-proofing: the seven spreadsheet
 /// columns, then [`SAFELOG`]'s, in their order.
 pub fn cells(item: &Item) -> Vec<String> {
@@ -203,7 +186,7 @@ pub fn cells(item: &Item) -> Vec<String> {
         .map(|r| {
             let mut s = format!(
                 "{}, {}",
-                agency_label(&r.agency),
+                crate::cases::forms::Agency::label_of(&r.agency),
                 r.referred_on.format("%d/%m/%Y")
             );
             if let Some(reference) = r.reference.as_deref().filter(|x| !x.is_empty()) {

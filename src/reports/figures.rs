@@ -22,9 +22,10 @@ use chrono::NaiveDate;
 use chrono::{Datelike, Months};
 use diesel::QueryResult;
 
-use super::model::{agency_label, Count, Figures, Window, AGENCIES};
+use super::model::{Count, Figures, Window};
 use super::store;
 use super::terms::Term;
+use crate::cases::forms::Agency;
 use crate::categories::model::FourC;
 use crate::db::AnyConnection;
 
@@ -155,12 +156,12 @@ fn by_year_group(by_year: &BTreeMap<Option<i32>, i64>) -> Vec<Count> {
 /// Agencies in the usual order; only those referred to.
 fn by_agency(referrals: Vec<(String, i64)>) -> Vec<Count> {
     let mut counts: BTreeMap<String, i64> = referrals.into_iter().collect();
-    let mut rows: Vec<Count> = AGENCIES
+    let mut rows: Vec<Count> = Agency::ALL
         .iter()
-        .filter_map(|code| {
+        .filter_map(|a| {
             counts
-                .remove(*code)
-                .map(|n| Count::new(*code, agency_label(code), n))
+                .remove(a.as_str())
+                .map(|n| Count::new(a.as_str(), a.label(), n))
         })
         .collect();
     rows.extend(

@@ -290,37 +290,6 @@ impl Report {
     }
 }
 
-/// How an outside agency is named (the referral codes of PRODUCT.md).
-pub fn agency_label(code: &str) -> &str {
-    match code {
-        "police" => "Police",
-        "ceop" => "CEOP",
-        "iwf" => "Internet Watch Foundation",
-        "social_care" => "Children's social care / MASH",
-        "lado" => "LADO",
-        "prevent" => "Prevent",
-        "report_harmful_content" => "Report Harmful Content",
-        "platform" => "The platform itself",
-        "action_fraud" => "Action Fraud",
-        "ico" => "ICO",
-        other => other,
-    }
-}
-
-/// The order agencies are listed in.
-pub const AGENCIES: [&str; 10] = [
-    "police",
-    "ceop",
-    "iwf",
-    "social_care",
-    "lado",
-    "prevent",
-    "report_harmful_content",
-    "platform",
-    "action_fraud",
-    "ico",
-];
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -177,17 +177,22 @@ pub fn acknowledgement(
             .filter(incidents::lg_acknowledged_at.lt(w.end_instant()))
     };
     let n: i64 = acknowledged().select(count_star()).first(conn)?;
-    if n == 0 {
-        return Ok((0, None));
+    // An acknowledgement imported from the old spreadsheet has no person
+    // and no real time (it is stamped with the import), so it counts as
+    // acknowledged but not in how fast.
+    let timed = || acknowledged().filter(incidents::lg_acknowledged_by.is_not_null());
+    let t: i64 = timed().select(count_star()).first(conn)?;
+    if t == 0 {
+        return Ok((n, None));
     }
     let hours = hours_to_acknowledge(conn);
     // Only the durations are read, so rows that tie give the same value
     // whichever comes first: no tiebreak is needed.
-    let middle: Vec<f64> = acknowledged()
+    let middle: Vec<f64> = timed()
         .select(hours.clone())
         .order(hours.asc())
-        .limit(if n % 2 == 0 { 2 } else { 1 })
-        .offset((n - 1) / 2)
+        .limit(if t % 2 == 0 { 2 } else { 1 })
+        .offset((t - 1) / 2)
         .load(conn)?;
     let median = match middle.as_slice() {
         [one] => Some(*one),

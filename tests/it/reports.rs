@@ -455,6 +455,8 @@ async fn fixture(backend: Backend) -> Fixture {
                     .map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap())
                     .unwrap_or(logged.date())),
                 incidents::lg_acknowledged_at.eq(p.acknowledged.map(at)),
+                // Acknowledged by a person (an imported one has nobody).
+                incidents::lg_acknowledged_by.eq(p.acknowledged.map(|_| dsl.id.clone())),
                 incidents::closed_at.eq(p.closed.map(at)),
             ))
             .execute(&mut conn)
@@ -663,7 +665,7 @@ async fn every_figure_of_a_term_report_is_the_expected_number_with_small_counts_
         "by_year_group,10,Year 10,<3\r\n",
         "by_month,2025-05,May 2025,3\r\n",
         "by_location,unknown,Not known,<3\r\n",
-        "referrals_by_agency,police,Police,3\r\n",
+        "referrals_by_agency,police,Police (101/999),3\r\n",
         "acknowledgement,median_hours_to_acknowledge,Median hours from logging to acknowledgement,6.0\r\n",
         "open,open_at_end_of_term,Cases still open at the end of term,5\r\n",
     ] {
@@ -1187,7 +1189,52 @@ async fn a_bad_year_or_term_is_a_422_that_says_what_to_send(backend: Backend) {
     assert!(list.contains("Current term"));
 }
 
+async fn an_acknowledgement_imported_from_the_spreadsheet_counts_but_not_in_how_fast(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let staff = app.add_user("Sam Staff", &[Role::Staff]);
+    let head = app.add_user("Hal Head", &[Role::Headteacher]);
+    let token = app.quick_token(&staff);
+    let mut ids = Vec::new();
+    for n in 0..2 {
+        let made = crate::incidents::quick_incident(
+            &app,
+            &token,
+            "Ida Import",
+            "online-bullying",
+            &format!("case {n}"),
+        )
+        .await;
+        ids.push(made["id"].as_str().unwrap().to_string());
+    }
+    let logged = app.clock.now_naive();
+    // One acknowledged by the headteacher 4 hours on; one as an import does it.
+    diesel::update(incidents::table.find(&ids[0]))
+        .set((
+            incidents::lg_acknowledged_at.eq(logged + chrono::Duration::hours(4)),
+            incidents::lg_acknowledged_by.eq(&head.id),
+        ))
+        .execute(&mut app.conn())
+        .unwrap();
+    diesel::update(incidents::table.find(&ids[1]))
+        .set(incidents::lg_acknowledged_at.eq(logged))
+        .execute(&mut app.conn())
+        .unwrap();
+    app.clock.advance(chrono::Duration::hours(5));
+    let (status, report) = api_get(
+        &app,
+        &app.quick_token(&head),
+        "/api/v1/reports/termly?year=2025&term=autumn",
+    )
+    .await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["acknowledged"], 2);
+    assert_eq!(report["median_hours_to_acknowledge"], 4.0);
+}
+
 on_both_backends!(
+    an_acknowledgement_imported_from_the_spreadsheet_counts_but_not_in_how_fast,
     every_figure_of_a_term_report_is_the_expected_number_with_small_counts_hidden,
     a_governor_reaches_reports_and_nothing_else_and_no_report_names_a_pupil,
     publishing_freezes_the_figures_and_a_later_correction_shows_beside_them,
