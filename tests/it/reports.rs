@@ -1233,7 +1233,40 @@ async fn an_acknowledgement_imported_from_the_spreadsheet_counts_but_not_in_how_
     assert_eq!(report["median_hours_to_acknowledge"], 4.0);
 }
 
+async fn the_incident_list_counts_a_holiday_in_the_term_before_as_reports_do(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let dsl = app.add_user("Dee Dsl", &[Role::Dsl]);
+    let mut year = TermName::ALL.map(|t| Term::default_for(2024, t));
+    year[0].ends_on = NaiveDate::from_ymd_opt(2024, 12, 20).unwrap();
+    year[1].starts_on = NaiveDate::from_ymd_opt(2025, 1, 6).unwrap();
+    safelog::reports::store::save_year(
+        &mut app.conn(),
+        &dsl.school_id,
+        &year,
+        &dsl.id,
+        app.clock.now_naive(),
+    )
+    .unwrap();
+    let token = app.quick_token(&dsl);
+    let res = api_post(
+        &app,
+        &token,
+        "/api/v1/incidents",
+        &json!({
+            "pupil_name": "Holly Day", "tutor_group": "8A", "incident_date": "2024-12-27",
+            "category": "online-bullying", "details": "over Christmas",
+        }),
+    )
+    .await;
+    assert_eq!(res.status(), 201);
+    let (_, autumn) = api_get(&app, &token, "/api/v1/incidents?year=2024&term=autumn").await;
+    assert_eq!(autumn["total"], 1, "{autumn}");
+    let (_, spring) = api_get(&app, &token, "/api/v1/incidents?year=2024&term=spring").await;
+    assert_eq!(spring["total"], 0, "{spring}");
+}
+
 on_both_backends!(
+    the_incident_list_counts_a_holiday_in_the_term_before_as_reports_do,
     an_acknowledgement_imported_from_the_spreadsheet_counts_but_not_in_how_fast,
     every_figure_of_a_term_report_is_the_expected_number_with_small_counts_hidden,
     a_governor_reaches_reports_and_nothing_else_and_no_report_names_a_pupil,

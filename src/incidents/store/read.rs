@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 
-use chrono::NaiveTime;
 use diesel::prelude::*;
 
 use super::visibility::{listed_to, visible_to, Condition};
@@ -109,14 +108,18 @@ pub fn with_term_dates(
     let Some(t) = f.term else {
         return Ok(f);
     };
+    // The same windows as governors' reports: a holiday belongs to the
+    // term before it.
     let (starts, ends) = match t.term {
         Some(name) => {
             let term = crate::reports::store::term(conn, school_id, t.year, name)?;
-            (term.starts_on, term.ends_on)
+            let w = crate::reports::store::window(conn, school_id, &term)?;
+            (w.first, w.last)
         }
         None => {
             let [autumn, _, summer] = crate::reports::store::year(conn, school_id, t.year)?;
-            (autumn.starts_on, summer.ends_on)
+            let w = crate::reports::store::window(conn, school_id, &summer)?;
+            (autumn.starts_on, w.last)
         }
     };
     f.from = Some(f.from.map_or(starts, |d| d.max(starts)));
@@ -153,33 +156,13 @@ pub fn narrowed(base: Condition, school: &str, f: &Filters) -> Condition {
     if let Some(y) = f.year_group {
         c = Box::new(c.and(incidents::year_group.assume_not_null().eq(y)));
     }
-    // An incident whose date is not known falls in a range by the day it
-    // was logged, as it does in a pupil's chronology.
+    // counted_on is the incident's date or, when that is not known, the day
+    // it was logged: the day governors' reports count it on too.
     if let Some(from) = f.from {
-        let since = from.and_time(NaiveTime::MIN);
-        c = Box::new(
-            c.and(
-                incidents::incident_date
-                    .assume_not_null()
-                    .ge(from)
-                    .or(incidents::incident_date
-                        .is_null()
-                        .and(incidents::logged_at.ge(since))),
-            ),
-        );
+        c = Box::new(c.and(incidents::counted_on.ge(from)));
     }
     if let Some(to) = f.to {
-        let before = to.succ_opt().unwrap_or(to).and_time(NaiveTime::MIN);
-        c = Box::new(
-            c.and(
-                incidents::incident_date
-                    .assume_not_null()
-                    .le(to)
-                    .or(incidents::incident_date
-                        .is_null()
-                        .and(incidents::logged_at.lt(before))),
-            ),
-        );
+        c = Box::new(c.and(incidents::counted_on.le(to)));
     }
     if let Some(owner) = f.owner {
         c = Box::new(c.and(incidents::owner_role.eq(owner.as_str())));
