@@ -10,16 +10,13 @@ use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text, Timestamp};
 
 use crate::categories::Category;
-use crate::db::schema::{
-    categories, incident_events, incident_imports, incident_pupils, incidents, referrals, users,
-};
+use crate::db::schema::{categories, incident_imports, incidents, referrals, users};
 use crate::db::AnyConnection;
 use crate::incidents::filters::Filters;
-use crate::incidents::model::{Event, EventKind, Incident, IncidentView, OtherPupil, PupilRole};
-use crate::incidents::store::read::{categories_by_code, narrowed};
+use crate::incidents::model::{Event, Incident, IncidentView, OtherPupil, PupilRole};
+use crate::incidents::store::read::{categories_by_code, narrowed, parts, Parts};
 use crate::incidents::store::visibility::{listed_to, Condition};
 use crate::incidents::viewer::Viewer;
-use crate::pupils::model::Pupil;
 
 /// Whose export, of which incidents.
 #[derive(Clone, Debug)]
@@ -136,37 +133,11 @@ pub fn hydrate(
     }
     let ids: Vec<&str> = rows.iter().map(|i| i.id.as_str()).collect();
 
-    let links: Vec<(String, String, String)> = incident_pupils::table
-        .filter(incident_pupils::incident_id.eq_any(&ids))
-        .order((
-            incident_pupils::incident_id.asc(),
-            incident_pupils::position.asc(),
-        ))
-        .select((
-            incident_pupils::incident_id,
-            incident_pupils::pupil_id,
-            incident_pupils::role,
-        ))
-        .load(conn)?;
-    let mut pupil_ids: Vec<String> = rows.iter().map(|i| i.pupil_id.clone()).collect();
-    pupil_ids.extend(links.iter().map(|(_, p, _)| p.clone()));
-    pupil_ids.sort();
-    pupil_ids.dedup();
-    let pupils: HashMap<String, Pupil> = crate::pupils::store::by_ids(conn, school_id, &pupil_ids)?
-        .into_iter()
-        .map(|p| (p.id.clone(), p))
-        .collect();
-
-    let kinds: Vec<&str> = EventKind::ACTIONS.iter().map(|k| k.as_str()).collect();
-    let steps: Vec<Event> = incident_events::table
-        .filter(incident_events::incident_id.eq_any(&ids))
-        .filter(incident_events::kind.eq_any(&kinds))
-        .order((
-            incident_events::incident_id.asc(),
-            incident_events::seq.asc(),
-        ))
-        .select(Event::as_select())
-        .load(conn)?;
+    let Parts {
+        links,
+        pupils,
+        steps,
+    } = parts(conn, school_id, &rows)?;
 
     let refs: Vec<(String, String, NaiveDate, Option<String>)> = referrals::table
         .filter(referrals::incident_id.eq_any(&ids))

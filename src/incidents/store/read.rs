@@ -236,19 +236,19 @@ pub fn categories_by_code(
     Ok(all.into_iter().map(|c| (c.code.clone(), c)).collect())
 }
 
-/// Adds to each incident its pupil, category, other pupils and the actions
-/// on its timeline the viewer may read, in a fixed number of queries
-/// whatever the number of incidents.
-fn hydrate(
-    conn: &mut AnyConnection,
-    viewer: &Viewer,
-    rows: Vec<Incident>,
-) -> QueryResult<Vec<IncidentView>> {
-    if rows.is_empty() {
-        return Ok(Vec::new());
-    }
-    let ids: Vec<String> = rows.iter().map(|i| i.id.clone()).collect();
-    let categories = categories_by_code(conn, &viewer.school_id)?;
+/// What a batch of incidents names beyond its own rows, in three queries
+/// whatever the batch's size.
+pub struct Parts {
+    /// (incident id, pupil id, role) of the other pupils involved, in order.
+    pub links: Vec<(String, String, String)>,
+    /// Every pupil the batch names, by id.
+    pub pupils: HashMap<String, Pupil>,
+    /// The steps "Actions and Outcome" lists, by incident and in order.
+    pub steps: Vec<Event>,
+}
+
+pub fn parts(conn: &mut AnyConnection, school_id: &str, rows: &[Incident]) -> QueryResult<Parts> {
+    let ids: Vec<&str> = rows.iter().map(|i| i.id.as_str()).collect();
     let links: Vec<(String, String, String)> = incident_pupils::table
         .filter(incident_pupils::incident_id.eq_any(&ids))
         .order((
@@ -265,14 +265,12 @@ fn hydrate(
     pupil_ids.extend(links.iter().map(|(_, p, _)| p.clone()));
     pupil_ids.sort();
     pupil_ids.dedup();
-    let pupils: HashMap<String, Pupil> =
-        crate::pupils::store::by_ids(conn, &viewer.school_id, &pupil_ids)?
-            .into_iter()
-            .map(|p| (p.id.clone(), p))
-            .collect();
-    // The steps "Actions and Outcome" lists, as the export does.
+    let pupils = crate::pupils::store::by_ids(conn, school_id, &pupil_ids)?
+        .into_iter()
+        .map(|p| (p.id.clone(), p))
+        .collect();
     let kinds: Vec<&str> = EventKind::ACTIONS.iter().map(|k| k.as_str()).collect();
-    let actions: Vec<Event> = incident_events::table
+    let steps = incident_events::table
         .filter(incident_events::incident_id.eq_any(&ids))
         .filter(incident_events::kind.eq_any(&kinds))
         .order((
@@ -281,6 +279,30 @@ fn hydrate(
         ))
         .select(Event::as_select())
         .load(conn)?;
+    Ok(Parts {
+        links,
+        pupils,
+        steps,
+    })
+}
+
+/// Adds to each incident its pupil, category, other pupils and the actions
+/// on its timeline the viewer may read, in a fixed number of queries
+/// whatever the number of incidents.
+fn hydrate(
+    conn: &mut AnyConnection,
+    viewer: &Viewer,
+    rows: Vec<Incident>,
+) -> QueryResult<Vec<IncidentView>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let categories = categories_by_code(conn, &viewer.school_id)?;
+    let Parts {
+        links,
+        pupils,
+        steps: actions,
+    } = parts(conn, &viewer.school_id, &rows)?;
     let mut views = Vec::with_capacity(rows.len());
     for incident in rows {
         let (Some(pupil), Some(category)) = (
