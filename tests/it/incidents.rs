@@ -24,7 +24,7 @@ pub struct Example {
 
 pub fn examples() -> Vec<Example> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data/example-online-safety-log.csv");
+        .join("tests/data/example-online-safety-log.csv");
     let mut reader = csv::Reader::from_path(&path).expect("the policy's example log");
     reader
         .records()
