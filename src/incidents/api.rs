@@ -491,28 +491,49 @@ pub async fn note(
     body: web::Json<NoteBody>,
 ) -> Result<HttpResponse, ApiError> {
     let text = note_text(&body.text, "text", "the note").map_err(api_errors)?;
-    let id = id.into_inner();
-    let caller = Caller::new(&user, &req);
+    let r = change(
+        &state,
+        Caller::new(&user, &req),
+        id.into_inner(),
+        move |conn, c, id, origin, now| {
+            changes::add_note(conn, &c.viewer, &c.author, id, &text, origin, now)
+        },
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(IncidentJson::of(&r.view).with_timeline(&r.timeline)))
+}
+
+/// Makes a change to incident `id` as `caller` through the API, then reads
+/// the record back (the change is audited; the reading is not a view).
+async fn change<F>(
+    state: &AppState,
+    caller: Caller,
+    id: String,
+    f: F,
+) -> Result<record::Record, ApiError>
+where
+    F: FnOnce(
+            &mut crate::db::AnyConnection,
+            &Caller,
+            &str,
+            &Origin<'_>,
+            chrono::NaiveDateTime,
+        ) -> Result<(), Rejected>
+        + Send
+        + 'static,
+{
     let now = state.clock.now_naive();
-    let (viewer, author, ip, target) = (
-        caller.viewer.clone(),
-        caller.author.clone(),
-        caller.ip.clone(),
-        id.clone(),
-    );
+    let (c, target) = (caller.clone(), id.clone());
     db::run(&state.pool, move |conn| {
         let origin = Origin {
-            ip: Some(&ip),
+            ip: Some(&c.ip),
             via: "api",
         };
-        Ok(changes::add_note(
-            conn, &viewer, &author, &target, &text, &origin, now,
-        ))
+        Ok(f(conn, &c, &target, &origin, now))
     })
     .await?
     .map_err(rejected)?;
-    let r = reread(&state, caller, id).await?;
-    Ok(HttpResponse::Created().json(IncidentJson::of(&r.view).with_timeline(&r.timeline)))
+    Ok(reread(state, caller, id).await?)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -528,29 +549,17 @@ pub async fn entered_in_error(
     id: web::Path<String>,
     body: web::Json<ReasonBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let caller = Caller::new(&user, &req);
     let reason =
         note_text(&body.reason, "reason", "why it was entered in error").map_err(api_errors)?;
-    let now = state.clock.now_naive();
-    let (viewer, author, ip, target) = (
-        caller.viewer.clone(),
-        caller.author.clone(),
-        caller.ip.clone(),
-        id.clone(),
-    );
-    db::run(&state.pool, move |conn| {
-        let origin = Origin {
-            ip: Some(&ip),
-            via: "api",
-        };
-        Ok(changes::mark_entered_in_error(
-            conn, &viewer, &author, &target, &reason, &origin, now,
-        ))
-    })
-    .await?
-    .map_err(rejected)?;
-    let r = reread(&state, caller, id).await?;
+    let r = change(
+        &state,
+        Caller::new(&user, &req),
+        id.into_inner(),
+        move |conn, c, id, origin, now| {
+            changes::mark_entered_in_error(conn, &c.viewer, &c.author, id, &reason, origin, now)
+        },
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(IncidentJson::of(&r.view).with_timeline(&r.timeline)))
 }
 

@@ -19,6 +19,7 @@ use crate::incidents::store::timeline::Author;
 use crate::incidents::viewer::Viewer;
 
 /// Who is asking, as the incident code needs them.
+#[derive(Clone)]
 pub struct Caller {
     pub viewer: Viewer,
     pub author: Author,
