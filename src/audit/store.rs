@@ -82,3 +82,20 @@ pub fn for_record(
         .select(Row::as_select())
         .load(conn)
 }
+
+/// How many `action` events about one record happened since `since`.
+pub fn count_since(
+    conn: &mut AnyConnection,
+    action: &str,
+    record_type: &str,
+    record_id: &str,
+    since: NaiveDateTime,
+) -> QueryResult<i64> {
+    audit_events::table
+        .filter(audit_events::action.eq(action))
+        .filter(audit_events::record_type.eq(record_type))
+        .filter(audit_events::record_id.eq(record_id))
+        .filter(audit_events::at.gt(since))
+        .count()
+        .get_result(conn)
+}

@@ -91,6 +91,9 @@ pub fn send_password_link(
     Ok(url)
 }
 
+/// Reset links one account is sent within the sign-in lockout window.
+const MAX_RESET_EMAILS: i64 = 3;
+
 pub async fn request_page(csrf: CsrfToken) -> HttpResponse {
     page(views::reset_request(
         &csrf.0,
@@ -129,6 +132,19 @@ pub async fn request(
             let Some(user) = accounts::user_by_email(conn, &email)?.filter(|u| u.active) else {
                 return Ok(());
             };
+            // Nobody can fill a colleague's inbox from this page: after a
+            // few links in the window no more are sent, and the page says
+            // the same as ever (it never says whether an account exists).
+            let recent = audit::store::count_since(
+                conn,
+                "password_reset_requested",
+                "user",
+                &user.id,
+                now - super::signin::WINDOW,
+            )?;
+            if recent >= MAX_RESET_EMAILS {
+                return Ok(());
+            }
             send_password_link(conn, &base, &user, LinkKind::Reset, now)?;
             audit::store::insert(
                 conn,

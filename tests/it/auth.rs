@@ -696,7 +696,28 @@ async fn a_person_sees_their_own_recent_sign_ins(backend: Backend) {
     assert!(page.contains("127.0.0.1"));
 }
 
+async fn repeated_reset_requests_send_at_most_three_links_in_fifteen_minutes(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let user = app.add_user("Inbox Target", &[Role::Staff]);
+    let b = app.browser();
+    let mut pages = Vec::new();
+    for _ in 0..5 {
+        let res = b.post("/password-reset", &[("email", &user.email)]).await;
+        assert_eq!(res.status(), 200);
+        pages.push(res.text().await.unwrap());
+    }
+    assert!(
+        pages.windows(2).all(|w| w[0] == w[1]),
+        "the page says the same every time"
+    );
+    assert_eq!(app.outbox().len(), 3);
+    app.clock.advance(Duration::minutes(16));
+    b.post("/password-reset", &[("email", &user.email)]).await;
+    assert_eq!(app.outbox().len(), 4, "the window passes");
+}
+
 on_both_backends!(
+    repeated_reset_requests_send_at_most_three_links_in_fifteen_minutes,
     the_setup_link_works_once_and_creates_the_school_and_its_administrator,
     a_setup_link_expires_after_24_hours,
     a_rejected_setup_form_keeps_what_was_typed_and_says_what_to_fix,
