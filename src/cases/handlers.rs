@@ -13,8 +13,8 @@ use crate::db;
 use crate::error::{ApiError, AppError};
 use crate::forms::{FieldErrors, Form};
 use crate::incidents::api::{rejected, reread, IncidentJson};
-use crate::incidents::handlers::Caller;
-use crate::incidents::logging::{Origin, Rejected};
+use crate::incidents::handlers::{change, Caller};
+use crate::incidents::logging::Rejected;
 use crate::views::{page_with, see_other, Page};
 
 /// Performs `action` for `user`; Err(Rejected) when it was refused.
@@ -32,21 +32,8 @@ async fn perform(
         Err(errors) => return Ok(Err(Rejected::Invalid(errors))),
     };
     let caller = Caller::new(user, req);
-    let (id, now) = (id.to_string(), state.clock.now_naive());
-    let result = db::run(&state.pool, move |conn| {
-        let origin = Origin {
-            ip: Some(&caller.ip),
-            via,
-        };
-        Ok(actions::perform(
-            conn,
-            &caller.viewer,
-            &caller.author,
-            &id,
-            &parsed,
-            &origin,
-            now,
-        ))
+    let result = change(state, &caller, id, via, move |conn, c, id, origin, now| {
+        actions::perform(conn, &c.viewer, &c.author, id, &parsed, origin, now)
     })
     .await?;
     // Whatever the action queued (alerts) is committed now.

@@ -522,17 +522,9 @@ where
         + Send
         + 'static,
 {
-    let now = state.clock.now_naive();
-    let (c, target) = (caller.clone(), id.clone());
-    db::run(&state.pool, move |conn| {
-        let origin = Origin {
-            ip: Some(&c.ip),
-            via: "api",
-        };
-        Ok(f(conn, &c, &target, &origin, now))
-    })
-    .await?
-    .map_err(rejected)?;
+    super::handlers::change(state, &caller, &id, "api", f)
+        .await?
+        .map_err(rejected)?;
     Ok(reread(state, caller, id).await?)
 }
 

@@ -4,7 +4,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::{categories, unexpected, Caller};
+use super::{categories, change, unexpected, Caller};
 use crate::app::AppState;
 use crate::auth::csrf::CsrfToken;
 use crate::auth::CurrentUser;
@@ -13,7 +13,7 @@ use crate::error::AppError;
 use crate::forms::FieldErrors;
 use crate::incidents::changes::{self, Corrected};
 use crate::incidents::forms::{Context, Correction, IncidentInput};
-use crate::incidents::logging::{Origin, Rejected};
+use crate::incidents::logging::Rejected;
 use crate::incidents::model::IncidentView;
 use crate::incidents::store;
 use crate::views::{page, page_with, see_other, Page};
@@ -106,23 +106,15 @@ pub async fn submit(
         Ok(c) => c,
         Err(errors) => return Ok(again(&v, &errors)),
     };
-    let now = state.clock.now_naive();
-    let target = id.clone();
-    let done = db::run(&state.pool, move |conn| {
-        let origin = Origin {
-            ip: Some(&caller.ip),
-            via: "page",
-        };
-        Ok(changes::correct(
-            conn,
-            &caller.viewer,
-            &caller.author,
-            &target,
-            &correction,
-            &origin,
-            now,
-        ))
-    })
+    let done = change(
+        &state,
+        &caller,
+        &id,
+        "page",
+        move |conn, c, id, origin, now| {
+            changes::correct(conn, &c.viewer, &c.author, id, &correction, origin, now)
+        },
+    )
     .await?;
     match done {
         Ok(Corrected::Done(_)) => Ok(see_other(&format!("/incidents/{id}#timeline"))),

@@ -45,6 +45,40 @@ pub async fn categories(state: &AppState, school_id: &str) -> Result<Vec<Categor
     .await
 }
 
+/// Runs a change to incident `id` as `caller`, arriving by `via` (for the
+/// audit trail), on the blocking pool. The outer error is the database's;
+/// the inner one is the change's own refusal, for the caller to render.
+pub async fn change<T, F>(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    via: &'static str,
+    f: F,
+) -> Result<Result<T, Rejected>, AppError>
+where
+    F: FnOnce(
+            &mut crate::db::AnyConnection,
+            &Caller,
+            &str,
+            &crate::incidents::logging::Origin<'_>,
+            chrono::NaiveDateTime,
+        ) -> Result<T, Rejected>
+        + Send
+        + 'static,
+    T: Send + 'static,
+{
+    let now = state.clock.now_naive();
+    let (c, target) = (caller.clone(), id.to_string());
+    db::run(&state.pool, move |conn| {
+        let origin = crate::incidents::logging::Origin {
+            ip: Some(&c.ip),
+            via,
+        };
+        Ok(f(conn, &c, &target, &origin, now))
+    })
+    .await
+}
+
 /// A refusal that a page does not handle itself.
 pub fn unexpected(r: Rejected) -> AppError {
     match r {

@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
-use super::{unexpected, Caller};
+use super::{change, unexpected, Caller};
 use crate::app::AppState;
 use crate::auth::csrf::CsrfToken;
 use crate::auth::CurrentUser;
@@ -84,23 +84,15 @@ pub async fn add_note(
             ));
         }
     };
-    let now = state.clock.now_naive();
-    let target = id.clone();
-    db::run(&state.pool, move |conn| {
-        let origin = Origin {
-            ip: Some(&caller.ip),
-            via: "page",
-        };
-        Ok(changes::add_note(
-            conn,
-            &caller.viewer,
-            &caller.author,
-            &target,
-            &text,
-            &origin,
-            now,
-        ))
-    })
+    change(
+        &state,
+        &caller,
+        &id,
+        "page",
+        move |conn, c, id, origin, now| {
+            changes::add_note(conn, &c.viewer, &c.author, id, &text, origin, now)
+        },
+    )
     .await?
     .map_err(unexpected)?;
     Ok(see_other(&format!("/incidents/{id}#timeline")))
@@ -167,23 +159,15 @@ pub async fn mark_in_error(
             ))
         }
     };
-    let now = state.clock.now_naive();
-    let target = id.clone();
-    let done = db::run(&state.pool, move |conn| {
-        let origin = Origin {
-            ip: Some(&caller.ip),
-            via: "page",
-        };
-        Ok(changes::mark_entered_in_error(
-            conn,
-            &caller.viewer,
-            &caller.author,
-            &target,
-            &reason,
-            &origin,
-            now,
-        ))
-    })
+    let done = change(
+        &state,
+        &caller,
+        &id,
+        "page",
+        move |conn, c, id, origin, now| {
+            changes::mark_entered_in_error(conn, &c.viewer, &c.author, id, &reason, origin, now)
+        },
+    )
     .await?;
     match done {
         Ok(()) | Err(Rejected::Stale(_)) => Ok(see_other(&format!("/incidents/{id}"))),
