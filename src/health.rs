@@ -4,8 +4,8 @@ use actix_web::{web, HttpResponse};
 use diesel::prelude::*;
 use serde_json::json;
 
-use crate::app::AppState;
 use crate::auth::{Access, Router};
+use crate::state::AppState;
 
 pub fn routes(r: &mut Router<'_>) {
     r.get("/health/live", Access::Public, live)

@@ -23,5 +23,6 @@ pub mod mail;
 pub mod pupils;
 pub mod reports;
 pub mod spreadsheet;
+pub mod state;
 pub mod telemetry;
 pub mod views;

@@ -5,7 +5,6 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::forms::{Account, AccountInput, SchoolInput, SchoolSettings};
 use super::{store, views};
-use crate::app::AppState;
 use crate::audit::{self, Event};
 use crate::auth::csrf::CsrfToken;
 use crate::auth::reset::{send_password_link, LinkKind};
@@ -14,6 +13,7 @@ use crate::auth::{CurrentUser, Role};
 use crate::db::{self, dialect::write_transaction};
 use crate::error::AppError;
 use crate::forms::{FieldErrors, Form};
+use crate::state::AppState;
 use crate::views::{page, page_with, see_other, Page};
 
 pub async fn home(

@@ -10,11 +10,11 @@ use super::handlers::{signed_in, user_agent};
 use super::session::{client_ip, CurrentUser, Stage};
 use super::{password, store, tokens, totp, views};
 use crate::accounts::store as accounts;
-use crate::app::AppState;
 use crate::audit::{self, Event};
 use crate::db::{self, dialect::write_transaction};
 use crate::error::AppError;
 use crate::forms::{FieldErrors, Form};
+use crate::state::AppState;
 use crate::views::{page, page_with, see_other, Page};
 
 #[derive(Deserialize)]

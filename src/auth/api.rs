@@ -9,8 +9,8 @@ use super::handlers::{end_session, user_agent};
 use super::session::{client_ip, CurrentUser};
 use super::signin::{self, Attempt, Channel, Outcome};
 use super::tokens::SESSION_LIFETIME;
-use crate::app::AppState;
 use crate::error::{ApiError, AppError};
+use crate::state::AppState;
 
 #[derive(Deserialize)]
 pub struct TokenRequest {

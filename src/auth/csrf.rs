@@ -17,9 +17,9 @@ use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 
 use super::session::bearer;
 use super::tokens::{random_token, same};
-use crate::app::AppState;
 use crate::config::Config;
 use crate::error::{self, AppError};
+use crate::state::AppState;
 
 /// The token to embed in this page's forms.
 #[derive(Clone, Debug)]
@@ -100,15 +100,39 @@ fn is_api_json(req: &ServiceRequest) -> bool {
             .is_some_and(|ct| ct.to_ascii_lowercase().starts_with("application/json"))
 }
 
-/// A missing Origin is allowed (old browsers and scripts); the token still
-/// has to match. A present one must be this service's.
+/// Whether the request came from one of our own pages, by the headers a
+/// browser sets and a page cannot.
+///
+/// - `Sec-Fetch-Site` (every current browser sends it, whatever the referrer
+///   policy): anything but `same-origin` or `none` (typed or bookmarked) is
+///   refused. `same-site` is refused too: on a hosted deployment a sibling
+///   subdomain can be another school's.
+/// - A missing Origin is allowed (old browsers and scripts); the token still
+///   has to match.
+/// - `Origin: null` is allowed, because browsers send it for our own forms
+///   whenever the origin is withheld (a `no-referrer` policy, as every page
+///   had before, or a privacy setting), and refusing it made every form fail.
+///   What else sends `null` is a sandboxed frame or a cross-origin redirect,
+///   and neither can carry our token: the token cookie is SameSite=Strict, so
+///   a request started by another site arrives without it, and the token
+///   check below refuses it. `Sec-Fetch-Site`, where present, rules them out
+///   first.
+/// - Any other Origin must be this service's.
 fn origin_is_ours(req: &HttpRequest, config: &Config) -> bool {
+    if let Some(site) = req.headers().get("sec-fetch-site") {
+        if !matches!(site.to_str(), Ok("same-origin" | "none")) {
+            return false;
+        }
+    }
     let Some(origin) = req.headers().get(header::ORIGIN) else {
         return true;
     };
     let Ok(origin) = origin.to_str() else {
         return false;
     };
+    if origin == "null" {
+        return true;
+    }
     let origin = origin.trim_end_matches('/').to_ascii_lowercase();
     if let Some(base) = &config.base_url {
         return origin == origin_of(base);

@@ -8,11 +8,11 @@ use super::csrf::CsrfToken;
 use super::session::{self, client_ip, CurrentUser, Stage};
 use super::signin::{self, Attempt, Channel, Outcome};
 use super::{store, views};
-use crate::app::AppState;
 use crate::audit::{self, Event};
 use crate::db;
 use crate::error::AppError;
 use crate::forms::Form;
+use crate::state::AppState;
 use crate::views::{page, page_with, see_other};
 
 #[derive(Deserialize)]

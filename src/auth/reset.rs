@@ -12,11 +12,11 @@ use super::session::client_ip;
 use super::{password, store, tokens, views};
 use crate::accounts::model::User;
 use crate::accounts::store as accounts;
-use crate::app::AppState;
 use crate::audit::{self, Event};
 use crate::db::{dialect::write_transaction, AnyConnection};
 use crate::error::AppError;
 use crate::forms::{self, FieldErrors, Form};
+use crate::state::AppState;
 use crate::views::{page, page_with, see_other};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -15,9 +15,9 @@ use super::roles::{Role, RoleSet};
 use super::store;
 use super::tokens::{SESSION_IDLE, SESSION_LIFETIME};
 use crate::accounts::model::needs_2fa;
-use crate::app::AppState;
 use crate::config::Config;
 use crate::error::{self, AppError};
+use crate::state::AppState;
 
 /// How far through signing in a session is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

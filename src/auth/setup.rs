@@ -12,13 +12,13 @@ use super::session::{client_ip, Stage};
 use super::{password, store, tokens, views};
 use crate::accounts::model::{needs_2fa, User};
 use crate::accounts::store as accounts;
-use crate::app::AppState;
 use crate::audit::{self, Event};
 use crate::auth::roles::Role;
 use crate::clock::Clock;
 use crate::db::{dialect::write_transaction, AnyConnection, DbPool};
 use crate::error::AppError;
 use crate::forms::{self, FieldErrors, Form};
+use crate::state::AppState;
 use crate::views::{page, page_with};
 
 const VALID_FOR: Duration = Duration::hours(24);

@@ -6,7 +6,6 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::actions;
 use super::forms::CaseInput;
-use crate::app::AppState;
 use crate::auth::csrf::CsrfToken;
 use crate::auth::CurrentUser;
 use crate::db;
@@ -15,6 +14,7 @@ use crate::forms::{FieldErrors, Form};
 use crate::incidents::api::{rejected, reread, IncidentJson};
 use crate::incidents::handlers::{change, Caller};
 use crate::incidents::logging::Rejected;
+use crate::state::AppState;
 use crate::views::{page_with, see_other, Page};
 
 /// Performs `action` for `user`; Err(Rejected) when it was refused.

@@ -9,7 +9,6 @@ use serde::Deserialize;
 
 use super::model::{Category, FourC};
 use super::{safeguards, store};
-use crate::app::AppState;
 use crate::audit::{self, Event};
 use crate::auth::csrf::CsrfToken;
 use crate::auth::session::client_ip;
@@ -17,6 +16,7 @@ use crate::auth::{Access, CurrentUser, Role, Router};
 use crate::db::{self, dialect::write_transaction};
 use crate::error::AppError;
 use crate::forms::{self, FieldErrors, Form};
+use crate::state::AppState;
 use crate::views::components::{csrf_field, error_summary, flash, Field};
 use crate::views::{layout, page, page_with, see_other, Page};
 

@@ -5,11 +5,11 @@ mod views;
 
 use actix_web::{web, HttpResponse};
 
-use crate::app::AppState;
 use crate::auth::csrf::CsrfToken;
 use crate::auth::{Access, CurrentUser, Role, Router};
 use crate::error::AppError;
 use crate::incidents::Viewer;
+use crate::state::AppState;
 use crate::views::page;
 
 pub fn routes(r: &mut Router<'_>) {

@@ -15,7 +15,6 @@ use super::export::{self, Audit, ExportError};
 use super::import::{self, ImportError, Options};
 use super::store::Scope;
 use super::views::{self, Shown};
-use crate::app::AppState;
 use crate::auth::csrf::CsrfToken;
 use crate::auth::session::client_ip;
 use crate::auth::CurrentUser;
@@ -23,6 +22,7 @@ use crate::db;
 use crate::error::{ApiError, AppError};
 use crate::incidents::filters::ListQuery;
 use crate::incidents::Viewer;
+use crate::state::AppState;
 use crate::views::{page, page_with, Page};
 
 /// `GET /incidents/export.csv`: the list's "Download CSV", with its filters.

@@ -17,11 +17,11 @@ use super::handlers::{categories, Caller};
 use super::logging::{self, Logged, Origin, Rejected};
 use super::model::{Event, IncidentView};
 use super::{record, store};
-use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::db;
 use crate::error::{ApiError, AppError};
 use crate::forms::FieldErrors;
+use crate::state::AppState;
 
 /// An incident as the API shows it.
 #[derive(Debug, Serialize)]

@@ -8,7 +8,6 @@ use serde::Deserialize;
 
 use super::import::{self, RowProblem, Summary};
 use super::{store, views};
-use crate::app::AppState;
 use crate::audit::{self, Event};
 use crate::auth::csrf::CsrfToken;
 use crate::auth::session::client_ip;
@@ -16,6 +15,7 @@ use crate::auth::CurrentUser;
 use crate::db::{self, dialect::write_transaction};
 use crate::error::{ApiError, AppError};
 use crate::incidents::Viewer;
+use crate::state::AppState;
 use crate::views::{page, page_with, Page};
 
 /// Every incident involving the pupil that the viewer may read. The pupil

@@ -7,7 +7,6 @@ use serde::Deserialize;
 
 use super::terms::{check_year, Term, TermName};
 use super::{store, views};
-use crate::app::AppState;
 use crate::audit::{self, Event};
 use crate::auth::csrf::CsrfToken;
 use crate::auth::session::client_ip;
@@ -15,6 +14,7 @@ use crate::auth::CurrentUser;
 use crate::db::{self, dialect::write_transaction};
 use crate::error::AppError;
 use crate::forms::Form;
+use crate::state::AppState;
 use crate::views::{page, page_with, see_other, Page};
 
 #[derive(Deserialize)]

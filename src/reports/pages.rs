@@ -9,7 +9,6 @@ use serde::Deserialize;
 use super::model::Report;
 use super::terms::TermName;
 use super::{export, report, store, views};
-use crate::app::AppState;
 use crate::audit::{self, Event};
 use crate::auth::csrf::CsrfToken;
 use crate::auth::session::client_ip;
@@ -17,6 +16,7 @@ use crate::auth::{CurrentUser, Role};
 use crate::db::{self, dialect::write_transaction};
 use crate::error::{ApiError, AppError};
 use crate::forms::{FieldErrors, Form};
+use crate::state::AppState;
 use crate::views::{page, page_with, see_other, Page};
 
 /// What to send for a term, said the same way everywhere.

@@ -404,6 +404,63 @@ async fn a_form_post_without_its_csrf_token_or_from_another_origin_is_refused(ba
         "the right token from our own page gets through to the form's checks"
     );
 
+    // What a browser sends from a page whose referrer policy hides the
+    // origin (or from a privacy mode that does): `Origin: null`. With the
+    // right token and a same-origin fetch it is our own page.
+    let res = b
+        .client
+        .post(b.url("/account/password"))
+        .header("origin", "null")
+        .header("sec-fetch-site", "same-origin")
+        .form(&good)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422, "Origin: null from our own page");
+    let res = b
+        .client
+        .post(b.url("/account/password"))
+        .header("origin", "null")
+        .form(&good)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        422,
+        "Origin: null from a browser without Sec-Fetch-Site"
+    );
+    for site in ["cross-site", "same-site"] {
+        let res = b
+            .client
+            .post(b.url("/account/password"))
+            .header("origin", "null")
+            .header("sec-fetch-site", site)
+            .form(&good)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            res.status(),
+            403,
+            "Origin: null from a {site} page (a sandboxed frame)"
+        );
+        let res = b
+            .client
+            .post(b.url("/account/password"))
+            .header("origin", app.address.as_str())
+            .header("sec-fetch-site", site)
+            .form(&good)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            res.status(),
+            403,
+            "the browser says the form was on a {site} page"
+        );
+    }
+
     // Signing out is a form too.
     let res = b.client.post(b.url("/logout")).send().await.unwrap();
     assert_eq!(res.status(), 403);

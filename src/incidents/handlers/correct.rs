@@ -5,7 +5,6 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::{categories, change, unexpected, Caller};
-use crate::app::AppState;
 use crate::auth::csrf::CsrfToken;
 use crate::auth::CurrentUser;
 use crate::db;
@@ -16,6 +15,7 @@ use crate::incidents::forms::{Context, Correction, IncidentInput};
 use crate::incidents::logging::Rejected;
 use crate::incidents::model::IncidentView;
 use crate::incidents::store;
+use crate::state::AppState;
 use crate::views::{page, page_with, see_other, Page};
 
 const CLOSED: &str = "This record was marked as entered in error, so it can no longer be changed.";

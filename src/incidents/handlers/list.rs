@@ -5,7 +5,6 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::{categories, Caller};
-use crate::app::AppState;
 use crate::audit::{self, Event};
 use crate::auth::csrf::CsrfToken;
 use crate::auth::{CurrentUser, Role};
@@ -17,6 +16,7 @@ use crate::incidents::model::IncidentView;
 use crate::incidents::store;
 use crate::incidents::viewer::Viewer;
 use crate::incidents::views::list::{self, ListPage};
+use crate::state::AppState;
 use crate::views::{page_with, Page};
 
 /// Runs a search for `viewer` and records it in the audit trail.

@@ -4,7 +4,6 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::{categories, unexpected, Caller};
-use crate::app::AppState;
 use crate::auth::csrf::CsrfToken;
 use crate::auth::CurrentUser;
 use crate::db;
@@ -14,6 +13,7 @@ use crate::incidents::forms::{Context, IncidentInput, NewIncident};
 use crate::incidents::logging::{self, Logged, Origin, Rejected};
 use crate::incidents::record;
 use crate::incidents::views;
+use crate::state::AppState;
 use crate::views::{page, page_with, see_other, Page};
 
 pub async fn form(

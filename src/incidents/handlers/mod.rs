@@ -8,7 +8,6 @@ pub mod record;
 
 use actix_web::HttpRequest;
 
-use crate::app::AppState;
 use crate::auth::session::client_ip;
 use crate::auth::CurrentUser;
 use crate::categories::Category;
@@ -17,6 +16,7 @@ use crate::error::AppError;
 use crate::incidents::logging::Rejected;
 use crate::incidents::store::timeline::Author;
 use crate::incidents::viewer::Viewer;
+use crate::state::AppState;
 
 /// Who is asking, as the incident code needs them.
 #[derive(Clone)]

@@ -5,7 +5,6 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
 use super::{change, unexpected, Caller};
-use crate::app::AppState;
 use crate::auth::csrf::CsrfToken;
 use crate::auth::CurrentUser;
 use crate::db;
@@ -17,6 +16,7 @@ use crate::incidents::logging::{Origin, Rejected};
 use crate::incidents::record::{self, Record};
 use crate::incidents::store;
 use crate::incidents::views;
+use crate::state::AppState;
 use crate::views::{page, page_with, see_other, Page};
 
 async fn open(state: &AppState, caller: Caller, id: String) -> Result<Record, AppError> {
