@@ -76,3 +76,20 @@ document.addEventListener("DOMContentLoaded", function () {
     input.addEventListener("change", pick);
   });
 });
+
+// On a phone, tables become stacked rows (see the stylesheet); each cell
+// takes its column's heading as a label, so a row still reads as a record.
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("table").forEach(function (table) {
+    var heads = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) {
+      return th.textContent.trim();
+    });
+    if (!heads.length) { return; }
+    table.classList.add("stacks");
+    table.querySelectorAll("tbody tr").forEach(function (tr) {
+      Array.prototype.forEach.call(tr.children, function (cell, i) {
+        if (heads[i] && !cell.hasAttribute("data-label")) { cell.setAttribute("data-label", heads[i]); }
+      });
+    });
+  });
+});

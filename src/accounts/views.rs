@@ -96,7 +96,7 @@ pub fn account_form(
                     fieldset #f-role .field.has-error[errors.get("role").is_some()] {
                         legend { "Roles" }
                         @for role in Role::ALL {
-                            label.hint {
+                            label.choice {
                                 input type="checkbox" name="role" value=(role.as_str()) checked[input.role.iter().any(|r| r == role.as_str())];
                                 " " (role.label())
                             }
@@ -181,7 +181,7 @@ pub fn school_form(
                     fieldset #f-require_2fa {
                         legend { "Who must use two-factor sign-in" }
                         @for (value, label) in options {
-                            label.hint {
+                            label.choice {
                                 input type="radio" name="require_2fa" value=(value) checked[input.require_2fa == value];
                                 " " (label)
                             }

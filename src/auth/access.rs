@@ -85,10 +85,20 @@ impl<'a> Router<'a> {
             access,
         });
         if let Some(cfg) = self.cfg.as_deref_mut() {
+            // HEAD is answered as GET (actix sends the headers without the
+            // body): uptime monitors check /health/live with it.
+            let matches = move || {
+                let m = guard::Method(method.clone());
+                if method == Method::GET {
+                    guard::Any(m).or(guard::Head())
+                } else {
+                    guard::Any(m)
+                }
+            };
             cfg.service(
                 web::resource(path)
-                    .guard(guard::Method(method.clone()))
-                    .route(web::route().method(method).to(handler))
+                    .guard(matches())
+                    .route(web::route().guard(matches()).to(handler))
                     .wrap(from_fn(move |req, next| authorize(access, req, next))),
             );
         }

@@ -30,13 +30,23 @@ fn notice_text(key: Option<&str>) -> Option<&'static str> {
     }
 }
 
-pub async fn login_page(csrf: CsrfToken, q: web::Query<NoticeQuery>) -> HttpResponse {
-    page(views::login(
-        &csrf.0,
-        "",
-        None,
-        notice_text(q.notice.as_deref()),
-    ))
+pub async fn login_page(
+    state: web::Data<AppState>,
+    csrf: CsrfToken,
+    q: web::Query<NoticeQuery>,
+) -> Result<HttpResponse, AppError> {
+    // A newcomer who opens the address before the setup link is told where
+    // the link is, rather than being shown a sign-in nobody can pass.
+    let no_accounts = db::run(&state.pool, |conn| {
+        Ok::<_, AppError>(crate::accounts::store::user_count(conn)? == 0)
+    })
+    .await?;
+    let notice = notice_text(q.notice.as_deref());
+    Ok(page(if no_accounts {
+        views::first_start()
+    } else {
+        views::login(&csrf.0, "", None, notice)
+    }))
 }
 
 #[derive(Deserialize)]

@@ -8,7 +8,8 @@ use chrono::{Duration, NaiveDateTime};
 use serde::Deserialize;
 
 use super::csrf::CsrfToken;
-use super::session::client_ip;
+use super::handlers::{signed_in, user_agent};
+use super::session::{client_ip, Stage};
 use super::{password, store, tokens, views};
 use crate::accounts::model::User;
 use crate::accounts::store as accounts;
@@ -17,7 +18,7 @@ use crate::db::{dialect::write_transaction, AnyConnection};
 use crate::error::AppError;
 use crate::forms::{self, FieldErrors, Form};
 use crate::state::AppState;
-use crate::views::{page, page_with, see_other};
+use crate::views::{page, page_with};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LinkKind {
@@ -220,36 +221,55 @@ pub async fn submit(
         ));
     }
     let hash = password::hash(&form.password).map_err(AppError::internal)?;
-    let (ip, now) = (client_ip(&req), state.clock.now_naive());
+    let (ip, ua, now) = (client_ip(&req), user_agent(&req), state.clock.now_naive());
     let done = crate::db::run(&state.pool, move |conn| {
         write_transaction(conn, |conn| {
             let Some(link) = store::usable_link(conn, PURPOSES, &tokens::digest(&t), now)? else {
-                return Ok(false);
+                return Ok(None);
             };
             let Some(user_id) = link.user_id.as_deref() else {
-                return Ok(false);
+                return Ok(None);
             };
             let user = accounts::user(conn, user_id)?;
             if !store::use_link(conn, &link.id, now)? || !user.active {
-                return Ok(false);
+                return Ok(None);
             }
             accounts::set_password(conn, &user.id, &hash, now)?;
             store::revoke_all_sessions(conn, &user.id, now)?;
-            audit::store::insert(
+            // The link proved who they are, as a password does; a second
+            // factor they already have is still asked for, and one their
+            // role needs is set up next (the session load sees to that).
+            let stage = if user.has_2fa() {
+                Stage::Totp
+            } else {
+                Stage::Complete
+            };
+            let session = store::create_session(
                 conn,
-                &Event::new("password_reset", now)
-                    .school(&user.school_id)
-                    .actor(&user.id)
-                    .record("user", &user.id)
-                    .ip(Some(&ip)),
+                &store::NewSession {
+                    user: &user,
+                    stage: stage.as_str(),
+                    ip: Some(&ip),
+                    user_agent: ua.as_deref(),
+                    at: now,
+                },
             )?;
-            Ok::<_, AppError>(true)
+            for action in ["password_reset", "sign_in"] {
+                audit::store::insert(
+                    conn,
+                    &Event::new(action, now)
+                        .school(&user.school_id)
+                        .actor(&user.id)
+                        .record("user", &user.id)
+                        .ip(Some(&ip)),
+                )?;
+            }
+            Ok::<_, AppError>(Some((session, stage)))
         })
     })
     .await?;
-    if done {
-        Ok(see_other("/login?notice=password_set"))
-    } else {
-        Ok(page_with(StatusCode::NOT_FOUND, views::link_unusable()))
+    match done {
+        Some((session, stage)) => signed_in(&state, &session, stage),
+        None => Ok(page_with(StatusCode::NOT_FOUND, views::link_unusable())),
     }
 }

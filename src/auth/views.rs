@@ -32,6 +32,22 @@ pub fn login(csrf: &str, email: &str, error: Option<&str>, notice: Option<&str>)
     )
 }
 
+/// The sign-in page before anyone has set safelog up.
+pub fn first_start() -> Markup {
+    layout(
+        &Page::new("Set up safelog"),
+        html! {
+            section.card {
+                h1 { "safelog is not set up yet" }
+                p { "There are no accounts yet. The setup link is in the terminal where safelog was started: look for "
+                    em { "No accounts yet. To set up safelog, open this link" } " and open the link under it. It works once, for 24 hours." }
+                p { "No link, or it has expired? Stop safelog (Ctrl-C) and start it again: each start prints a new link until someone has used one." }
+                p { "Setting up from a script instead: " code { "safelog user add --help" } }
+            }
+        },
+    )
+}
+
 pub fn two_factor(csrf: &str, error: Option<&str>) -> Markup {
     layout(
         &Page::new("Two-factor sign-in"),
@@ -223,7 +239,7 @@ pub fn setup(csrf: &str, action: &str, f: &SetupForm<'_>, errors: &FieldErrors) 
                     fieldset {
                         legend { "You are the administrator. Do you also hold any of these roles?" }
                         @for role in [Role::Headteacher, Role::Dsl, Role::OnlineSafetyLead, Role::Dpo] {
-                            label.hint {
+                            label.choice {
                                 input type="checkbox" name="role" value=(role.as_str()) checked[f.roles.contains(&role)];
                                 " " (role.label())
                             }

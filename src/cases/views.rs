@@ -8,7 +8,7 @@ use super::forms::{Agency, CaseInput};
 use super::CaseInfo;
 use crate::forms::FieldErrors;
 use crate::incidents::model::{Incident, Status};
-use crate::incidents::views::{moment, textarea};
+use crate::incidents::views::{moment, textarea_in};
 use crate::views::components::{csrf_field, flash, Field};
 
 /// The case: who holds it, its status, acknowledgement and referrals, and a
@@ -96,9 +96,9 @@ pub fn panel(csrf: &str, i: &Incident, case: &CaseInfo) -> Markup {
                         }
                         @if let Some(e) = errors_for("status").get("status") { p.error { (e) } }
                     }
-                    (textarea("reason", "Why (the reason for this decision)", None, &typed_for("status").reason, &errors_for("status"), true))
+                    (textarea_in("status", "reason", "Why (the reason for this decision)", None, &typed_for("status").reason, &errors_for("status"), true))
                     @if !closed {
-                        (textarea("outcome", "Outcome (needed to close)", None, &typed_for("status").outcome, &errors_for("status"), false))
+                        (textarea_in("status", "outcome", "Outcome (needed to close)", None, &typed_for("status").outcome, &errors_for("status"), false))
                     }
                     div { button type="submit" { "Save" } }
                 }
@@ -107,7 +107,7 @@ pub fn panel(csrf: &str, i: &Incident, case: &CaseInfo) -> Markup {
                 summary { "Record an action" }
                 form.stack method="post" action=(form("actions")) {
                     (csrf_field(csrf))
-                    (textarea("text", "What was done, by whom", None, &typed_for("actions").text, &errors_for("actions"), true))
+                    (textarea_in("actions", "text", "What was done, by whom", None, &typed_for("actions").text, &errors_for("actions"), true))
                     div { button type="submit" { "Add action" } }
                 }
             }
@@ -116,7 +116,7 @@ pub fn panel(csrf: &str, i: &Incident, case: &CaseInfo) -> Markup {
                     summary { "Escalate to the DSL" }
                     form.stack method="post" action=(form("escalate")) {
                         (csrf_field(csrf))
-                        (textarea("reason", "Why it is escalated", None, &typed_for("escalate").reason, &errors_for("escalate"), true))
+                        (textarea_in("escalate", "reason", "Why it is escalated", None, &typed_for("escalate").reason, &errors_for("escalate"), true))
                         div { button type="submit" { "Escalate" } }
                     }
                 }

@@ -391,9 +391,9 @@ fn form_fields(
                 textarea #f-g name="guidance" { (t.guidance) }
                 @if let Some(e) = errors.get("guidance") { p.error { (e) } }
             }
-            label.hint #f-urgent { input type="checkbox" name="urgent" checked[t.urgent.is_some()]; " Urgent: staff are told to tell the DSL in person now" }
+            label.choice #f-urgent { input type="checkbox" name="urgent" checked[t.urgent.is_some()]; " Urgent: staff are told to tell the DSL in person now" }
             @if let Some(e) = errors.get("urgent") { p.error { (e) } }
-            label.hint #f-active { input type="checkbox" name="active" checked[t.active.is_some()]; " Offered to staff when logging" }
+            label.choice #f-active { input type="checkbox" name="active" checked[t.active.is_some()]; " Offered to staff when logging" }
             @if let Some(e) = errors.get("active") { p.error { (e) } }
             div { button type="submit" { (button) } }
         }

@@ -1,6 +1,7 @@
 //! The start page: `/`, where each person lands after signing in, with
 //! what their roles ask of them (for a lead: what waits for them).
 
+mod checklist;
 mod views;
 
 use actix_web::{web, HttpResponse};
@@ -44,5 +45,24 @@ async fn home(
     } else {
         None
     };
-    Ok(page(views::home(&user, &csrf, cases.as_ref())))
+    let checklist = if user.has(Role::Admin) {
+        let (school_id, mail, has_2fa) = (
+            user.school_id.clone(),
+            state.config.smtp_url.is_some(),
+            user.has_2fa,
+        );
+        let c = crate::db::run(&state.pool, move |conn| {
+            checklist::Checklist::load(conn, &school_id, mail, has_2fa)
+        })
+        .await?;
+        (!c.complete()).then_some(c)
+    } else {
+        None
+    };
+    Ok(page(views::home(
+        &user,
+        &csrf,
+        cases.as_ref(),
+        checklist.as_ref(),
+    )))
 }

@@ -6,7 +6,12 @@ use crate::cases::dashboard::Dashboard;
 use crate::views::{layout, Page};
 
 /// The signed-in person's start page: one card for each thing their roles do.
-pub fn home(user: &CurrentUser, csrf: &CsrfToken, cases: Option<&Dashboard>) -> Markup {
+pub fn home(
+    user: &CurrentUser,
+    csrf: &CsrfToken,
+    cases: Option<&Dashboard>,
+    checklist: Option<&super::checklist::Checklist>,
+) -> Markup {
     let logs = user.roles.any(&[
         Role::Staff,
         Role::OnlineSafetyLead,
@@ -26,6 +31,7 @@ pub fn home(user: &CurrentUser, csrf: &CsrfToken, cases: Option<&Dashboard>) -> 
         html! {
             h1 { "Hello, " (user.name) }
             p.muted { "Signed in as " (user.roles.labels()) "." }
+            @if let Some(c) = checklist { (super::checklist::view(c)) }
             @if let Some(d) = cases { (crate::cases::views::dashboard(&csrf.0, d)) }
             div.grid {
                 section.card {

@@ -419,3 +419,13 @@ pub fn save_draft(
     }
     Ok(())
 }
+
+/// Whether the school has set any term dates of its own (the start page's
+/// set-up checklist asks it to).
+pub fn has_own_terms(conn: &mut AnyConnection, school_id: &str) -> QueryResult<bool> {
+    let n: i64 = terms::table
+        .filter(terms::school_id.eq(school_id))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}

@@ -55,8 +55,11 @@ async fn an_administrator_adds_an_account_who_sets_a_password_from_the_welcome_l
             ],
         )
         .await;
-    assert_eq!(location(&res), "/login?notice=password_set");
-    let res = newcomer
+    // Choosing a password through the welcome link signs them in.
+    assert_eq!(location(&res), "/");
+    assert_eq!(newcomer.get("/account").await.status(), 200);
+    let res = app
+        .browser()
         .post(
             "/login",
             &[

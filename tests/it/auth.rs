@@ -528,7 +528,7 @@ async fn a_password_reset_link_is_emailed_works_once_and_expires_after_an_hour(b
             ],
         )
         .await;
-    assert_eq!(location(&res), "/login?notice=password_set");
+    assert_eq!(location(&res), "/", "a reset link signs them in");
     assert_eq!(
         api_sign_in(&app, &user.email, &user.password)
             .await

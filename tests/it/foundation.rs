@@ -124,7 +124,46 @@ async fn a_request_is_logged_once_by_route_pattern_without_its_query_or_body(bac
     assert_eq!(logs.lines().filter(|l| l.contains(&request_id)).count(), 1);
 }
 
+/// Uptime monitors ask with HEAD: the same status and headers as GET, no body.
+async fn head_answers_as_get_does_without_a_body(backend: Backend) {
+    let app = spawn_app(backend).await;
+    for (path, status) in [("/health/live", 200), ("/login", 200), ("/incidents", 303)] {
+        let get = app.get(path).await;
+        let head = app
+            .client
+            .head(app.url(path))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(head.status(), status, "HEAD {path}");
+        assert_eq!(get.status(), head.status(), "HEAD {path} answers as GET");
+        assert_eq!(
+            get.headers().get("content-type"),
+            head.headers().get("content-type"),
+            "{path}"
+        );
+        assert!(head.bytes().await.unwrap().is_empty(), "HEAD {path} has no body");
+    }
+    // HEAD is no way round a POST-only route.
+    let res = app.client.head(app.url("/logout")).send().await.unwrap();
+    assert_ne!(res.status(), 200);
+}
+
+/// Before anyone has set safelog up, the sign-in page says where the setup
+/// link is, instead of a form nobody can pass.
+async fn the_sign_in_page_points_a_newcomer_to_the_setup_link(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let page = app.get("/login").await.text().await.unwrap();
+    assert!(page.contains("The setup link is in the terminal where safelog was started"), "{page}");
+    app.add_user("Ada Admin", &[safelog::auth::Role::Admin]);
+    let page = app.get("/login").await.text().await.unwrap();
+    assert!(!page.contains("setup link"), "{page}");
+    assert!(page.contains("Sign in to safelog"), "{page}");
+}
+
 on_both_backends!(
+    head_answers_as_get_does_without_a_body,
+    the_sign_in_page_points_a_newcomer_to_the_setup_link,
     health_ready_answers_when_the_database_does,
     an_unknown_page_is_a_404_page_and_an_unknown_api_route_is_json,
     the_start_page_asks_to_sign_in_and_its_assets_are_served,

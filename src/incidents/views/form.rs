@@ -81,7 +81,7 @@ fn fields(
             label for="f-incident_date" { "Date of the incident" }
             input type="date" id="f-incident_date" name="incident_date" value=(date_value(&input.incident_date))
                 min="2000-01-01" max=(today.format("%Y-%m-%d").to_string());
-            label.hint {
+            label.choice {
                 input type="checkbox" id="f-date_not_known" name="date_not_known" checked[input.date_not_known];
                 " Date not known"
             }
@@ -121,7 +121,7 @@ fn fields(
             }
         }
         div.field {
-            label.hint {
+            label.choice {
                 input type="checkbox" id="f-child_at_risk" name="child_at_risk" checked[input.child_at_risk];
                 " "
                 strong { "The child may have been put at risk" }
@@ -133,7 +133,7 @@ fn fields(
         fieldset #f-location .field.has-error[errors.get("location").is_some()] {
             legend { "Where it happened" }
             @for l in Location::ALL {
-                label.hint {
+                label.choice {
                     input type="radio" name="location" value=(l.as_str())
                         checked[input.location == l.as_str() || (input.location.is_empty() && l == Location::Unknown)];
                     " " (l.label())

@@ -132,7 +132,7 @@ fn filters(l: &ListPage<'_>) -> Markup {
                 }
             }
             div.field {
-                label.hint {
+                label.choice {
                     input type="checkbox" name="unacknowledged" value="1" checked[!q.unacknowledged.is_empty()];
                     " Not yet acknowledged by leadership"
                 }

@@ -53,16 +53,40 @@ pub fn textarea(
     errors: &FieldErrors,
     required: bool,
 ) -> Markup {
+    textarea_in("", name, label, hint, value, errors, required)
+}
+
+/// The same, for a page with several forms that share field names (the
+/// case panel): the form's name goes into the id, so each label points at
+/// its own field.
+pub fn textarea_in(
+    form: &str,
+    name: &'static str,
+    label: &str,
+    hint: Option<&str>,
+    value: &str,
+    errors: &FieldErrors,
+    required: bool,
+) -> Markup {
     let error = errors.get(name);
+    let id = if form.is_empty() {
+        format!("f-{name}")
+    } else {
+        format!("f-{form}-{name}")
+    };
+    let err_id = format!("{id}-error");
     html! {
         div.field.has-error[error.is_some()] {
-            label for=(format!("f-{name}")) {
+            label for=(id) {
                 (label)
                 @if let Some(h) = hint { br; span.hint { (h) } }
             }
-            textarea id=(format!("f-{name}")) name=(name) required[required]
-                aria-invalid=[error.map(|_| "true")] { (value) }
-            (field_error(errors, name))
+            textarea id=(id) name=(name) required[required]
+                aria-invalid=[error.map(|_| "true")]
+                aria-describedby=[error.map(|_| err_id.as_str())] { (value) }
+            @if let Some(message) = error {
+                p.error id=(err_id) { (message) }
+            }
         }
     }
 }

@@ -1,0 +1,39 @@
+//! The real-browser suite: safelog's pages in Debian's Chromium, driven over
+//! WebDriver (chromedriver) by fantoccini. Needs `chromium`,
+//! `chromium-driver`, `poppler-utils` and `npm ci --prefix tests/browser`
+//! (axe-core); `.ci/run` installs them. Marked ignored so that a plain
+//! `cargo test` passes on a machine without a browser, and says so:
+//!
+//!     cargo test --test browser -- --ignored
+//!
+//! With `SAFELOG_TEST_POSTGRES_URL` set the PostgreSQL journeys run too.
+
+#[allow(dead_code)] // the browser suite uses the databases, not the in-process app
+#[path = "../it/helpers.rs"]
+mod helpers;
+
+mod harness;
+mod journeys;
+
+/// One test per backend; the PostgreSQL one runs when a server is named.
+macro_rules! in_the_browser {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[ignore = "real browser: cargo test --test browser -- --ignored (see README)"]
+            async fn sqlite() {
+                crate::journeys::$name(crate::helpers::Backend::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[ignore = "real browser: cargo test --test browser -- --ignored (see README)"]
+            async fn postgres() {
+                if std::env::var_os("SAFELOG_TEST_POSTGRES_URL").is_none() {
+                    panic!("set SAFELOG_TEST_POSTGRES_URL to run the browser journeys on PostgreSQL, or choose the sqlite variants: cargo test --test browser sqlite -- --ignored");
+                }
+                crate::journeys::$name(crate::helpers::Backend::Postgres).await
+            }
+        }
+    )*};
+}
+
+in_the_browser!(a_new_school_from_its_setup_link_to_signing_out);
