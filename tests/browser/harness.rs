@@ -10,6 +10,7 @@
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -168,8 +169,9 @@ impl Server {
         }
     }
 
+    /// Everything the server has printed (its log, and the setup link).
     pub fn logs(&self) -> String {
-        self.stderr.text()
+        format!("{}{}", self.stdout.text(), self.stderr.text())
     }
 }
 
@@ -194,7 +196,9 @@ impl Driver {
     pub async fn start() -> Driver {
         let port = free_port();
         // A UK user's browser: dates in the order day, month, year.
+        // Its own process group, so that the browsers it starts go with it.
         let child = Command::new(chromedriver())
+            .process_group(0)
             .arg(format!("--port={port}"))
             .env("LANG", "en_GB.UTF-8")
             .env("LANGUAGE", "en_GB:en")
@@ -261,10 +265,21 @@ impl Driver {
     }
 
     /// Runs a journey; if it fails, saves what every browser showed.
-    pub async fn journey<F: std::future::Future<Output = ()>>(&self, name: &str, body: F) {
+    pub async fn journey<F: std::future::Future<Output = ()>>(
+        &self,
+        name: &str,
+        server: &Server,
+        body: F,
+    ) {
         let outcome = std::panic::AssertUnwindSafe(body).catch_unwind().await;
         if let Err(panic) = outcome {
             self.save_failure(name).await;
+            let logs = server.logs();
+            let tail: Vec<&str> = logs.lines().rev().take(60).collect();
+            eprintln!(
+                "browser failure: the server's last log lines:\n{}",
+                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+            );
             std::panic::resume_unwind(panic);
         }
     }
@@ -302,6 +317,11 @@ impl Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
+        // chromedriver and every Chromium it started (a killed driver
+        // leaves its browsers running).
+        let _ = Command::new("kill")
+            .args(["-KILL", &format!("-{}", self.child.id())])
+            .status();
         let _ = self.child.kill();
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.profiles);
@@ -483,12 +503,6 @@ impl Person {
             .await
             .unwrap_or_else(|_| panic!("{}: no link {link:?}", self.name));
         self.navigating(|| async { el.click().await.expect("click") })
-            .await;
-    }
-
-    /// The browser's back button.
-    pub async fn back(&self) {
-        self.navigating(|| async { self.client.back().await.expect("back") })
             .await;
     }
 

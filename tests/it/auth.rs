@@ -567,6 +567,33 @@ pub fn reset_path(body: &str) -> String {
     link[link.find("/password-reset/").unwrap()..].to_string()
 }
 
+/// A reset link signs its holder in, but not past a second factor they
+/// have: the code is still asked for.
+async fn a_reset_link_still_asks_for_the_code_of_an_account_with_two_factor(backend: Backend) {
+    let app = spawn_app_with(backend, |_| {}).await;
+    let user = app.add_user("Tess Twofactor", &[Role::Dsl]);
+    let (b, secret) = two_factor_setup(&app, &user).await;
+    let code = code_now(&app, &secret);
+    let res = b.post("/account/2fa/confirm", &[("code", &code)]).await;
+    assert_eq!(res.status(), 200, "2FA turned on");
+    let other = app.browser();
+    other.post("/password-reset", &[("email", &user.email)]).await;
+    let path = reset_path(&app.outbox().last().unwrap().2);
+    let res = other
+        .post(
+            &path,
+            &[
+                ("password", "a brand new passphrase"),
+                ("confirm_password", "a brand new passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&res), "/login/2fa");
+    assert_eq!(location(&other.get("/incidents").await), "/login/2fa");
+    // The browser that set it up was signed out by the reset.
+    assert_eq!(location(&b.get("/incidents").await), "/login");
+}
+
 async fn no_password_hash_token_totp_secret_or_recovery_code_reaches_a_log_line(backend: Backend) {
     let app = spawn_app_with(backend, |_| {}).await;
     let canary = format!("canary-{}-pass", uuid::Uuid::new_v4().simple());
@@ -717,6 +744,7 @@ async fn repeated_reset_requests_send_at_most_three_links_in_fifteen_minutes(bac
 }
 
 on_both_backends!(
+    a_reset_link_still_asks_for_the_code_of_an_account_with_two_factor,
     repeated_reset_requests_send_at_most_three_links_in_fifteen_minutes,
     the_setup_link_works_once_and_creates_the_school_and_its_administrator,
     a_setup_link_expires_after_24_hours,
