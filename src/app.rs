@@ -93,6 +93,7 @@ impl Application {
                         .limit(BODY_LIMIT)
                         .error_handler(json_error),
                 )
+                .wrap(from_fn(crate::plain_text::guard))
                 .wrap(from_fn(crate::auth::csrf::protect))
                 .wrap(from_fn(security_headers))
                 .wrap(from_fn(crate::telemetry::log_requests))

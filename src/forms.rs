@@ -47,7 +47,13 @@ impl FieldErrors {
     }
 }
 
-/// A required single-line text: trimmed, present and not too long.
+/// The longest field that is a one-line input on every form (a name, a
+/// group, a reference); longer fields are text areas, where tab and line
+/// breaks belong.
+pub const ONE_LINE_MAX: usize = 200;
+
+/// A required text: trimmed, present, not too long, and free of control
+/// characters ([`crate::plain_text`]).
 pub fn required(
     errors: &mut FieldErrors,
     field: &'static str,
@@ -58,24 +64,61 @@ pub fn required(
     let v = value.trim();
     if v.is_empty() {
         errors.add(field, format!("Enter {label}."));
-    } else if v.chars().count() > max_chars {
+    } else {
+        optional(errors, field, v, label, max_chars);
+    }
+    v.to_string()
+}
+
+/// A text that may be left empty: trimmed, not too long, and free of
+/// control characters.
+pub fn optional(
+    errors: &mut FieldErrors,
+    field: &'static str,
+    value: &str,
+    label: &str,
+    max_chars: usize,
+) -> String {
+    let v = value.trim();
+    if v.chars().count() > max_chars {
         errors.add(
             field,
             format!("Keep {label} to {max_chars} characters or fewer."),
         );
     }
+    plain(errors, field, v, label, max_chars > ONE_LINE_MAX);
     v.to_string()
+}
+
+/// Refuses control characters in `value` (tab and line breaks too, unless
+/// `multi_line`), with a message beside `field`.
+pub fn plain(
+    errors: &mut FieldErrors,
+    field: &'static str,
+    value: &str,
+    label: &str,
+    multi_line: bool,
+) {
+    if let Some(code) = crate::plain_text::first_refused(value, multi_line) {
+        errors.add(field, crate::plain_text::message(&code, label));
+    }
 }
 
 /// An email address, lower-cased; only its shape is checked.
 pub fn email(errors: &mut FieldErrors, field: &'static str, value: &str) -> String {
     let v = crate::accounts::model::normalise_email(value);
+    if value.chars().any(char::is_control) {
+        errors.add(
+            field,
+            "Remove the invisible control character from the email address; retyping it removes it.",
+        );
+    }
     let shaped = v.split_once('@').is_some_and(|(local, domain)| {
         !local.is_empty() && domain.contains('.') && !domain.starts_with('.')
     });
     if v.is_empty() {
         errors.add(field, "Enter an email address.");
-    } else if !shaped || v.chars().any(char::is_whitespace) || v.len() > 254 {
+    } else if !shaped || v.chars().any(|c| c.is_whitespace() || c.is_control()) || v.len() > 254 {
         errors.add(field, "Enter an email address like name@school.org.uk.");
     }
     v
@@ -125,21 +168,26 @@ impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for Form<T
     }
 }
 
-/// A date as schools write it: `dd/mm/yyyy` (or `d/m/yyyy`, with `-` or `.`
-/// between) or ISO `yyyy-mm-dd`. None for anything else, including a day
-/// that does not exist (31/02/2021).
+/// The forms a date may be written in, for messages that say what to type.
+pub const DATE_FORMS: &str = "dd/mm/yyyy or yyyy-mm-dd, for example 05/05/2020 or 2020-05-05";
+
+/// A date as schools write it: `dd/mm/yyyy` (a day or month may be one
+/// digit, as people type them) or ISO `yyyy-mm-dd` exactly. None for
+/// anything else, including a day that does not exist (31/02/2021). Spaces
+/// around the date are ignored; spaces, signs or other separators within it
+/// are not, because chrono's own parser lets `+2021-1- 1` through.
 pub fn parse_date(value: &str) -> Option<chrono::NaiveDate> {
     let v = value.trim();
-    if let Ok(d) = chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d") {
-        return Some(d);
-    }
-    let parts: Vec<&str> = v.split(['/', '-', '.']).collect();
-    let [d, m, y] = parts.as_slice() else {
-        return None;
+    let digits = |s: &str, min: usize, max: usize| {
+        (min..=max).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
     };
-    if y.len() != 4 || d.is_empty() || d.len() > 2 || m.is_empty() || m.len() > 2 {
-        return None;
-    }
+    let (y, m, d) = match v.split('-').collect::<Vec<_>>().as_slice() {
+        [y, m, d] if digits(y, 4, 4) && digits(m, 2, 2) && digits(d, 2, 2) => (*y, *m, *d),
+        _ => match v.split('/').collect::<Vec<_>>().as_slice() {
+            [d, m, y] if digits(y, 4, 4) && digits(m, 1, 2) && digits(d, 1, 2) => (*y, *m, *d),
+            _ => return None,
+        },
+    };
     chrono::NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
 }
 
@@ -160,5 +208,22 @@ mod tests {
         assert_eq!(parse_date("31/02/2021"), None);
         assert_eq!(parse_date("05/05/20"), None);
         assert_eq!(parse_date(""), None);
+        assert_eq!(parse_date(" 2020-05-05 "), may5);
+        for lenient in [
+            "+2020-05-05",
+            "2020-5-5",
+            "2020-05- 5",
+            "2020 -05-05",
+            "05 /05/2020",
+            "05-05-2020",
+            "05.05.2020",
+            "2020/05/05",
+            "2020-05-05T00:00",
+            "020-05-05",
+            "005/05/2020",
+            "\u{ff10}5/05/2020",
+        ] {
+            assert_eq!(parse_date(lenient), None, "{lenient}");
+        }
     }
 }

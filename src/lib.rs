@@ -20,6 +20,7 @@ pub mod forms;
 pub mod health;
 pub mod incidents;
 pub mod mail;
+pub mod plain_text;
 pub mod pupils;
 pub mod reports;
 pub mod spreadsheet;

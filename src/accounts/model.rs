@@ -71,7 +71,15 @@ pub fn needs_2fa(policy: Require2fa, roles: &[Role]) -> bool {
     }
 }
 
-/// An email as stored and compared: trimmed and lower-cased.
+/// An email as stored and compared: trimmed and lower-cased. A control
+/// character (which no address holds) becomes U+FFFD, so a sign-in with one
+/// matches no account on either database instead of PostgreSQL refusing
+/// the query; forms refuse such an address before this.
 pub fn normalise_email(email: &str) -> String {
-    email.trim().to_lowercase()
+    email
+        .trim()
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+        .collect()
 }

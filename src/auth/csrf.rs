@@ -1,8 +1,9 @@
 //! Cross-site request forgery protection for every state-changing request
 //! a browser can send: the Origin header must be ours, and the request must
 //! carry the token from the `safelog_csrf` cookie (double submit) in a form
-//! field `csrf` or an `X-CSRF-Token` header. The session cookie is also
-//! SameSite=Strict. Exempt: requests with a bearer token (no ambient
+//! field `csrf` (in a urlencoded or a multipart body) or an `X-CSRF-Token`
+//! header; never in the address, which history and proxy logs keep. The
+//! session cookie is also SameSite=Strict. Exempt: requests with a bearer token (no ambient
 //! credential), and JSON sent to `/api/`, which another site cannot send
 //! without a CORS preflight that safelog never approves.
 
@@ -149,8 +150,8 @@ fn origin_of(url: &str) -> String {
     }
 }
 
-/// The token from the header, the urlencoded body (which is read and put
-/// back for the handler), or, for file uploads, the query string.
+/// The token from the header, or from the urlencoded or multipart body
+/// (which is read and put back for the handler).
 async fn presented_token(req: &mut ServiceRequest) -> Result<Option<String>, actix_web::Error> {
     if let Some(v) = req
         .headers()
@@ -174,12 +175,38 @@ async fn presented_token(req: &mut ServiceRequest) -> Result<Option<String>, act
         return Ok(found);
     }
     if content_type.starts_with("multipart/form-data") {
-        let query = req.query_string().to_string();
-        return Ok(serde_urlencoded::from_str::<Vec<(String, String)>>(&query)
-            .ok()
-            .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == "csrf").map(|(_, v)| v)));
+        let body = req.extract::<web::Bytes>().await?;
+        let found = multipart_token(req.headers(), body.clone()).await;
+        req.set_payload(payload_of(body));
+        return Ok(found);
     }
     Ok(None)
+}
+
+/// The `csrf` field of a multipart body (a file upload), read from a copy
+/// of the body so the handler still gets all of it.
+async fn multipart_token(headers: &header::HeaderMap, body: web::Bytes) -> Option<String> {
+    use futures_util::StreamExt;
+    let stream =
+        futures_util::stream::once(async move { Ok::<_, actix_web::error::PayloadError>(body) });
+    let mut parts = actix_multipart::Multipart::new(headers, stream);
+    while let Some(Ok(mut part)) = parts.next().await {
+        let is_token = part.content_disposition().and_then(|d| d.get_name()) == Some("csrf");
+        let mut bytes = Vec::new();
+        while let Some(chunk) = part.next().await {
+            let chunk = chunk.ok()?;
+            if is_token {
+                if bytes.len() + chunk.len() > 256 {
+                    return None;
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+        }
+        if is_token {
+            return String::from_utf8(bytes).ok();
+        }
+    }
+    None
 }
 
 fn payload_of(bytes: web::Bytes) -> Payload {

@@ -125,7 +125,8 @@ impl CaseInput {
             "take" => CaseAction::TakeOwnership,
             "acknowledge" => CaseAction::Acknowledge,
             "assign" => {
-                if self.user_id.trim().is_empty() {
+                let id = self.user_id.trim();
+                if id.is_empty() || crate::plain_text::first_refused(id, false).is_some() {
                     e.add("user_id", "Choose who to assign the case to.");
                 }
                 CaseAction::Assign {
@@ -147,17 +148,12 @@ impl CaseInput {
                     "the reason for the decision",
                     MAX_TEXT,
                 );
-                let outcome = self.outcome.trim();
-                if outcome.chars().count() > MAX_TEXT {
-                    e.add(
-                        "outcome",
-                        format!("Keep the outcome to {MAX_TEXT} characters or fewer."),
-                    );
-                }
+                let outcome =
+                    forms::optional(&mut e, "outcome", &self.outcome, "the outcome", MAX_TEXT);
                 CaseAction::Status {
                     status: status.unwrap_or(Status::InProgress),
                     reason,
-                    outcome: (!outcome.is_empty()).then(|| outcome.to_string()),
+                    outcome: (!outcome.is_empty()).then_some(outcome),
                 }
             }
             "actions" => CaseAction::Action {
@@ -186,7 +182,7 @@ impl CaseInput {
                     None => {
                         e.add(
                             "date",
-                            "Enter the date of the referral, such as 12/11/2025.",
+                            "Enter the date of the referral as dd/mm/yyyy, such as 12/11/2025.",
                         );
                         today
                     }

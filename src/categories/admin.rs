@@ -78,6 +78,7 @@ impl CategoryInput {
                 "Keep the guidance to 2,000 characters or fewer.",
             );
         }
+        forms::plain(&mut e, "guidance", &self.guidance, "the guidance", true);
         let edit = store::Edit {
             name: self.name.trim(),
             four_c: &self.four_c,

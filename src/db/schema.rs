@@ -157,6 +157,7 @@ diesel::table! {
         upn -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        on_roll_at -> Nullable<Timestamp>,
     }
 }
 
@@ -340,3 +341,15 @@ diesel::allow_tables_to_appear_in_same_query!(
     report_commentaries,
     report_publications,
 );
+
+diesel::table! {
+    list_searches (id) {
+        id -> Text,
+        school_id -> Text,
+        user_id -> Text,
+        session_id -> Text,
+        typed -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}

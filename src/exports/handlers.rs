@@ -21,17 +21,26 @@ use crate::auth::CurrentUser;
 use crate::db;
 use crate::error::{ApiError, AppError};
 use crate::incidents::filters::ListQuery;
+use crate::incidents::saved_search::{self, SearchRef};
 use crate::incidents::Viewer;
 use crate::state::AppState;
 use crate::views::{page, page_with, Page};
 
-/// `GET /incidents/export.csv`: the list's "Download CSV", with its filters.
+/// `GET /incidents/export.csv`: the list's "Download CSV", with its
+/// filters and its saved search (never typed text in the address).
 pub async fn export_page(
     state: web::Data<AppState>,
     req: HttpRequest,
     user: CurrentUser,
     query: web::Query<ListQuery>,
+    saved: web::Query<SearchRef>,
 ) -> Result<HttpResponse, AppError> {
+    let (query, expired) = saved_search::apply(&state, &user, &query, &saved.f).await?;
+    if expired {
+        return Err(AppError::Invalid(
+            "That search has expired (a search is kept for two hours). Search the list again, then download it.".into(),
+        ));
+    }
     let (filters, _) = query.parse().map_err(|errors| {
         let said: Vec<&str> = errors.iter().map(|(_, m)| m).collect();
         AppError::Invalid(format!(

@@ -5,7 +5,7 @@ use maud::{html, Markup};
 
 use super::import::{Earlier, Report};
 use crate::spreadsheet::columns::SPREADSHEET;
-use crate::views::components::flash;
+use crate::views::components::{csrf_field, flash};
 use crate::views::{layout, Page};
 
 /// What the page shows under its heading.
@@ -20,14 +20,14 @@ pub enum Shown<'a> {
     },
 }
 
-/// A multipart form cannot carry the CSRF token in a urlencoded body; the
-/// check reads it from the query string instead.
-fn action(page: &Page<'_>) -> String {
-    let csrf = page.csrf.clone().unwrap_or_default();
-    format!(
-        "/import/log?{}",
-        serde_urlencoded::to_string([("csrf", csrf.as_str())]).unwrap_or_default()
-    )
+/// The upload form's target. The CSRF token travels in the form's first
+/// field, never in the address (where history and proxy logs keep it).
+fn action(_page: &Page<'_>) -> String {
+    "/import/log".into()
+}
+
+fn token_field(page: &Page<'_>) -> Markup {
+    csrf_field(&page.csrf.clone().unwrap_or_default())
 }
 
 fn day(d: Option<chrono::NaiveDate>) -> String {
@@ -120,6 +120,7 @@ fn findings(page: &Page<'_>, report: &Report, file_name: &str, content: Option<&
         }
         @if let Some(content) = content {
             form.stack method="post" action=(action(page)) enctype="multipart/form-data" {
+                (token_field(page))
                 input type="hidden" name="content" value=(content);
                 input type="hidden" name="file_name" value=(file_name);
                 input type="hidden" name="mode" value="import";
@@ -159,6 +160,7 @@ pub fn import_page(page: &Page<'_>, shown: Option<&Shown<'_>>) -> Markup {
                     "Importing the same file again, or a later copy that repeats earlier rows, adds nothing twice."
                 }
                 form.stack method="post" action=(action(page)) enctype="multipart/form-data" {
+                (token_field(page))
                     div.field {
                         label for="f-file" { "Incident log (CSV)" }
                         input type="file" id="f-file" name="file" accept=".csv,text/csv" required;

@@ -182,6 +182,14 @@ impl ListQuery {
                 role
             }
         };
+        for (field, value, label) in [
+            ("q", &self.q, "the search"),
+            ("pupil", &self.pupil, "the pupil"),
+            ("tutor_group", &self.tutor_group, "the tutor group"),
+            ("category", &self.category, "the category"),
+        ] {
+            crate::forms::plain(&mut errors, field, value.trim(), label, false);
+        }
         let number = |v: &str, default: i64| v.trim().parse::<i64>().ok().unwrap_or(default);
         let paging = Paging {
             page: number(&self.page, 1).max(1),

@@ -52,6 +52,9 @@ pub struct IncidentInput {
     pub location: String,
     pub platform: String,
     pub others: Vec<OtherInput>,
+    /// Other pupils a page form sent beyond the last numbered slot
+    /// (`other_11_name`, ...), counted so that they are refused, not dropped.
+    pub others_beyond: usize,
     /// The form's one-time key: a second submission of the same form finds
     /// the incident the first made.
     pub submission_key: String,
@@ -118,7 +121,13 @@ impl IncidentInput {
         let Ok(n) = n.parse::<usize>() else {
             return;
         };
-        if !(1..=MAX_OTHERS).contains(&n) {
+        if n > MAX_OTHERS {
+            if part == "name" && !value.trim().is_empty() {
+                self.others_beyond += 1;
+            }
+            return;
+        }
+        if n == 0 {
             return;
         }
         if self.others.len() < n {
@@ -190,11 +199,7 @@ fn text(
     max: usize,
     label: &str,
 ) -> String {
-    let v = value.trim();
-    if v.chars().count() > max {
-        errors.add(field, format!("Keep {label} to {max} characters or fewer."));
-    }
-    v.to_string()
+    crate::forms::optional(errors, field, value, label, max)
 }
 
 fn fields(input: &IncidentInput, ctx: &Context<'_>, errors: &mut FieldErrors) -> IncidentFields {
@@ -246,6 +251,9 @@ fn fields(input: &IncidentInput, ctx: &Context<'_>, errors: &mut FieldErrors) ->
         "the actions taken",
     );
     let pupil_id = input.pupil_id.trim();
+    if crate::plain_text::first_refused(pupil_id, false).is_some() {
+        errors.add("pupil_name", "Choose the pupil again from the list.");
+    }
     IncidentFields {
         pupil: PupilRef {
             id: (!pupil_id.is_empty()).then(|| pupil_id.to_string()),
@@ -312,6 +320,15 @@ fn incident_date(
 }
 
 fn others(input: &IncidentInput, errors: &mut FieldErrors) -> Vec<OtherRef> {
+    let listed = input.others.iter().filter(|o| !o.is_blank()).count() + input.others_beyond;
+    if listed > MAX_OTHERS {
+        errors.add(
+            "other_pupils",
+            format!(
+                "List at most {MAX_OTHERS} other pupils; this lists {listed}. Name the others in the details."
+            ),
+        );
+    }
     let mut out = Vec::new();
     for (i, o) in input.others.iter().enumerate().take(MAX_OTHERS) {
         if o.is_blank() {
@@ -349,7 +366,10 @@ impl NewIncident {
         Ok(NewIncident {
             fields,
             others,
-            idempotency_key: (!key.is_empty() && key.len() <= 200).then(|| key.to_string()),
+            idempotency_key: (!key.is_empty()
+                && key.len() <= 200
+                && crate::plain_text::first_refused(key, false).is_none())
+            .then(|| key.to_string()),
         })
     }
 }

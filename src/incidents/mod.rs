@@ -16,6 +16,7 @@ pub mod logging;
 pub mod model;
 pub mod record;
 pub mod routing;
+pub mod saved_search;
 pub mod store;
 pub mod viewer;
 pub(crate) mod views;
@@ -41,6 +42,7 @@ const CORRECTORS_OF_RECORD: Access = Access::Roles(&[Role::Dsl, Role::Headteache
 pub fn routes(r: &mut Router<'_>) {
     // "/incidents/new" before "/incidents/{id}", which would take it.
     r.get("/incidents", READERS, handlers::list::page)
+        .post("/incidents/search", READERS, handlers::list::search_form)
         .get("/incidents/new", READERS, handlers::log::form)
         .post("/incidents", READERS, handlers::log::submit)
         .get("/incidents/{id}", READERS, handlers::record::show)

@@ -31,6 +31,9 @@ pub async fn chronology(
     let (ip, now) = (client_ip(&req), state.clock.now_naive());
     let (pupil, entries) = db::run(&state.pool, move |conn| {
         let pupil = store::in_school(conn, &viewer.school_id, &id)?.ok_or(AppError::NotFound)?;
+        if !crate::incidents::store::known_pupils::knows(conn, &viewer, &pupil)? {
+            return Err(AppError::NotFound);
+        }
         let entries = crate::incidents::store::chronology(conn, &viewer, &pupil.id)?;
         audit::store::insert(
             conn,
@@ -77,8 +80,9 @@ pub async fn typeahead(
         client_ip(&req),
         state.clock.now_naive(),
     );
+    let viewer = Viewer::of(&user);
     let found = db::run(&state.pool, move |conn| {
-        let found = store::search(conn, &school_id, &q, 20)?;
+        let found = crate::incidents::store::known_pupils::search(conn, &viewer, &q, 20)?;
         audit::store::insert(
             conn,
             &Event::new("pupils_searched", now)

@@ -115,6 +115,24 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<ImportedPupil>, Vec<RowProblem>> {
         if record.iter().all(str::is_empty) {
             continue;
         }
+        let controls: Vec<String> = record
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| {
+                let code = crate::plain_text::first_refused(v, false)?;
+                let named = headers
+                    .get(i)
+                    .filter(|h| crate::plain_text::first_refused(h, false).is_none())
+                    .map_or_else(|| format!("column {}", i + 1), |h| format!("\"{h}\""));
+                Some(format!(
+                    "the column {named} holds an invisible control character ({code}): remove it and save the file again"
+                ))
+            })
+            .collect();
+        if !controls.is_empty() {
+            problems.push(problem(line, &controls.join("; ")));
+            continue;
+        }
         let cell = |c: Column| at[c as usize].and_then(|i| record.get(i)).unwrap_or("");
         let checked = row(
             line,

@@ -19,6 +19,9 @@ pub struct Pupil {
     pub upn: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// When a pupil list (the school's MIS) last named this pupil; None for
+    /// a pupil known only from incidents. Staff choose from the roll.
+    pub on_roll_at: Option<NaiveDateTime>,
 }
 
 /// A name as matched and searched: lower-cased (Unicode-aware, so "ZOË"

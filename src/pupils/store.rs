@@ -117,6 +117,14 @@ pub fn search(
         .load(conn)
 }
 
+/// Marks a pupil as named by the school's pupil list, now.
+fn put_on_roll(conn: &mut AnyConnection, id: &str, at: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(pupils::table.find(id))
+        .set(pupils::on_roll_at.eq(Some(at)))
+        .execute(conn)
+        .map(|_| ())
+}
+
 pub fn count(conn: &mut AnyConnection, school_id: &str) -> QueryResult<i64> {
     pupils::table
         .filter(pupils::school_id.eq(school_id))
@@ -256,7 +264,7 @@ pub fn upsert_imported(
     }
     let year_group = row.year_group.or_else(|| year_group_of(&row.tutor_group));
     let Some(existing) = found else {
-        create(
+        let made = create(
             conn,
             &NewPupil {
                 school_id,
@@ -268,8 +276,10 @@ pub fn upsert_imported(
             },
             at,
         )?;
+        put_on_roll(conn, &made.id, at)?;
         return Ok(Upserted::Created);
     };
+    put_on_roll(conn, &existing.id, at)?;
     let moved = existing.tutor_group.as_deref() != Some(row.tutor_group.as_str());
     let upn = row.upn.clone().or(existing.upn.clone());
     let dob = row.date_of_birth.or(existing.date_of_birth);

@@ -69,12 +69,9 @@ pub fn chronology(
 
 pub fn upload(page: &Page<'_>, count: i64, outcome: Option<&Outcome>) -> Markup {
     let csrf = page.csrf.clone().unwrap_or_default();
-    // A file upload cannot carry the token in a urlencoded body; the CSRF
-    // check reads it from the query string instead.
-    let action = format!(
-        "/admin/pupils?{}",
-        serde_urlencoded::to_string([("csrf", csrf.as_str())]).unwrap_or_default()
-    );
+    // The CSRF token travels in the form's first field, never in the
+    // address (where history and proxy logs keep it).
+    let action = "/admin/pupils";
     layout(
         page,
         html! {
@@ -96,6 +93,7 @@ pub fn upload(page: &Page<'_>, count: i64, outcome: Option<&Outcome>) -> Markup 
                 h2 { "Upload the pupil list" }
                 p { "A CSV file from the school's information system with the columns Name, Tutor group, Year group, Date of birth and (if you have it) UPN, in any order. Upload it again whenever pupils change tutor group: pupils are matched by UPN, or by name and date of birth, and moved, never duplicated." }
                 form.stack method="post" action=(action) enctype="multipart/form-data" {
+                    (crate::views::components::csrf_field(&csrf))
                     div.field {
                         label for="f-file" { "Pupil list (CSV)" }
                         input type="file" id="f-file" name="file" accept=".csv,text/csv" required;

@@ -2,7 +2,6 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::terms::{check_year, Term, TermName};
@@ -67,8 +66,9 @@ impl TermsInput {
 
     fn parse(&self) -> Result<[Term; 3], String> {
         let date = |s: &str, what: &str| {
-            NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-                .map_err(|_| format!("{what}: enter a date such as 2025-09-03."))
+            crate::forms::parse_date(s).ok_or_else(|| {
+                format!("{what}: enter a date as yyyy-mm-dd or dd/mm/yyyy, such as 2025-09-03.")
+            })
         };
         let mut out = TermName::ALL.map(|t| Term::default_for(self.year, t));
         for (i, (starts, ends)) in self.typed().iter().enumerate() {

@@ -214,6 +214,7 @@ fn check_commentary(errors: &mut FieldErrors, text: &str, required: bool) -> Str
             format!("Keep the commentary to {COMMENTARY_MAX} characters or fewer."),
         );
     }
+    crate::forms::plain(errors, "commentary", &text, "the commentary", true);
     text
 }
 
@@ -324,6 +325,7 @@ pub async fn publish(
             format!("Keep the reason to {REASON_MAX} characters or fewer."),
         );
     }
+    crate::forms::plain(&mut errors, "reason", &reason, "the reason", true);
     let (school_id, year, name) = (user.school_id.clone(), t.year, t.term);
     let already = db::run(&state.pool, move |conn| {
         Ok(store::publication(conn, &school_id, year, name)?.is_some())

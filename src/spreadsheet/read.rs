@@ -115,15 +115,16 @@ pub fn read(bytes: &[u8], today: NaiveDate) -> Result<Sheet, FileError> {
         .flexible(true)
         .has_headers(true)
         .from_reader(text.as_bytes());
-    let headers: Vec<String> = reader
+    let raw_headers: Vec<String> = reader
         .headers()
         .map_err(|e| FileError::Csv {
             line: 1,
             message: e.to_string(),
         })?
         .iter()
-        .map(normalise)
+        .map(|h| h.trim().to_string())
         .collect();
+    let headers: Vec<String> = raw_headers.iter().map(|h| normalise(h)).collect();
     if headers.iter().all(|h| h.is_empty()) {
         return Err(FileError::Empty);
     }
@@ -160,6 +161,27 @@ pub fn read(bytes: &[u8], today: NaiveDate) -> Result<Sheet, FileError> {
                 message,
             })
         };
+        // Checked here, for every column, so that a NUL or another control
+        // character in a column the import does not parse is found too.
+        for (i, value) in record.iter().enumerate() {
+            if let Some(code) = crate::plain_text::first_refused(value, true) {
+                let known = SPREADSHEET
+                    .iter()
+                    .chain(SAFELOG.iter())
+                    .find(|c| headers.get(i) == Some(&normalise(c)));
+                let column = match (known, raw_headers.get(i)) {
+                    (Some(c), _) => c.to_string(),
+                    (None, Some(h)) if crate::plain_text::first_refused(h, false).is_none() => {
+                        h.clone()
+                    }
+                    _ => format!("column {}", i + 1),
+                };
+                problem(
+                    &column,
+                    format!("holds an invisible control character ({code}): remove it and save the file again"),
+                );
+            }
+        }
         let [name_i, group_i, date_i, details_i, actions_i, initials_i, ack_i] = [
             seven[0], seven[1], seven[2], seven[3], seven[4], seven[5], seven[6],
         ];
@@ -274,7 +296,7 @@ fn why_not_a_date(v: &str) -> String {
 /// running it as a formula is taken off again (the export puts it back).
 fn unprefixed(cell: &str) -> &str {
     match cell.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        Some(rest) if super::cells::starts_formula(rest) => rest,
         _ => cell,
     }
 }

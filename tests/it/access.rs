@@ -86,6 +86,8 @@ fn expected(path: &str) -> Option<Expect> {
         // spreadsheet in: the DSL and administrators (issue 7).
         "/incidents/export.csv" | "/api/v1/export.csv" => Expect::Roles(EXPORTERS),
         "/import/log" => Expect::Roles(IMPORTERS),
+        // The list's filter form (a POST, so typed text stays out of addresses).
+        "/incidents/search" => Expect::Roles(READERS),
         p if p.starts_with("/reports/")
             && (p.ends_with("/commentary") || p.ends_with("/publish")) =>
         {

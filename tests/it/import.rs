@@ -33,7 +33,8 @@ pub async fn upload(b: &Browser, file_name: &str, contents: &[u8], mode: &str) -
     let mut body = Vec::new();
     body.extend_from_slice(
         format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: text/csv\r\n\r\n"
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+             --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: text/csv\r\n\r\n"
         )
         .as_bytes(),
     );
@@ -46,7 +47,7 @@ pub async fn upload(b: &Browser, file_name: &str, contents: &[u8], mode: &str) -
     );
     let res = b
         .client
-        .post(b.url(&format!("/import/log?csrf={csrf}")))
+        .post(b.url("/import/log"))
         .header(
             "content-type",
             format!("multipart/form-data; boundary={boundary}"),
@@ -80,14 +81,15 @@ async fn confirm(b: &Browser, page: &str) -> (u16, String) {
         format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{v}\r\n")
     };
     let body = format!(
-        "{}{}{}--{boundary}--\r\n",
+        "{}{}{}{}--{boundary}--\r\n",
+        part("csrf", &csrf),
         part("content", &content),
         part("file_name", &file_name),
         part("mode", "import")
     );
     let res = b
         .client
-        .post(b.url(&format!("/import/log?csrf={csrf}")))
+        .post(b.url("/import/log"))
         .header(
             "content-type",
             format!("multipart/form-data; boundary={boundary}"),

@@ -13,6 +13,7 @@ mod cases;
 mod cli;
 mod export;
 mod foundation;
+mod hostile_input;
 mod import;
 mod incidents;
 mod mail;

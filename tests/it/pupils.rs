@@ -55,14 +55,14 @@ fn import_by_command(app: &TestApp, contents: &str) -> std::process::Output {
 }
 
 /// Uploads a file the way a browser's file input does.
-async fn upload(b: &Browser, contents: &str) -> reqwest::Response {
+pub async fn upload(b: &Browser, contents: &str) -> reqwest::Response {
     let csrf = b.csrf().await;
     let boundary = "----safelogtestboundary";
     let body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"pupils.csv\"\r\nContent-Type: text/csv\r\n\r\n{contents}\r\n--{boundary}--\r\n"
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"pupils.csv\"\r\nContent-Type: text/csv\r\n\r\n{contents}\r\n--{boundary}--\r\n"
     );
     b.client
-        .post(b.url(&format!("/admin/pupils?csrf={csrf}")))
+        .post(b.url("/admin/pupils"))
         .header(
             "content-type",
             format!("multipart/form-data; boundary={boundary}"),

@@ -2,7 +2,9 @@
 //! goes through, reading one incident or a filtered page of them, the
 //! writes of logging and correcting, and the timeline.
 
+pub mod known_pupils;
 pub mod read;
+pub mod searches;
 pub mod timeline;
 pub mod visibility;
 pub mod write;

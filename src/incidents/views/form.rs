@@ -13,7 +13,7 @@ use crate::views::components::{csrf_field, error_summary, flash};
 use crate::views::{layout, Page};
 
 /// Every field in the order the form shows them, for the error summary.
-const ORDER: [&str; 20] = [
+const ORDER: [&str; 21] = [
     "pupil_name",
     "tutor_group",
     "incident_date",
@@ -22,6 +22,7 @@ const ORDER: [&str; 20] = [
     "actions_outcome",
     "location",
     "platform",
+    "other_pupils",
     "other_1_name",
     "other_1_tutor_group",
     "other_1_role",
@@ -201,8 +202,9 @@ pub fn log_form(
                 (csrf_field(&csrf))
                 input type="hidden" name="submission_key" value=(input.submission_key);
                 (fields(input, categories, errors, today, None))
-                details.others open[others.iter().any(|o| !o.name.is_empty())] {
+                details.others #f-other_pupils open[others.iter().any(|o| !o.name.is_empty()) || errors.get("other_pupils").is_some()] {
                     summary { "Other pupils involved (optional)" }
+                    (field_error(errors, "other_pupils"))
                     @for (i, o) in others.iter().enumerate() {
                         (other_row(i, o, errors))
                     }

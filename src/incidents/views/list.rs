@@ -9,8 +9,9 @@ use crate::categories::Category;
 use crate::forms::FieldErrors;
 use crate::incidents::filters::{ListQuery, Paging};
 use crate::incidents::model::{IncidentView, Status};
+use crate::incidents::saved_search::without_typed_text;
 use crate::reports::terms::TermName;
-use crate::views::components::error_summary;
+use crate::views::components::{csrf_field, error_summary, flash};
 use crate::views::{layout, Page};
 
 pub struct ListPage<'a> {
@@ -24,6 +25,10 @@ pub struct ListPage<'a> {
     pub lead: bool,
     /// May download the list as CSV (the DSL, headteacher, Online Safety Lead).
     pub exporter: bool,
+    /// The saved search the address names, carried on by paging and download.
+    pub search_id: Option<&'a str>,
+    /// The address named a saved search that has expired.
+    pub expired: bool,
 }
 
 /// The list's filters as a query string (without paging).
@@ -45,32 +50,45 @@ fn filter_pairs(q: &ListQuery) -> Vec<(&'static str, &String)> {
     pairs.into_iter().filter(|(_, v)| !v.is_empty()).collect()
 }
 
-fn page_link(query: &ListQuery, page: i64) -> String {
-    let page = page.to_string();
-    let mut kept = filter_pairs(query);
+/// An address of `path` with the list's filters: never typed text, which
+/// only the saved search `f` stands for.
+fn address(path: &str, query: &ListQuery, f: Option<&str>, page: Option<i64>) -> String {
+    let query = without_typed_text(query);
+    let (f, page) = (f.unwrap_or("").to_string(), page.map(|p| p.to_string()));
+    let mut kept = filter_pairs(&query);
+    if !f.is_empty() {
+        kept.push(("f", &f));
+    }
     if !query.per_page.is_empty() {
         kept.push(("per_page", &query.per_page));
     }
-    kept.push(("page", &page));
+    if let Some(p) = &page {
+        kept.push(("page", p));
+    }
+    if kept.is_empty() {
+        return path.into();
+    }
     format!(
-        "/incidents?{}",
+        "{path}?{}",
         serde_urlencoded::to_string(kept).unwrap_or_default()
     )
+}
+
+/// The list's address for these filters and saved search.
+pub fn list_address(query: &ListQuery, f: Option<&str>, page: Option<i64>) -> String {
+    address("/incidents", query, f, page)
+}
+
+fn page_link(l: &ListPage<'_>, page: i64) -> String {
+    list_address(l.query, l.search_id, Some(page))
 }
 
 /// The list as it is filtered now, as a spreadsheet.
-fn export_link(query: &ListQuery) -> String {
-    let kept = filter_pairs(query);
-    if kept.is_empty() {
-        return "/incidents/export.csv".into();
-    }
-    format!(
-        "/incidents/export.csv?{}",
-        serde_urlencoded::to_string(kept).unwrap_or_default()
-    )
+fn export_link(l: &ListPage<'_>) -> String {
+    address("/incidents/export.csv", l.query, l.search_id, None)
 }
 
-fn filters(l: &ListPage<'_>) -> Markup {
+fn filters(l: &ListPage<'_>, csrf: &str) -> Markup {
     let q = l.query;
     let text = |name: &'static str, label: &'static str, value: &str, kind: &'static str| {
         html! {
@@ -82,7 +100,9 @@ fn filters(l: &ListPage<'_>) -> Markup {
         }
     };
     html! {
-        form.filters method="get" action="/incidents" {
+        // A POST, so that what is typed never reaches the address bar.
+        form.filters method="post" action="/incidents/search" {
+            (csrf_field(csrf))
             (text("q", "Search the text", &q.q, "search"))
             div.field {
                 label for="f-status" { "Status" }
@@ -150,11 +170,14 @@ pub fn list(page: &Page<'_>, l: &ListPage<'_>) -> Markup {
             h1 { @if l.lead { "Incidents" } @else { "Incidents you logged" } }
             p { a.button href="/incidents/new" { "Log an incident" } }
             (error_summary(l.errors, &["q", "status", "pupil", "tutor_group", "year_group", "from", "to", "term", "year", "owner"]))
-            @if l.lead { (filters(l)) }
+            @if l.expired {
+                (flash("error", "That search has expired (a search is kept for two hours), so the list shows every incident for the other filters. Search again."))
+            }
+            @if l.lead { (filters(l, page.csrf.as_deref().unwrap_or_default())) }
             p.muted.total {
                 (l.total) " incident" @if l.total != 1 { "s" }
                 @if l.exporter && l.errors.is_empty() {
-                    " · " a href=(export_link(l.query)) download { "Download CSV" }
+                    " · " a href=(export_link(l)) download { "Download CSV" }
                     " (these incidents, for an audit; every download is recorded)"
                 }
             }
@@ -186,9 +209,9 @@ pub fn list(page: &Page<'_>, l: &ListPage<'_>) -> Markup {
             }
             @if pages > 1 {
                 nav.pages aria-label="Pages" {
-                    @if l.paging.page > 1 { a href=(page_link(l.query, l.paging.page - 1)) { "Newer" } " " }
+                    @if l.paging.page > 1 { a href=(page_link(l, l.paging.page - 1)) { "Newer" } " " }
                     "Page " (l.paging.page) " of " (pages)
-                    @if l.paging.page < pages { " " a href=(page_link(l.query, l.paging.page + 1)) { "Older" } }
+                    @if l.paging.page < pages { " " a href=(page_link(l, l.paging.page + 1)) { "Older" } }
                 }
             }
         },

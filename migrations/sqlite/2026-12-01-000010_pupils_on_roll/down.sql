@@ -1,0 +1,1 @@
+ALTER TABLE pupils DROP COLUMN on_roll_at;
