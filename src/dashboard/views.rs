@@ -1,12 +1,18 @@
 use maud::{html, Markup};
 
+use crate::accounts::grants::Grant;
 use crate::auth::csrf::CsrfToken;
 use crate::auth::{CurrentUser, Role};
 use crate::cases::dashboard::Dashboard;
 use crate::views::{layout, Page};
 
 /// The signed-in person's start page: one card for each thing their roles do.
-pub fn home(user: &CurrentUser, csrf: &CsrfToken, cases: Option<&Dashboard>) -> Markup {
+pub fn home(
+    user: &CurrentUser,
+    csrf: &CsrfToken,
+    cases: Option<&Dashboard>,
+    grants: &[Grant],
+) -> Markup {
     let logs = user.roles.any(&[
         Role::Staff,
         Role::OnlineSafetyLead,
@@ -26,6 +32,7 @@ pub fn home(user: &CurrentUser, csrf: &CsrfToken, cases: Option<&Dashboard>) -> 
         html! {
             h1 { "Hello, " (user.name) }
             p.muted { "Signed in as " (user.roles.labels()) "." }
+            @if !grants.is_empty() { (role_grants(grants)) }
             @if let Some(d) = cases { (crate::cases::views::dashboard(&csrf.0, d)) }
             div.grid {
                 section.card {
@@ -78,4 +85,27 @@ pub fn home(user: &CurrentUser, csrf: &CsrfToken, cases: Option<&Dashboard>) -> 
             }
         },
     )
+}
+
+/// Headteacher or DSL roles given in the last 30 days: nobody gains them unseen.
+fn role_grants(grants: &[Grant]) -> Markup {
+    html! {
+        section.card #role-grants {
+            h2 { "Lead roles given recently" }
+            ul {
+                @for g in grants {
+                    li {
+                        (g.to_name) " was given the " (role_label(&g.role)) " role by "
+                        (g.by_name.as_deref().unwrap_or("the server's administrator"))
+                        " on " (g.at.format("%d/%m/%Y %H:%M")) " UTC."
+                    }
+                }
+            }
+            p.muted { "Not expected? Ask your administrator, or check Administration, Accounts and roles." }
+        }
+    }
+}
+
+fn role_label(role: &str) -> &'static str {
+    role.parse::<Role>().map_or("unknown", Role::label)
 }
