@@ -27,6 +27,8 @@ pub enum StartError {
     Database(#[from] OpenError),
     #[error("cannot listen on {addr}: {reason}; stop the program using it or choose another address with SAFELOG_BIND")]
     Bind { addr: String, reason: String },
+    #[error("cannot listen for metrics on {addr}: {reason}; choose another address with SAFELOG_METRICS_BIND")]
+    MetricsBind { addr: String, reason: String },
     #[error("{0}")]
     Secret(String),
     #[error(transparent)]
@@ -65,12 +67,27 @@ impl Application {
         // AppState's handle keeps the worker running for as long as the
         // server lives; if a step below fails, the handles are dropped and
         // the worker stops by itself.
+        let metrics = std::sync::Arc::new(crate::metrics::Metrics::default());
+        let metrics_listener = match config.metrics_bind {
+            Some(addr) => {
+                let listener = TcpListener::bind(addr).map_err(|e| StartError::MetricsBind {
+                    addr: addr.to_string(),
+                    reason: e.to_string(),
+                })?;
+                if let Ok(bound) = listener.local_addr() {
+                    metrics.set_listener(bound);
+                }
+                Some(listener)
+            }
+            None => None,
+        };
         let mail = mail::spawn(pool.clone(), &config, clock.clone())?;
         crate::cases::reminders::spawn(
             pool.clone(),
             clock.clone(),
             mail.clone(),
             std::time::Duration::from_millis(config.reminder_poll_ms.max(1)),
+            metrics.clone(),
         );
         let state = web::Data::new(AppState {
             pool,
@@ -78,10 +95,13 @@ impl Application {
             clock,
             keys,
             mail: mail.clone(),
+            metrics,
         });
+        let methods = web::Data::new(crate::methods::Methods::from_table(&route_table()));
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
+                .app_data(methods.clone())
                 .app_data(web::PayloadConfig::new(BODY_LIMIT))
                 .app_data(
                     web::FormConfig::default()
@@ -97,6 +117,7 @@ impl Application {
                 .wrap(from_fn(crate::auth::csrf::protect))
                 .wrap(from_fn(security_headers))
                 .wrap(from_fn(crate::telemetry::log_requests))
+                .wrap(from_fn(crate::metrics::only_metrics_on_its_listener))
                 .configure(routes)
                 .default_service(web::to(not_found))
         })
@@ -105,13 +126,19 @@ impl Application {
         if let Some(n) = workers {
             server = server.workers(n);
         }
-        let server = server
-            .listen(listener)
-            .map_err(|e| StartError::Bind {
-                addr: "the listener".into(),
-                reason: e.to_string(),
-            })?
-            .run();
+        let mut server = server.listen(listener).map_err(|e| StartError::Bind {
+            addr: "the listener".into(),
+            reason: e.to_string(),
+        })?;
+        if let Some(listener) = metrics_listener {
+            server = server
+                .listen(listener)
+                .map_err(|e| StartError::MetricsBind {
+                    addr: "the metrics listener".into(),
+                    reason: e.to_string(),
+                })?;
+        }
+        let server = server.run();
         Ok(Self { port, server, mail })
     }
 
@@ -148,6 +175,7 @@ fn feature_routes(r: &mut Router<'_>) {
     crate::cases::routes(r);
     crate::categories::admin::routes(r);
     crate::api_docs::routes(r);
+    crate::metrics::routes(r);
 }
 
 fn routes(cfg: &mut web::ServiceConfig) {
@@ -162,15 +190,21 @@ pub fn route_table() -> Vec<RouteInfo> {
     table
 }
 
-/// The largest request body: a form of several 20,000-character fields,
-/// URL-encoded, fits with room to spare.
-const BODY_LIMIT: usize = 4 * 1024 * 1024;
+use crate::error::BODY_LIMIT;
 
 /// The parse error is neither shown nor logged: it can quote what was typed.
 fn form_error(
-    _err: actix_web::error::UrlencodedError,
+    err: actix_web::error::UrlencodedError,
     req: &actix_web::HttpRequest,
 ) -> actix_web::Error {
+    use actix_web::error::UrlencodedError;
+    if matches!(
+        err,
+        UrlencodedError::Overflow { .. }
+            | UrlencodedError::Payload(actix_web::error::PayloadError::Overflow)
+    ) {
+        return error::for_path(req.path(), AppError::TooLarge);
+    }
     error::for_path(
         req.path(),
         AppError::Invalid("This form arrived incomplete or too large, so nothing was saved. Go back and try again.".into()),
@@ -188,6 +222,11 @@ fn json_error(
             e.line(),
             e.column()
         ),
+        actix_web::error::JsonPayloadError::Overflow { .. }
+        | actix_web::error::JsonPayloadError::OverflowKnownLength { .. }
+        | actix_web::error::JsonPayloadError::Payload(actix_web::error::PayloadError::Overflow) => {
+            return error::for_path(req.path(), AppError::TooLarge)
+        }
         actix_web::error::JsonPayloadError::ContentType => "Send the body as JSON with Content-Type: application/json.".into(),
         _ => "The request body could not be read as JSON, or is too large.".into(),
     };
@@ -197,7 +236,13 @@ fn json_error(
 async fn not_found(
     req: actix_web::HttpRequest,
 ) -> Result<actix_web::HttpResponse, actix_web::Error> {
-    Err(error::for_path(req.path(), AppError::NotFound))
+    let allowed = req
+        .app_data::<web::Data<crate::methods::Methods>>()
+        .and_then(|m| m.allowed(req.path()));
+    Err(error::for_path(
+        req.path(),
+        allowed.map_or(AppError::NotFound, AppError::MethodNotAllowed),
+    ))
 }
 
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \

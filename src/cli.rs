@@ -80,7 +80,18 @@ pub enum UserCommand {
 
 /// Parses the command line and runs it; what `main` returns.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // A bad setting (SAFELOG_TRUSTED_PROXIES, SAFELOG_BIND...) is one
+        // line that says what to write, like every other failure to start.
+        Err(e) if e.kind() == clap::error::ErrorKind::ValueValidation => {
+            let text = e.to_string();
+            let first = text.lines().next().unwrap_or_default();
+            eprintln!("safelog: {}", first.trim_start_matches("error: "));
+            return ExitCode::from(2);
+        }
+        Err(e) => e.exit(),
+    };
     crate::telemetry::init();
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(cli.config),

@@ -8,6 +8,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use crate::proxies::TrustedProxies;
+
 /// A value that must never reach a log line, an error message or `--help`.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Secret(String);
@@ -120,6 +122,31 @@ pub struct Config {
     #[arg(long = "data-dir", env = "SAFELOG_DATA_DIR", global = true)]
     pub data_dir: Option<PathBuf>,
 
+    /// Reverse proxies whose X-Forwarded-For / Forwarded header is believed, as addresses or
+    /// CIDR networks separated by commas (e.g. 127.0.0.1,10.0.0.0/8). None by default.
+    #[arg(
+        long = "trusted-proxies",
+        env = "SAFELOG_TRUSTED_PROXIES",
+        default_value = "",
+        hide_default_value = true,
+        value_parser = TrustedProxies::parse,
+        global = true
+    )]
+    pub trusted_proxies: TrustedProxies,
+
+    /// A listener of its own for GET /metrics (Prometheus), such as 127.0.0.1:9187; serves nothing else.
+    #[arg(long = "metrics-bind", env = "SAFELOG_METRICS_BIND", value_parser = parse_bind, global = true)]
+    pub metrics_bind: Option<SocketAddr>,
+
+    /// Serve GET /metrics on the main listener to requests with Authorization: Bearer TOKEN.
+    #[arg(
+        long = "metrics-token",
+        env = "SAFELOG_METRICS_TOKEN",
+        global = true,
+        hide_env_values = true
+    )]
+    pub metrics_token: Option<Secret>,
+
     /// Worker threads; one per core when unset. Tests use fewer.
     #[arg(skip)]
     pub workers: Option<usize>,
@@ -155,6 +182,9 @@ impl Config {
             require_2fa: None,
             jwt_secret: None,
             data_dir: None,
+            trusted_proxies: TrustedProxies::default(),
+            metrics_bind: None,
+            metrics_token: None,
             workers: Some(2),
         }
     }

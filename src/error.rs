@@ -9,7 +9,8 @@
 //!   missing CSRF token, a foreign Origin, a route the role may not use).
 //! - [`AppError::Invalid`]: input that a person can correct; the message says
 //!   how. Forms re-render themselves instead of returning this.
-//! - [`AppError::Conflict`], [`AppError::TooManyRequests`]: as named.
+//! - [`AppError::Conflict`], [`AppError::TooManyRequests`],
+//!   [`AppError::TooLarge`], [`AppError::MethodNotAllowed`]: as named.
 //! - [`AppError::Internal`], [`AppError::Unavailable`]: our fault. The cause is
 //!   logged with an error id; the person sees only the id.
 //!
@@ -36,6 +37,10 @@ pub enum AppError {
     InvalidFields(BTreeMap<String, String>),
     Conflict(String),
     TooManyRequests,
+    /// The body is over the limit (413).
+    TooLarge,
+    /// The path exists with other methods, listed for the `Allow` header (405).
+    MethodNotAllowed(String),
     Unavailable(String),
     Internal(String),
 }
@@ -64,6 +69,8 @@ impl AppError {
             AppError::Invalid(_) | AppError::InvalidFields(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -78,6 +85,8 @@ impl AppError {
             AppError::Invalid(_) | AppError::InvalidFields(_) => "invalid",
             AppError::Conflict(_) => "conflict",
             AppError::TooManyRequests => "too_many_requests",
+            AppError::TooLarge => "too_large",
+            AppError::MethodNotAllowed(_) => "method_not_allowed",
             AppError::Unavailable(_) => "unavailable",
             AppError::Internal(_) => "internal",
         }
@@ -95,6 +104,13 @@ impl AppError {
             AppError::TooManyRequests => {
                 "Too many attempts. Wait 15 minutes and try again, or ask your administrator.".into()
             }
+            AppError::TooLarge => format!(
+                "The request is larger than {} MB, so nothing was saved. Send less: a long account can go in follow-up notes.",
+                BODY_LIMIT / (1024 * 1024)
+            ),
+            AppError::MethodNotAllowed(allow) => {
+                format!("This address does not take that method; it takes {allow}.")
+            }
             AppError::Unavailable(id) => format!(
                 "The database is not answering. Try again in a minute; if it goes on, give your administrator this error id: {id}."
             ),
@@ -104,6 +120,10 @@ impl AppError {
         }
     }
 }
+
+/// The largest request body: a form of several 20,000-character fields,
+/// URL-encoded, fits with room to spare.
+pub const BODY_LIMIT: usize = 4 * 1024 * 1024;
 
 fn error_id() -> String {
     uuid::Uuid::new_v4().simple().to_string()[..12].to_string()
@@ -140,6 +160,9 @@ impl ResponseError for AppError {
     fn error_response(&self) -> HttpResponse {
         let mut res = HttpResponse::build(self.status());
         res.insert_header((header::CACHE_CONTROL, "no-store"));
+        if let AppError::MethodNotAllowed(allow) = self {
+            res.insert_header((header::ALLOW, allow.as_str()));
+        }
         if matches!(self, AppError::Unauthorized) {
             // A browser is sent to sign in rather than shown a bare 401.
             return res
@@ -195,6 +218,9 @@ impl ResponseError for ApiError {
         };
         let mut res = HttpResponse::build(self.0.status());
         res.insert_header((header::CACHE_CONTROL, "no-store"));
+        if let AppError::MethodNotAllowed(allow) = &self.0 {
+            res.insert_header((header::ALLOW, allow.as_str()));
+        }
         if matches!(self.0, AppError::Unauthorized) {
             res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
         }

@@ -16,4 +16,6 @@ pub struct AppState {
     pub keys: Keys,
     /// Wake it after a transaction that queued an email commits.
     pub mail: MailWorker,
+    /// What `/metrics` reports; counted by the request log and the reminders.
+    pub metrics: std::sync::Arc<crate::metrics::Metrics>,
 }

@@ -53,6 +53,9 @@ pub async fn log_requests(
         .match_pattern()
         .unwrap_or_else(|| "(unmatched)".to_string());
     let path = req.path().to_string();
+    let state = req
+        .app_data::<actix_web::web::Data<crate::state::AppState>>()
+        .cloned();
     actix_web::HttpMessage::extensions_mut(&req).insert(RequestId(id.clone()));
 
     // A panicking handler becomes the 500 page (rendered by the server from
@@ -68,7 +71,13 @@ pub async fn log_requests(
         Ok(res) => res.status().as_u16(),
         Err(err) => err.as_response_error().status_code().as_u16(),
     };
-    let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let elapsed = started.elapsed().as_secs_f64();
+    let duration_ms = elapsed * 1000.0;
+    if let Some(state) = &state {
+        state
+            .metrics
+            .observe_request(&method, &route, status, elapsed);
+    }
     tracing::info!(
         request_id = %id,
         method = %method,

@@ -101,6 +101,19 @@ pub fn add_user(config: &Config, args: &AddUser) -> Result<(), String> {
                 .record("user", &user.id)
                 .detail("command line"),
         )?;
+        // The command line is the server administrator's: it may create the
+        // first headteacher or DSL (there is nobody to ask yet), and any
+        // later one is announced to the school's headteachers.
+        super::grants::announce(
+            conn,
+            &user,
+            &super::grants::newly_granted(&[], &args.roles),
+            &super::grants::GrantedBy {
+                id: None,
+                name: "the server's administrator (safelog user add)",
+            },
+            now,
+        )?;
         Ok::<_, AppError>(Ok((user, school)))
     })
     .map_err(|e| e.message())?;

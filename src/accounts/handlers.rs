@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::forms::{Account, AccountInput, SchoolInput, SchoolSettings};
-use super::{store, views};
+use super::{grants, store, views};
 use crate::audit::{self, Event};
 use crate::auth::csrf::CsrfToken;
 use crate::auth::reset::{send_password_link, LinkKind};
@@ -87,6 +87,7 @@ pub async fn create(
         state.config.base_url(),
     );
     let (admin_id, school_id) = (user.id.clone(), user.school_id.clone());
+    let admin_name = user.name.clone();
     let created = db::run(&state.pool, move |conn| {
         write_transaction(conn, |conn| {
             if store::email_taken(conn, &account.email, None)? {
@@ -108,6 +109,16 @@ pub async fn create(
                 now,
             )?;
             let link = send_password_link(conn, &base, &new, LinkKind::Welcome, now)?;
+            grants::announce(
+                conn,
+                &new,
+                &grants::newly_granted(&[], &account.roles),
+                &grants::GrantedBy {
+                    id: Some(&admin_id),
+                    name: &admin_name,
+                },
+                now,
+            )?;
             audit::store::insert(
                 conn,
                 &Event::new("account_created", now)
@@ -213,6 +224,11 @@ pub async fn update(
                 "You cannot remove your own administrator role. Ask another administrator.",
             );
             account = Err(errors);
+        } else if existing.id == user.id && !grants::newly_granted(&old_roles, &a.roles).is_empty()
+        {
+            let mut errors = FieldErrors::default();
+            errors.add("role", grants::NOT_TO_YOURSELF);
+            account = Err(errors);
         }
     }
     let account = match account {
@@ -227,6 +243,7 @@ pub async fn update(
     let (ip, now) = (client_ip(&req), state.clock.now_naive());
     let (admin_id, school_id, target) =
         (user.id.clone(), user.school_id.clone(), existing.id.clone());
+    let admin_name = user.name.clone();
     let saved = db::run(&state.pool, move |conn| {
         write_transaction(conn, |conn| {
             if store::email_taken(conn, &account.email, Some(&target))? {
@@ -252,6 +269,17 @@ pub async fn update(
             )?;
             if account.roles != old_roles {
                 store::set_roles(conn, &target, &school_id, &account.roles)?;
+                let target_user = store::user(conn, &target)?;
+                grants::announce(
+                    conn,
+                    &target_user,
+                    &grants::newly_granted(&old_roles, &account.roles),
+                    &grants::GrantedBy {
+                        id: Some(&admin_id),
+                        name: &admin_name,
+                    },
+                    now,
+                )?;
                 let detail = format!(
                     "from {} to {}",
                     roles_detail(&old_roles),
@@ -272,6 +300,7 @@ pub async fn update(
     })
     .await?;
     if saved {
+        state.mail.wake();
         return Ok(see_other("/admin/users"));
     }
     let mut errors = FieldErrors::default();

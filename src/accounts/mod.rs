@@ -3,6 +3,7 @@
 
 pub mod cli;
 mod forms;
+pub mod grants;
 mod handlers;
 pub mod model;
 pub mod store;

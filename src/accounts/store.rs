@@ -244,3 +244,29 @@ pub fn set_password(
         .execute(conn)?;
     Ok(())
 }
+
+/// Guarded roles given since `since`, newest first, from the audit trail:
+/// (when, to whom, which role, by whom).
+pub fn role_grants_since(
+    conn: &mut AnyConnection,
+    school_id: &str,
+    since: NaiveDateTime,
+) -> QueryResult<Vec<(NaiveDateTime, String, String, Option<String>)>> {
+    use crate::db::schema::audit_events as a;
+    let rows: Vec<(
+        NaiveDateTime,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    )> = a::table
+        .filter(a::school_id.eq(school_id))
+        .filter(a::action.eq(super::grants::ROLE_GRANTED))
+        .filter(a::at.gt(since))
+        .order((a::at.desc(), a::id.desc()))
+        .select((a::at, a::record_id, a::detail, a::actor_id))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(at, to, role, by)| Some((at, to?, role?, by)))
+        .collect())
+}

@@ -31,6 +31,7 @@ pub async fn token(
     } = body.into_inner();
     let (ip, ua, now) = (client_ip(&req), user_agent(&req), state.clock.now_naive());
     let policy_override = state.config.require_2fa;
+    signin::pace(&state.pool, &ip, now).await?;
     let outcome = crate::db::run(&state.pool, move |conn| {
         signin::sign_in(
             conn,

@@ -16,7 +16,7 @@ use actix_web::http::{header, Method};
 use actix_web::middleware::Next;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 
-use super::session::bearer;
+use super::session::{self, bearer};
 use super::tokens::{random_token, same};
 use crate::config::Config;
 use crate::error::{self, AppError};
@@ -66,7 +66,12 @@ pub async fn protect(
 
     let path = req.path().to_string();
     let changes_state = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    if changes_state && bearer(req.request()).is_none() {
+    // An API request without the session cookie carries no ambient
+    // credential for another site to ride on: it is the access rule's to
+    // answer (401 when nobody is signed in), not a "form expired".
+    let ambient = bearer(req.request()).is_none()
+        && !(error::is_api(&path) && req.cookie(session::cookie_name(&state.config)).is_none());
+    if changes_state && ambient {
         if !origin_is_ours(req.request(), &state.config) {
             return Ok(req.error_response(error::for_path(&path, AppError::Forbidden(FOREIGN))));
         }

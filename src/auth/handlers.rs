@@ -67,6 +67,7 @@ pub async fn login(
     let user_agent = user_agent(&req);
     let now = state.clock.now_naive();
     let policy_override = state.config.require_2fa;
+    signin::pace(&state.pool, &ip, now).await?;
     let outcome = db::run(&state.pool, move |conn| {
         signin::sign_in(
             conn,

@@ -137,12 +137,30 @@ pub fn bearer(req: &HttpRequest) -> Option<String> {
         .then(|| token.trim().to_string())
 }
 
-/// The address the request came from (the TCP peer; a proxy's own address
-/// when behind one).
+/// The address the request came from: the TCP peer, or the client a
+/// trusted proxy (`SAFELOG_TRUSTED_PROXIES`) says it forwarded for.
 pub fn client_ip(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
+    let Some(peer) = req.peer_addr().map(|a| a.ip()) else {
+        return "unknown".into();
+    };
+    let Some(state) = req.app_data::<web::Data<AppState>>() else {
+        return peer.to_string();
+    };
+    let values = |name: header::HeaderName| -> Vec<&str> {
+        req.headers()
+            .get_all(name)
+            .filter_map(|v| v.to_str().ok())
+            .collect()
+    };
+    state
+        .config
+        .trusted_proxies
+        .client(
+            peer,
+            &values(header::X_FORWARDED_FOR),
+            &values(header::FORWARDED),
+        )
+        .to_string()
 }
 
 /// Last-seen is written at most this often, not on every request.

@@ -137,6 +137,9 @@ fn parse(input: &SetupInput) -> (Setup, FieldErrors) {
         &input.password,
         &input.confirm_password,
     );
+    // The first account may take headteacher or DSL, which no administrator
+    // may give themselves later (accounts::grants): at setup there is nobody
+    // else yet to give them or to be told.
     let mut roles = vec![Role::Admin];
     roles.extend(
         input

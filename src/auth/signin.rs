@@ -10,11 +10,21 @@ use super::{password, store, tokens, totp};
 use crate::accounts::model::{needs_2fa, normalise_email, User};
 use crate::audit::{self, Event};
 use crate::config::Require2fa;
-use crate::db::AnyConnection;
+use crate::db::{AnyConnection, DbPool};
 use crate::error::AppError;
 
-/// Failures counted per account and per address within the window.
+/// Failures for one account from one address within the window before
+/// that account is locked from that address. Counting by address alone
+/// let one pupil behind the school's NAT lock every member of staff out.
 pub const MAX_FAILURES: i64 = 10;
+/// Failures for one account from all addresses together before it is
+/// locked everywhere: a guess spread over many addresses still stops.
+pub const MAX_ACCOUNT_FAILURES: i64 = 30;
+/// Failures from one address, whatever the accounts, after which each
+/// sign-in from it waits [`SLOW_DOWN`] first. Slowed, never refused: the
+/// address is often a whole school's.
+pub const ADDRESS_BUDGET: i64 = 50;
+pub const SLOW_DOWN: std::time::Duration = std::time::Duration::from_secs(2);
 pub const WINDOW: Duration = Duration::minutes(15);
 
 /// The one message for every refused password, whatever the reason.
@@ -65,7 +75,9 @@ pub fn sign_in(conn: &mut AnyConnection, a: &Attempt<'_>) -> Result<Outcome, App
     }
     let Some(user) = user else {
         password::verify_dummy(a.password);
-        store::record_failure(conn, None, a.ip, a.now)?;
+        // Counted against the typed email too, so an unknown address is
+        // locked exactly as a known one is and the 429 tells nothing.
+        store::record_failure(conn, Some(&email), a.ip, a.now)?;
         audit::store::insert(conn, &Event::new("sign_in_failed", a.now).ip(Some(a.ip)))?;
         return Ok(Outcome::Refused);
     };
@@ -125,8 +137,23 @@ pub fn locked_out(
     ip: &str,
     now: NaiveDateTime,
 ) -> Result<bool, AppError> {
-    let (by_email, by_ip) = store::recent_failures(conn, email, ip, now - WINDOW)?;
-    Ok(by_email >= MAX_FAILURES || by_ip >= MAX_FAILURES)
+    let (from_here, anywhere) = store::recent_failures(conn, email, ip, now - WINDOW)?;
+    Ok(from_here >= MAX_FAILURES || anywhere >= MAX_ACCOUNT_FAILURES)
+}
+
+/// Waits before a sign-in from an address that has failed more than
+/// [`ADDRESS_BUDGET`] times in the window. The wait is outside the
+/// database call, so a flood holds no connection while it waits.
+pub async fn pace(pool: &DbPool, ip: &str, now: NaiveDateTime) -> Result<(), AppError> {
+    let ip = ip.to_string();
+    let failures = crate::db::run(pool, move |conn| {
+        Ok(store::failures_from(conn, &ip, now - WINDOW)?)
+    })
+    .await?;
+    if failures >= ADDRESS_BUDGET {
+        actix_web::rt::time::sleep(SLOW_DOWN).await;
+    }
+    Ok(())
 }
 
 fn refuse(

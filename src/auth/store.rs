@@ -117,24 +117,31 @@ pub fn record_failure(
     Ok(())
 }
 
-/// Failures since `since` for this account and from this address.
+/// Failures since `since` for this account: (from this address, from anywhere).
 pub fn recent_failures(
     conn: &mut AnyConnection,
     email: &str,
     ip: &str,
     since: NaiveDateTime,
 ) -> QueryResult<(i64, i64)> {
-    let by_email = sign_in_failures::table
+    let by_account = sign_in_failures::table
         .filter(sign_in_failures::email.eq(email))
-        .filter(sign_in_failures::at.gt(since))
+        .filter(sign_in_failures::at.gt(since));
+    let from_here = by_account
+        .filter(sign_in_failures::ip.eq(ip))
         .count()
         .get_result(conn)?;
-    let by_ip = sign_in_failures::table
+    let anywhere = by_account.count().get_result(conn)?;
+    Ok((from_here, anywhere))
+}
+
+/// Failures since `since` from this address, whatever the account.
+pub fn failures_from(conn: &mut AnyConnection, ip: &str, since: NaiveDateTime) -> QueryResult<i64> {
+    sign_in_failures::table
         .filter(sign_in_failures::ip.eq(ip))
         .filter(sign_in_failures::at.gt(since))
         .count()
-        .get_result(conn)?;
-    Ok((by_email, by_ip))
+        .get_result(conn)
 }
 
 #[derive(Clone, Debug, Queryable, Selectable)]

@@ -77,7 +77,13 @@ fn school_pickup_days(conn: &mut AnyConnection, school_id: &str) -> diesel::Quer
 }
 
 /// Runs [`send_due`] every `every` until the pool's last user is gone.
-pub fn spawn(pool: DbPool, clock: Clock, mail: MailWorker, every: StdDuration) {
+pub fn spawn(
+    pool: DbPool,
+    clock: Clock,
+    mail: MailWorker,
+    every: StdDuration,
+    metrics: std::sync::Arc<crate::metrics::Metrics>,
+) {
     let Ok(runtime) = tokio::runtime::Handle::try_current() else {
         tracing::warn!("no runtime: overdue reminders are not running");
         return;
@@ -91,6 +97,10 @@ pub fn spawn(pool: DbPool, clock: Clock, mail: MailWorker, every: StdDuration) {
                 send_due(&mut conn, now).map_err(|e| e.message())
             })
             .await;
+            metrics.observe_reminder_run(match &round {
+                Ok(Ok(n)) => Ok(*n),
+                _ => Err(()),
+            });
             match round {
                 Ok(Ok(0)) => {}
                 Ok(Ok(n)) => {

@@ -59,10 +59,20 @@ async fn home(
     } else {
         None
     };
+    let grants = if user.roles.any(&[Role::Headteacher]) {
+        let (school_id, now) = (user.school_id.clone(), state.clock.now_naive());
+        crate::db::run(&state.pool, move |conn| {
+            crate::accounts::grants::recent(conn, &school_id, now)
+        })
+        .await?
+    } else {
+        Vec::new()
+    };
     Ok(page(views::home(
         &user,
         &csrf,
         cases.as_ref(),
         checklist.as_ref(),
+        &grants,
     )))
 }

@@ -1,5 +1,6 @@
 use maud::{html, Markup};
 
+use crate::accounts::grants::Grant;
 use crate::auth::csrf::CsrfToken;
 use crate::auth::{CurrentUser, Role};
 use crate::cases::dashboard::Dashboard;
@@ -11,6 +12,7 @@ pub fn home(
     csrf: &CsrfToken,
     cases: Option<&Dashboard>,
     checklist: Option<&super::checklist::Checklist>,
+    grants: &[Grant],
 ) -> Markup {
     let logs = user.roles.any(&[
         Role::Staff,
@@ -32,6 +34,7 @@ pub fn home(
             h1 { "Hello, " (user.name) }
             p.muted { "Signed in as " (user.roles.labels()) "." }
             @if let Some(c) = checklist { (super::checklist::view(c)) }
+            @if !grants.is_empty() { (role_grants(grants)) }
             @if let Some(d) = cases { (crate::cases::views::dashboard(&csrf.0, d)) }
             div.grid {
                 section.card {
@@ -84,4 +87,27 @@ pub fn home(
             }
         },
     )
+}
+
+/// Headteacher or DSL roles given in the last 30 days: nobody gains them unseen.
+fn role_grants(grants: &[Grant]) -> Markup {
+    html! {
+        section.card #role-grants {
+            h2 { "Lead roles given recently" }
+            ul {
+                @for g in grants {
+                    li {
+                        (g.to_name) " was given the " (role_label(&g.role)) " role by "
+                        (g.by_name.as_deref().unwrap_or("the server's administrator"))
+                        " on " (g.at.format("%d/%m/%Y %H:%M")) " UTC."
+                    }
+                }
+            }
+            p.muted { "Not expected? Ask your administrator, or check Administration, Accounts and roles." }
+        }
+    }
+}
+
+fn role_label(role: &str) -> &'static str {
+    role.parse::<Role>().map_or("unknown", Role::label)
 }

@@ -42,6 +42,8 @@ pub fn error_page(e: &AppError) -> Markup {
         AppError::Invalid(_) | AppError::InvalidFields(_) => "Please check what you entered",
         AppError::Conflict(_) => "Someone else changed this",
         AppError::TooManyRequests => "Too many attempts",
+        AppError::TooLarge => "Too large",
+        AppError::MethodNotAllowed(_) => "Not available this way",
         AppError::Unavailable(_) => "Database unavailable",
         AppError::Refused(_) => "Not signed in",
         AppError::Internal(_) | AppError::Unauthorized => "Something went wrong",

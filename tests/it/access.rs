@@ -67,6 +67,9 @@ fn expected(path: &str) -> Option<Expect> {
     let public_prefixes = ["/health/", "/assets/", "/setup/", "/password-reset"];
     if public_prefixes.iter().any(|p| path.starts_with(p))
         || ["/login", "/favicon.ico", "/api/v1/auth/token"].contains(&path)
+        // Prometheus metrics: the handler asks for the metrics listener or
+        // SAFELOG_METRICS_TOKEN, whoever is signed in (tests/it/metrics.rs).
+        || path == "/metrics"
     {
         return Some(Expect::Public);
     }

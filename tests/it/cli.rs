@@ -319,3 +319,100 @@ fn the_generated_token_secret_is_kept_private_in_the_data_folder() {
         "kept, not replaced"
     );
 }
+
+/// Starts the service with this `SAFELOG_LOG_FORMAT`, requests a record's
+/// URL with a name in its query, stops it, and returns what it logged.
+fn logs_of_a_short_run(format: Option<&str>) -> String {
+    let db = TestDb::new(Backend::Sqlite);
+    let port = free_port();
+    let mut cmd = safelog();
+    cmd.args([
+        "--database-url",
+        &db.url(),
+        "--bind",
+        &format!("127.0.0.1:{port}"),
+    ])
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped());
+    if let Some(f) = format {
+        cmd.env("SAFELOG_LOG_FORMAT", f);
+    }
+    let mut running = Running(cmd.spawn().unwrap());
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            use std::io::{Read, Write};
+            let _ = s.write_all(b"GET /health/live HTTP/1.0\r\n\r\n");
+            let mut answer = String::new();
+            let _ = s.read_to_string(&mut answer);
+            if answer.contains(" 200 OK") {
+                break;
+            }
+        }
+        assert!(Instant::now() < deadline, "safelog did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    http(client.get(format!(
+        "http://127.0.0.1:{port}/incidents/abc?q=Canaryname"
+    )));
+    Command::new("kill")
+        .args(["-TERM", &running.0.id().to_string()])
+        .status()
+        .unwrap();
+    running.0.wait().unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut running.0.stderr.take().unwrap(), &mut stderr).unwrap();
+    stderr
+}
+
+#[test]
+fn with_safelog_log_format_json_every_log_line_is_one_json_object() {
+    let stderr = logs_of_a_short_run(Some("json"));
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(lines.len() >= 3, "{stderr}");
+    let parsed: Vec<serde_json::Value> = lines
+        .iter()
+        .map(|line| {
+            serde_json::from_str(line)
+                .unwrap_or_else(|e| panic!("not one JSON object ({e}): {line}"))
+        })
+        .collect();
+    assert!(parsed
+        .iter()
+        .all(|v| v["level"].is_string() && v["timestamp"].is_string()));
+    let request = parsed
+        .iter()
+        .find(|v| v["fields"]["route"] == "/incidents/{id}")
+        .unwrap_or_else(|| panic!("the request is logged: {stderr}"));
+    assert_eq!(request["fields"]["status"], 303);
+    assert!(!stderr.contains("Canaryname") && !stderr.contains("/incidents/abc"));
+}
+
+#[test]
+fn without_safelog_log_format_log_lines_are_text() {
+    let stderr = logs_of_a_short_run(None);
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(
+        lines.iter().any(|l| l.contains("route=/incidents/{id}")),
+        "{stderr}"
+    );
+    assert!(lines.iter().all(|l| !l.starts_with('{')), "{stderr}");
+}
+
+#[test]
+fn a_malformed_trusted_proxy_list_is_refused_at_start_in_one_line() {
+    let db = TestDb::new(Backend::Sqlite);
+    let out = safelog()
+        .args(["serve", "--database-url", &db.url()])
+        .env(
+            "SAFELOG_TRUSTED_PROXIES",
+            "10.0.0.0/8, proxy.school.internal",
+        )
+        .output()
+        .unwrap();
+    assert_fails_with(
+        out,
+        "'proxy.school.internal' is not an IP address or CIDR network",
+    );
+}
