@@ -50,6 +50,12 @@ pub enum Command {
     /// safelog's own after them. UTF-8 with a byte-order mark, CRLF line ends. Recorded in
     /// the audit trail.
     Export(crate::exports::cli::Export),
+    /// Copy the running SQLite database to FILE: consistent, checked, owner-only (0600).
+    ///
+    /// On PostgreSQL, says to use pg_dump and gives the command.
+    Backup(crate::backup::Backup),
+    /// Bring back a backup into an empty data folder; never overwrites a database.
+    Restore(crate::backup::Restore),
 }
 
 #[derive(Debug, Subcommand)]
@@ -106,6 +112,8 @@ pub fn main() -> ExitCode {
             command: ImportCommand::Log(args),
         } => crate::exports::cli::import_log(&cli.config, &args),
         Command::Export(args) => crate::exports::cli::export(&cli.config, &args),
+        Command::Backup(args) => crate::backup::backup(&cli.config, &args),
+        Command::Restore(args) => crate::backup::restore(&cli.config, &args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

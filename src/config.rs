@@ -88,6 +88,16 @@ pub struct Config {
     )]
     pub mail_retry_max_secs: u64,
 
+    /// The longest, in seconds, one email may take to send. An email claimed
+    /// by an instance that stopped mid-send is tried again after twice this.
+    #[arg(
+        long = "mail-send-timeout-secs",
+        env = "SAFELOG_MAIL_SEND_TIMEOUT_SECS",
+        default_value_t = 60,
+        global = true
+    )]
+    pub mail_send_timeout_secs: u64,
+
     /// How often, in milliseconds, the mail worker looks for due emails when
     /// nothing wakes it (an email queued by another instance, a retry coming
     /// due). Not a flag: only tests need another value.
@@ -177,6 +187,7 @@ impl Config {
             smtp_url: None,
             mail_from: "safelog <safelog@localhost>".into(),
             mail_retry_max_secs: 300,
+            mail_send_timeout_secs: 60,
             mail_poll_ms: 5000,
             reminder_poll_ms: 60000,
             require_2fa: None,

@@ -4,20 +4,27 @@
 //! leadership acknowledgement as the file gives them and the file and line
 //! it came from.
 //!
-//! All or nothing, in one write transaction. A dry run is the same import
-//! rolled back at the end, so it finds exactly the problems the real one
-//! would, and what it says would be created is what the real one creates.
+//! Two passes over the file through one function, [`apply`]. The first
+//! plans with reads only (no write lock, nothing written): it checks every
+//! row, matches pupils and works out the references the import would give.
+//! A dry run is that pass alone, so a large file checked by the DSL keeps
+//! no one from logging. A real import runs it too, and a file with any
+//! problem is refused before anything is locked; only a clean file gets
+//! the second pass, which writes it all in one write transaction (all or
+//! nothing, and a crash part-way leaves nothing half imported). The write
+//! pass checks again as it goes, and anything the log gained meanwhile
+//! that would make a row wrong rolls the whole file back with the problem.
 //! A row already imported (the same file again, or a later copy of the
 //! spreadsheet that repeats it) is skipped, by [`Row::key`].
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
 
 use super::store::{self, ImportRecord};
 use crate::audit::{self, Event};
 use crate::categories::Category;
-use crate::db::dialect::{lock_school, write_transaction};
+use crate::db::dialect::{lock_school, read_snapshot, write_transaction};
 use crate::db::AnyConnection;
 use crate::error::AppError;
 use crate::incidents::forms::{Context, IncidentInput, NewIncident};
@@ -25,7 +32,7 @@ use crate::incidents::logging::{self, Origin, Provenance, Rejected};
 use crate::incidents::model::{EventKind, Location, Status};
 use crate::incidents::store::timeline::{self, Author, NewEvent};
 use crate::incidents::store::write::{parse_reference, reference_of, reference_taken};
-use crate::pupils::model::PupilRef;
+use crate::pupils::model::{name_key, PupilRef};
 use crate::pupils::store::{self as pupils, Resolved};
 use crate::spreadsheet::columns::normalise;
 use crate::spreadsheet::read::{self, key_of, parse_bool, FileError, Problem, Row};
@@ -171,13 +178,30 @@ pub fn run(
             return Err(ImportError::File(e));
         }
     };
+    // Seeding a new school's categories is a write: done before the
+    // read-only pass, in its own short transaction.
+    let cats = crate::categories::store::for_school(conn, opts.school_id, now)?;
+    let input = Input {
+        sheet: &sheet,
+        cats: &cats,
+        now,
+        today,
+    };
+    let planned = read_snapshot(conn, |conn| apply(conn, &input, opts, Pass::Plan, progress));
+    let planned = match planned {
+        Ok(report) => report,
+        Err(Stop::App(e)) => return Err(ImportError::App(e)),
+        Err(Stop::RollBack(report)) => *report,
+    };
+    if opts.dry_run || !planned.problems.is_empty() {
+        return refused_or_checked(conn, opts, planned, now);
+    }
     let outcome = write_transaction(conn, |conn| {
         lock_school(conn, opts.school_id)?;
-        let report = apply(conn, &sheet, opts, now, today, progress)?;
-        if opts.dry_run || !report.problems.is_empty() {
+        let mut report = apply(conn, &input, opts, Pass::Write, progress)?;
+        if !report.problems.is_empty() {
             return Err(Stop::RollBack(Box::new(report)));
         }
-        let mut report = report;
         report.imported = true;
         trail(conn, opts, "log_imported", &report.describe(), now)?;
         Ok(report)
@@ -185,21 +209,30 @@ pub fn run(
     match outcome {
         Ok(report) => Ok(report),
         Err(Stop::App(e)) => Err(ImportError::App(e)),
-        Err(Stop::RollBack(report)) => {
-            let action = if report.problems.is_empty() {
-                "log_import_checked"
-            } else {
-                "log_import_refused"
-            };
-            let what = if opts.dry_run {
-                format!("dry run; {}", report.describe())
-            } else {
-                report.describe()
-            };
-            trail(conn, opts, action, &what, now)?;
-            Ok(*report)
-        }
+        Err(Stop::RollBack(report)) => refused_or_checked(conn, opts, *report, now),
     }
+}
+
+/// Records a dry run, or a file refused for its problems, and returns what
+/// was found.
+fn refused_or_checked(
+    conn: &mut AnyConnection,
+    opts: &Options<'_>,
+    report: Report,
+    now: NaiveDateTime,
+) -> Result<Report, ImportError> {
+    let action = if report.problems.is_empty() {
+        "log_import_checked"
+    } else {
+        "log_import_refused"
+    };
+    let what = if opts.dry_run {
+        format!("dry run; {}", report.describe())
+    } else {
+        report.describe()
+    };
+    trail(conn, opts, action, &what, now)?;
+    Ok(report)
 }
 
 fn trail(
@@ -250,6 +283,13 @@ fn category_named<'c>(cats: &'c [Category], value: &str) -> Option<&'c Category>
     let v = normalise(value);
     cats.iter()
         .find(|c| c.code.eq_ignore_ascii_case(value.trim()) || normalise(&c.name) == v)
+}
+
+/// A category's name, as a person reads it in the report.
+fn category_name(cats: &[Category], code: &str) -> String {
+    cats.iter()
+        .find(|c| c.code == code)
+        .map_or_else(|| code.to_string(), |c| c.name.clone())
 }
 
 /// safelog's own columns, where the file has them, checked.
@@ -350,16 +390,160 @@ fn same_in_log(
     Ok(key_of(&c[0], &c[1], date, &c[3], &c[4], &c[5]) == key)
 }
 
-fn apply(
-    conn: &mut AnyConnection,
-    sheet: &read::Sheet,
-    opts: &Options<'_>,
+/// The pupil a row is filed under: (id, name).
+enum Chosen {
+    Found(String, String),
+    Created(String, String),
+    Ambiguous(usize),
+}
+
+impl From<Resolved> for Chosen {
+    fn from(r: Resolved) -> Self {
+        match r {
+            Resolved::Found(p) => Chosen::Found(p.id, p.name),
+            Resolved::Created(p) => Chosen::Created(p.id, p.name),
+            Resolved::Ambiguous(n) => Chosen::Ambiguous(n),
+        }
+    }
+}
+
+/// Which of the two passes [`apply`] is making.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Pass {
+    /// Reads only: what the import would do.
+    Plan,
+    /// Inside the write transaction: doing it.
+    Write,
+}
+
+/// What both passes read.
+struct Input<'a> {
+    sheet: &'a read::Sheet,
+    cats: &'a [Category],
     now: NaiveDateTime,
     today: NaiveDate,
+}
+
+/// What the planning pass has decided that the database will only know
+/// once the rows are written: the pupils it would create, the reference
+/// numbers it would take.
+#[derive(Default)]
+struct Planning {
+    /// By name key: (tutor group, a stand-in id) of each pupil to create.
+    pupils: HashMap<String, Vec<(Option<String>, String)>>,
+    /// The school's last reference number per year, as the import would
+    /// leave it so far.
+    counters: HashMap<i32, i32>,
+    references: HashSet<String>,
+}
+
+impl Planning {
+    fn counter(
+        &mut self,
+        conn: &mut AnyConnection,
+        school: &str,
+        year: i32,
+    ) -> Result<&mut i32, diesel::result::Error> {
+        if !self.counters.contains_key(&year) {
+            let last = store::last_reference_seq(conn, school, year)?;
+            self.counters.insert(year, last);
+        }
+        Ok(self.counters.entry(year).or_default())
+    }
+
+    /// As [`crate::incidents::store::write::insert_with_reference`] does,
+    /// a kept reference raises its year's counter.
+    fn keep(
+        &mut self,
+        conn: &mut AnyConnection,
+        school: &str,
+        reference: &str,
+    ) -> Result<(), diesel::result::Error> {
+        if let Some((year, seq)) = parse_reference(reference) {
+            let last = self.counter(conn, school, year)?;
+            *last = (*last).max(seq);
+        }
+        self.references.insert(reference.to_string());
+        Ok(())
+    }
+
+    /// The reference the next new incident would be given, as
+    /// [`crate::incidents::store::write::next_reference`] gives it.
+    fn next(
+        &mut self,
+        conn: &mut AnyConnection,
+        school: &str,
+        now: NaiveDateTime,
+    ) -> Result<String, diesel::result::Error> {
+        let year = now.year();
+        let last = self.counter(conn, school, year)?;
+        *last += 1;
+        let reference = format!("OS-{year}-{:04}", *last);
+        self.references.insert(reference.clone());
+        Ok(reference)
+    }
+
+    /// The pupil a row would be filed under, chosen as
+    /// [`pupils::resolve`] chooses, among the school's pupils and those
+    /// this import would already have created.
+    fn pupil(
+        &mut self,
+        conn: &mut AnyConnection,
+        school: &str,
+        name: &str,
+        tutor_group: &str,
+    ) -> Result<Chosen, diesel::result::Error> {
+        let key = name_key(name);
+        let mut same_name: Vec<(Option<String>, String, String)> =
+            pupils::named(conn, school, name)?
+                .into_iter()
+                .map(|p| (p.tutor_group, p.id, p.name))
+                .collect();
+        for (group, id) in self.pupils.get(&key).into_iter().flatten() {
+            same_name.push((group.clone(), id.clone(), name.to_string()));
+        }
+        let all = same_name.len();
+        if all > 1 {
+            same_name.retain(|(g, _, _)| {
+                g.as_deref()
+                    .is_some_and(|g| g.eq_ignore_ascii_case(tutor_group.trim()))
+            });
+            if same_name.is_empty() {
+                return Ok(Chosen::Ambiguous(all));
+            }
+        }
+        match same_name.len() {
+            0 => {
+                let group = Some(tutor_group.to_string()).filter(|g| !g.is_empty());
+                let id = format!("planned-{}", uuid::Uuid::new_v4().simple());
+                self.pupils
+                    .entry(key)
+                    .or_default()
+                    .push((group, id.clone()));
+                Ok(Chosen::Created(id, name.to_string()))
+            }
+            1 => Ok(same_name
+                .pop()
+                .map_or(Chosen::Ambiguous(0), |(_, id, n)| Chosen::Found(id, n))),
+            n => Ok(Chosen::Ambiguous(n)),
+        }
+    }
+}
+
+fn apply(
+    conn: &mut AnyConnection,
+    input: &Input<'_>,
+    opts: &Options<'_>,
+    pass: Pass,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Report, Stop> {
+    let Input {
+        sheet,
+        cats,
+        now,
+        today,
+    } = *input;
     let school = opts.school_id;
-    let cats = crate::categories::store::for_school(conn, school, now)?;
     let fallback = cats
         .iter()
         .find(|c| c.code == DEFAULT_CATEGORY && c.active)
@@ -386,12 +570,13 @@ fn apply(
     let mut seen: HashMap<String, u64> = HashMap::new();
     let mut lookups = store::Lookups::default();
     let mut new_pupils: HashSet<String> = HashSet::new();
+    let mut planning = Planning::default();
     let total = sheet.rows.len();
 
     for (n, row) in sheet.rows.iter().enumerate() {
         progress(n + 1, total);
         let mut problems = Vec::new();
-        let extra = extras(row, &cats, &mut problems);
+        let extra = extras(row, cats, &mut problems);
         let category = match (&extra.category, row.extra("Category"), &fallback) {
             (Some(code), _, _) => Some(code.clone()),
             // Named, but not found: already a problem.
@@ -436,7 +621,7 @@ fn apply(
         };
         let ctx = Context {
             today,
-            categories: &cats,
+            categories: cats,
             current_category: None,
         };
         let parsed = NewIncident::parse(&input, &ctx);
@@ -486,15 +671,21 @@ fn apply(
             }
         }
 
-        let wanted = PupilRef {
-            id: None,
-            name: row.student_name.clone(),
-            tutor_group: Some(row.tutor_group.clone()),
+        let chosen = match pass {
+            Pass::Plan => planning.pupil(conn, school, &row.student_name, &row.tutor_group)?,
+            Pass::Write => {
+                let wanted = PupilRef {
+                    id: None,
+                    name: row.student_name.clone(),
+                    tutor_group: Some(row.tutor_group.clone()),
+                };
+                pupils::resolve(conn, school, &wanted, now)?.into()
+            }
         };
-        let (pupil, created_pupil) = match pupils::resolve(conn, school, &wanted, now)? {
-            Resolved::Found(p) => (p, false),
-            Resolved::Created(p) => (p, true),
-            Resolved::Ambiguous(count) => {
+        let (pupil_id, pupil_name, created_pupil) = match chosen {
+            Chosen::Found(id, name) => (id, name, false),
+            Chosen::Created(id, name) => (id, name, true),
+            Chosen::Ambiguous(count) => {
                 report.problems.push(Problem {
                     line: row.line,
                     column: "Student Name".into(),
@@ -505,16 +696,40 @@ fn apply(
                 continue;
             }
         };
-        let new_pupil = created_pupil || new_pupils.contains(&pupil.id);
+        let new_pupil = created_pupil || new_pupils.contains(&pupil_id);
         if created_pupil {
-            new_pupils.insert(pupil.id.clone());
+            new_pupils.insert(pupil_id.clone());
         }
-        new.fields.pupil.id = Some(pupil.id.clone());
 
         let kept = match &extra.reference {
-            Some(r) if parse_reference(r).is_some() => !reference_taken(conn, school, r)?,
+            Some(r) if parse_reference(r).is_some() => {
+                !reference_taken(conn, school, r)? && !planning.references.contains(r)
+            }
             _ => false,
         };
+        if pass == Pass::Plan {
+            let reference = match &extra.reference {
+                Some(r) if kept => {
+                    planning.keep(conn, school, r)?;
+                    r.clone()
+                }
+                _ => planning.next(conn, school, now)?,
+            };
+            report.created.push(Planned {
+                line: row.line,
+                reference,
+                kept_reference: kept,
+                pupil_name,
+                tutor_group: row.tutor_group.clone(),
+                new_pupil,
+                incident_date: row.incident_date,
+                category: category_name(cats, &new.fields.category_code),
+                status: extra.status,
+                acknowledged: row.lg_acknowledged,
+            });
+            continue;
+        }
+        new.fields.pupil.id = Some(pupil_id);
         let note = format!("Imported from {}, line {}", opts.file_name, row.line);
         let author = Author {
             user_id: None,
@@ -606,14 +821,11 @@ fn apply(
             line: row.line,
             reference,
             kept_reference: kept,
-            pupil_name: pupil.name.clone(),
+            pupil_name,
             tutor_group: row.tutor_group.clone(),
             new_pupil,
             incident_date: row.incident_date,
-            category: cats
-                .iter()
-                .find(|c| c.code == new.fields.category_code)
-                .map_or_else(|| new.fields.category_code.clone(), |c| c.name.clone()),
+            category: category_name(cats, &new.fields.category_code),
             status: extra.status,
             acknowledged: row.lg_acknowledged,
         });

@@ -337,3 +337,19 @@ pub fn set_imported_acknowledgement(
         .execute(conn)?;
     Ok(version + 1)
 }
+
+/// The last reference number the school has given for `year`, 0 if none:
+/// a dry run says which references an import would give without taking them.
+pub fn last_reference_seq(
+    conn: &mut AnyConnection,
+    school_id: &str,
+    year: i32,
+) -> QueryResult<i32> {
+    use crate::db::schema::incident_references;
+    Ok(incident_references::table
+        .find((school_id, year))
+        .select(incident_references::last_seq)
+        .first::<i32>(conn)
+        .optional()?
+        .unwrap_or(0))
+}
