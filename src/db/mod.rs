@@ -199,6 +199,38 @@ where
     .map_err(AppError::internal)?
 }
 
+/// One connection outside the pool, with the pool's SQLite pragmas, for a
+/// task that keeps a connection of its own (the mail worker marks each
+/// email sent on one, so that marking never waits for a pooled one).
+pub fn connect_one(url: &str) -> Result<AnyConnection, OpenError> {
+    let target = Target::parse(url)?;
+    let mut conn = match &target {
+        Target::Sqlite(path) => {
+            let c = SqliteConnection::establish(&path.to_string_lossy()).map_err(|e| {
+                OpenError::Sqlite {
+                    path: path.display().to_string(),
+                    reason: e.to_string(),
+                }
+            })?;
+            AnyConnection::Sqlite(c)
+        }
+        Target::Postgres(url) => {
+            let c = PgConnection::establish(url).map_err(|e| OpenError::Postgres {
+                place: target.place(),
+                reason: first_line(&e.to_string()),
+            })?;
+            AnyConnection::Postgres(c)
+        }
+    };
+    SqlitePragmas
+        .on_acquire(&mut conn)
+        .map_err(|e| OpenError::Sqlite {
+            path: target.place(),
+            reason: e.to_string(),
+        })?;
+    Ok(conn)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -232,36 +264,4 @@ mod tests {
             "db.example:5432/safelog"
         );
     }
-}
-
-/// One connection outside the pool, with the pool's SQLite pragmas, for a
-/// task that keeps a connection of its own (the mail worker marks each
-/// email sent on one, so that marking never waits for a pooled one).
-pub fn connect_one(url: &str) -> Result<AnyConnection, OpenError> {
-    let target = Target::parse(url)?;
-    let mut conn = match &target {
-        Target::Sqlite(path) => {
-            let c = SqliteConnection::establish(&path.to_string_lossy()).map_err(|e| {
-                OpenError::Sqlite {
-                    path: path.display().to_string(),
-                    reason: e.to_string(),
-                }
-            })?;
-            AnyConnection::Sqlite(c)
-        }
-        Target::Postgres(url) => {
-            let c = PgConnection::establish(url).map_err(|e| OpenError::Postgres {
-                place: target.place(),
-                reason: first_line(&e.to_string()),
-            })?;
-            AnyConnection::Postgres(c)
-        }
-    };
-    SqlitePragmas
-        .on_acquire(&mut conn)
-        .map_err(|e| OpenError::Sqlite {
-            path: target.place(),
-            reason: e.to_string(),
-        })?;
-    Ok(conn)
 }

@@ -444,9 +444,8 @@ impl Planning {
         school: &str,
         year: i32,
     ) -> Result<&mut i32, diesel::result::Error> {
-        if !self.counters.contains_key(&year) {
-            let last = store::last_reference_seq(conn, school, year)?;
-            self.counters.insert(year, last);
+        if let std::collections::hash_map::Entry::Vacant(e) = self.counters.entry(year) {
+            e.insert(store::last_reference_seq(conn, school, year)?);
         }
         Ok(self.counters.entry(year).or_default())
     }
