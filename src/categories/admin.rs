@@ -86,7 +86,7 @@ impl CategoryInput {
             urgent: self.urgent.is_some(),
             active: self.active.is_some(),
         };
-        if let Some((field, message)) = code.and_then(|c| safeguards::check(c, &edit)) {
+        for (field, message) in code.map(|c| safeguards::all(c, &edit)).unwrap_or_default() {
             e.add(field, message);
         }
         e.into_result()?;
@@ -96,6 +96,7 @@ impl CategoryInput {
 
 async fn list(
     state: web::Data<AppState>,
+    req: HttpRequest,
     user: CurrentUser,
     csrf: CsrfToken,
 ) -> Result<HttpResponse, AppError> {
@@ -107,7 +108,7 @@ async fn list(
         ))
     })
     .await?;
-    let p = Page::for_user("Categories and routing", &user, &csrf);
+    let p = Page::for_user("Categories and routing", &user, &csrf).saved_if(&req);
     Ok(page(list_view(
         &p,
         &categories,
@@ -193,7 +194,7 @@ async fn update(
         })
     })
     .await?;
-    Ok(see_other("/admin/categories"))
+    Ok(see_other("/admin/categories?saved=1"))
 }
 
 /// A code for a new category from its name: "Sexting apps" → "sexting-apps".
@@ -251,7 +252,7 @@ async fn create(
         })
         .await?;
         if created {
-            return Ok(see_other("/admin/categories"));
+            return Ok(see_other("/admin/categories?saved=1"));
         }
         errors.add("name", "There is already a category with this name.");
     }
@@ -306,7 +307,7 @@ async fn set_pickup(
         })
     })
     .await?;
-    Ok(see_other("/admin/categories"))
+    Ok(see_other("/admin/categories?saved=1"))
 }
 
 fn list_view(

@@ -1,6 +1,7 @@
 //! The start page: `/`, where each person lands after signing in, with
 //! what their roles ask of them (for a lead: what waits for them).
 
+mod store;
 mod views;
 
 use actix_web::{web, HttpResponse};
@@ -26,7 +27,18 @@ async fn home(
         Role::Dsl,
         Role::Headteacher,
         Role::Dpo,
+        Role::Leadership,
     ]);
+    let logs = user.roles.has(Role::Staff);
+    let (school_id, user_id) = (user.school_id.clone(), user.id.clone());
+    let mine = if logs {
+        crate::db::run(&state.pool, move |conn| {
+            Ok(store::recent_logged_by(conn, &school_id, &user_id, 10)?)
+        })
+        .await?
+    } else {
+        Vec::new()
+    };
     let cases = if lead {
         let (viewer, now) = (Viewer::of(&user), state.clock.now_naive());
         Some(
@@ -44,5 +56,5 @@ async fn home(
     } else {
         None
     };
-    Ok(page(views::home(&user, &csrf, cases.as_ref())))
+    Ok(page(views::home(&user, &csrf, cases.as_ref(), &mine)))
 }

@@ -1,12 +1,20 @@
 use maud::{html, Markup};
 
+use super::store::Logged;
 use crate::auth::csrf::CsrfToken;
 use crate::auth::{CurrentUser, Role};
 use crate::cases::dashboard::Dashboard;
+use crate::incidents::model::Status;
+use crate::views::time::moment;
 use crate::views::{layout, Page};
 
 /// The signed-in person's start page: one card for each thing their roles do.
-pub fn home(user: &CurrentUser, csrf: &CsrfToken, cases: Option<&Dashboard>) -> Markup {
+pub fn home(
+    user: &CurrentUser,
+    csrf: &CsrfToken,
+    cases: Option<&Dashboard>,
+    mine: &[Logged],
+) -> Markup {
     let logs = user.roles.any(&[
         Role::Staff,
         Role::OnlineSafetyLead,
@@ -19,6 +27,7 @@ pub fn home(user: &CurrentUser, csrf: &CsrfToken, cases: Option<&Dashboard>) -> 
         Role::Dsl,
         Role::Headteacher,
         Role::Dpo,
+        Role::Leadership,
     ]);
     let reads_reports = user.roles.any(crate::reports::READER_ROLES);
     layout(
@@ -27,6 +36,23 @@ pub fn home(user: &CurrentUser, csrf: &CsrfToken, cases: Option<&Dashboard>) -> 
             h1 { "Hello, " (user.name) }
             p.muted { "Signed in as " (user.roles.labels()) "." }
             @if let Some(d) = cases { (crate::cases::views::dashboard(&csrf.0, d)) }
+            @if !mine.is_empty() {
+                section.card #mine {
+                    h2 { "Incidents you logged" }
+                    table.stack {
+                        thead { tr { th { "Reference" } th { "Pupil" } th { "Logged" } th { "Status" } } }
+                        tbody { @for l in mine { tr {
+                            td data-label="Reference" { a href=(format!("/incidents/{}", l.id)) { (l.reference) } }
+                            td data-label="Pupil" { (l.pupil) }
+                            td data-label="Logged" { (moment(l.logged_at)) }
+                            td data-label="Status" {
+                                @let s = Status::parse(&l.status).unwrap_or(Status::New);
+                                span.badge.status.(s.as_str()) { (s.reporter_label()) }
+                            }
+                        } } }
+                    }
+                }
+            }
             div.grid {
                 section.card {
                     h2 { "Worried about a pupil right now?" }

@@ -18,3 +18,4 @@ mod incidents;
 mod mail;
 mod pupils;
 mod reports;
+mod triage;

@@ -64,6 +64,7 @@ pub async fn page(
         Role::Dsl,
         Role::Headteacher,
         Role::Dpo,
+        Role::Leadership,
     ]);
     let page_info = Page::for_user("Incidents", &user, &csrf);
     let (filters, paging, errors) = match query.parse() {
