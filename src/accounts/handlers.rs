@@ -18,6 +18,7 @@ use crate::views::{page, page_with, see_other, Page};
 
 pub async fn home(
     state: web::Data<AppState>,
+    req: HttpRequest,
     user: CurrentUser,
     csrf: CsrfToken,
 ) -> Result<HttpResponse, AppError> {
@@ -27,7 +28,7 @@ pub async fn home(
     })
     .await?;
     Ok(page(views::home(
-        &Page::for_user("Administration", &user, &csrf),
+        &Page::for_user("Administration", &user, &csrf).saved_if(&req),
         &school,
         state.config.smtp_url.is_some(),
     )))
@@ -35,6 +36,7 @@ pub async fn home(
 
 pub async fn list(
     state: web::Data<AppState>,
+    req: HttpRequest,
     user: CurrentUser,
     csrf: CsrfToken,
 ) -> Result<HttpResponse, AppError> {
@@ -47,7 +49,7 @@ pub async fn list(
     })
     .await?;
     Ok(page(views::list(
-        &Page::for_user("Accounts", &user, &csrf),
+        &Page::for_user("Accounts", &user, &csrf).saved_if(&req),
         &users,
         &roles,
     )))
@@ -184,6 +186,7 @@ async fn load(
 
 pub async fn edit_form(
     state: web::Data<AppState>,
+    req: HttpRequest,
     user: CurrentUser,
     csrf: CsrfToken,
     id: web::Path<String>,
@@ -195,7 +198,7 @@ pub async fn edit_form(
         initials: account.initials.clone(),
         role: roles.iter().map(|r| r.as_str().to_string()).collect(),
     };
-    let page_info = Page::for_user("Edit account", &user, &csrf);
+    let page_info = Page::for_user("Edit account", &user, &csrf).saved_if(&req);
     Ok(page(views::account_form(
         &page_info,
         Some(&account),
@@ -301,7 +304,7 @@ pub async fn update(
     .await?;
     if saved {
         state.mail.wake();
-        return Ok(see_other("/admin/users"));
+        return Ok(see_other("/admin/users?saved=1"));
     }
     let mut errors = FieldErrors::default();
     errors.add(
@@ -351,7 +354,7 @@ where
         })
     })
     .await?;
-    Ok(see_other(&format!("/admin/users/{id}")))
+    Ok(see_other(&format!("/admin/users/{id}?saved=1")))
 }
 
 pub async fn deactivate(
@@ -506,7 +509,7 @@ pub async fn update_school(
         })
     })
     .await?;
-    Ok(see_other("/admin"))
+    Ok(see_other("/admin?saved=1"))
 }
 
 /// Email delivery: whether it is set up, what has not gone, and why.

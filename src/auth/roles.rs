@@ -16,10 +16,13 @@ pub enum Role {
     Dpo,
     Governor,
     Admin,
+    /// A senior leader (deputy or assistant head): acknowledges for the
+    /// leadership group and reads what the Online Safety Lead reads.
+    Leadership,
 }
 
 impl Role {
-    pub const ALL: [Role; 7] = [
+    pub const ALL: [Role; 8] = [
         Role::Staff,
         Role::OnlineSafetyLead,
         Role::Dsl,
@@ -27,10 +30,19 @@ impl Role {
         Role::Dpo,
         Role::Governor,
         Role::Admin,
+        Role::Leadership,
     ];
 
     /// The leads who read incidents of every (unrestricted) category.
-    pub const LEADS: &'static [Role] = &[Role::OnlineSafetyLead, Role::Dsl, Role::Headteacher];
+    pub const LEADS: &'static [Role] = &[
+        Role::OnlineSafetyLead,
+        Role::Dsl,
+        Role::Headteacher,
+        Role::Leadership,
+    ];
+
+    /// Who acknowledges for the leadership group ("LG Acknowledged").
+    pub const ACKNOWLEDGERS: &'static [Role] = &[Role::Headteacher, Role::Leadership];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -41,6 +53,7 @@ impl Role {
             Role::Dpo => "dpo",
             Role::Governor => "governor",
             Role::Admin => "admin",
+            Role::Leadership => "leadership",
         }
     }
 
@@ -50,10 +63,11 @@ impl Role {
             Role::Staff => "Staff",
             Role::OnlineSafetyLead => "Online Safety Lead",
             Role::Dsl => "Designated Safeguarding Lead",
-            Role::Headteacher => "Headteacher / leadership",
+            Role::Headteacher => "Headteacher",
             Role::Dpo => "Data protection officer",
             Role::Governor => "Governor / trustee",
             Role::Admin => "Administrator",
+            Role::Leadership => "Senior leader (leadership group)",
         }
     }
 

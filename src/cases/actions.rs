@@ -140,7 +140,47 @@ pub fn perform(
                 agency,
                 date,
                 reference,
-            } => referral(conn, &view, author, *agency, *date, reference, me, now)?,
+            } => referral(
+                conn,
+                &view,
+                author,
+                *agency,
+                *date,
+                reference.as_deref(),
+                me,
+                now,
+            )?,
+            CaseAction::AddReference {
+                referral_id,
+                reference,
+            } => {
+                let Some(r) = store::referrals_of(conn, &i.id)?
+                    .into_iter()
+                    .find(|r| r.id == *referral_id)
+                else {
+                    return Err(AppError::NotFound.into());
+                };
+                if !store::set_referral_reference(conn, &r.id, reference)? {
+                    return Err(AppError::Conflict(
+                        "This referral already has its reference.".into(),
+                    )
+                    .into());
+                }
+                let text = format!(
+                    "Reference added for the referral to {} of {}: {}.",
+                    Agency::label_of(&r.agency),
+                    r.referred_on.format("%d/%m/%Y"),
+                    reference
+                );
+                event(conn, &view, author, EventKind::Action, now, |e| {
+                    e.text(&text)
+                })?;
+                (
+                    None,
+                    "referral_reference_added",
+                    format!("agency {}", r.agency),
+                )
+            }
             CaseAction::Acknowledge => {
                 if let Some(at) = i.lg_acknowledged_at {
                     return Err(AppError::Conflict(format!(
@@ -148,6 +188,9 @@ pub fn perform(
                         crate::views::time::moment(at)
                     ))
                     .into());
+                }
+                if let Err(why) = super::may_acknowledge(viewer, i) {
+                    return Err(AppError::Conflict(why.into()).into());
                 }
                 change(
                     conn,
@@ -173,6 +216,8 @@ pub fn perform(
             audit = audit.detail(detail);
         }
         crate::audit::store::insert(conn, &audit)?;
+        // Acting on a case is seeing what it asked of you.
+        store::mark_incident_alerts_seen(conn, me, id, now)?;
         Ok(())
     })
 }
@@ -248,7 +293,7 @@ fn referral(
     author: &Author,
     agency: Agency,
     date: NaiveDate,
-    reference: &str,
+    reference: Option<&str>,
     me: &str,
     now: NaiveDateTime,
 ) -> Result<Outcome, Rejected> {
@@ -272,12 +317,19 @@ fn referral(
         ..Default::default()
     };
     change(conn, view, &c, now)?;
-    let text = format!(
-        "Referred to {} on {}, reference {}.",
-        agency.label(),
-        date.format("%d/%m/%Y"),
-        reference
-    );
+    let text = match reference {
+        Some(reference) => format!(
+            "Referred to {} on {}, reference {}.",
+            agency.label(),
+            date.format("%d/%m/%Y"),
+            reference
+        ),
+        None => format!(
+            "Referred to {} on {}, reference to follow.",
+            agency.label(),
+            date.format("%d/%m/%Y"),
+        ),
+    };
     event(conn, view, author, EventKind::Referral, now, |e| {
         e.text(&text)
     })?;

@@ -95,9 +95,15 @@ pub enum CaseAction {
     Escalate {
         reason: String,
     },
+    /// `reference` None: the agency has not given one yet ("reference to
+    /// follow"); the referral waits on the dashboard until it is added.
     Referral {
         agency: Agency,
         date: NaiveDate,
+        reference: Option<String>,
+    },
+    AddReference {
+        referral_id: String,
         reference: String,
     },
     Acknowledge,
@@ -115,6 +121,11 @@ pub struct CaseInput {
     pub agency: String,
     pub date: String,
     pub reference: String,
+    /// "yes" when the agency's reference is to follow.
+    pub reference_to_follow: String,
+    /// The referral a reference is added to (from the URL).
+    #[serde(skip)]
+    pub referral: String,
 }
 
 impl CaseInput {
@@ -187,19 +198,41 @@ impl CaseInput {
                         today
                     }
                 };
-                let reference = forms::required(
-                    &mut e,
-                    "reference",
-                    &self.reference,
-                    "the agency's reference number",
-                    200,
-                );
+                let to_follow = !self.reference_to_follow.trim().is_empty()
+                    && self.reference_to_follow.trim() != "false";
+                let reference = if to_follow && self.reference.trim().is_empty() {
+                    None
+                } else if self.reference.trim().is_empty() {
+                    e.add(
+                        "reference",
+                        "Enter the agency's reference number, or tick \u{201c}Reference to follow\u{201d} if they have not given one yet.",
+                    );
+                    None
+                } else {
+                    Some(forms::required(
+                        &mut e,
+                        "reference",
+                        &self.reference,
+                        "the agency's reference number",
+                        200,
+                    ))
+                };
                 CaseAction::Referral {
                     agency: agency.unwrap_or(Agency::Police),
                     date,
                     reference,
                 }
             }
+            "reference" => CaseAction::AddReference {
+                referral_id: self.referral.trim().to_string(),
+                reference: forms::required(
+                    &mut e,
+                    "reference",
+                    &self.reference,
+                    "the agency's reference number",
+                    200,
+                ),
+            },
             _ => {
                 e.add("action", "That is not a case action.");
                 CaseAction::TakeOwnership

@@ -51,7 +51,10 @@ async fn on_page(
     input: CaseInput,
 ) -> Result<HttpResponse, AppError> {
     let errors = match perform(&state, &req, &user, &id, action, input.clone(), "page").await? {
-        Ok(()) => return Ok(see_other(&format!("/incidents/{id}#case"))),
+        Ok(()) => {
+            let done = super::messages::code(action);
+            return Ok(see_other(&format!("/incidents/{id}?done={done}#case")));
+        }
         Err(Rejected::Invalid(errors)) => errors,
         Err(Rejected::App(e)) => {
             let mut errors = FieldErrors::default();
@@ -114,6 +117,37 @@ case_handlers! {
     escalate, api_escalate => "escalate";
     referral, api_referral => "referrals";
     acknowledge, api_acknowledge => "acknowledge";
+}
+
+/// Adds the agency's reference to a referral recorded with "reference to
+/// follow".
+pub async fn add_reference(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: CurrentUser,
+    csrf: CsrfToken,
+    path: web::Path<(String, String)>,
+    input: Form<CaseInput>,
+) -> Result<HttpResponse, AppError> {
+    let (id, referral) = path.into_inner();
+    let mut input = input.into_inner();
+    input.referral = referral;
+    on_page(state, req, user, csrf, id, "reference", input).await
+}
+
+/// Dismisses one of the signed-in person's alerts from their start page.
+pub async fn alert_dismissed(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    alert: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now_naive();
+    let alert = alert.into_inner();
+    db::run(&state.pool, move |conn| {
+        Ok(super::store::mark_alert_seen(conn, &user.id, &alert, now)?)
+    })
+    .await?;
+    Ok(see_other("/#queue"))
 }
 
 /// Clears the signed-in person's dashboard alerts.

@@ -9,6 +9,7 @@ pub mod alerts;
 pub mod dashboard;
 pub mod forms;
 mod handlers;
+pub mod messages;
 pub mod reminders;
 pub mod store;
 pub mod views;
@@ -17,19 +18,20 @@ use chrono::NaiveDateTime;
 
 use crate::auth::{Access, Role, Router};
 use crate::db::AnyConnection;
-use crate::incidents::model::IncidentView;
+use crate::incidents::model::{Incident, IncidentView, Status};
 use crate::incidents::Viewer;
 
 /// The leads who work cases: whoever reads the incident in full (checked
 /// again on the record itself).
-const CASE_WORKERS: Access = Access::Roles(&[
+const CASE_ROLES: &[Role] = &[
     Role::OnlineSafetyLead,
     Role::Dsl,
     Role::Headteacher,
     Role::Dpo,
-]);
-/// Leadership acknowledgement is the headteacher's (the leadership group).
-const LEADERSHIP: Access = Access::Roles(&[Role::Headteacher]);
+];
+const CASE_WORKERS: Access = Access::Roles(CASE_ROLES);
+/// Leadership acknowledgement: the headteacher or a senior leader.
+const LEADERSHIP: Access = Access::Roles(Role::ACKNOWLEDGERS);
 
 pub fn routes(r: &mut Router<'_>) {
     r.post("/incidents/{id}/take", CASE_WORKERS, handlers::take)
@@ -48,9 +50,19 @@ pub fn routes(r: &mut Router<'_>) {
             handlers::acknowledge,
         )
         .post(
+            "/incidents/{id}/referrals/{referral}/reference",
+            CASE_WORKERS,
+            handlers::add_reference,
+        )
+        .post(
             "/dashboard/alerts/seen",
             Access::SignedIn,
             handlers::alerts_seen,
+        )
+        .post(
+            "/dashboard/alerts/{alert}/dismiss",
+            Access::SignedIn,
+            handlers::alert_dismissed,
         )
         .post(
             "/api/v1/incidents/{id}/take",
@@ -98,8 +110,32 @@ pub struct CaseInfo {
     /// Leads the case may be assigned to: (id, name).
     pub leads: Vec<(String, String)>,
     pub may_acknowledge: bool,
+    /// Why the viewer may not acknowledge, when it is not yet acknowledged
+    /// and they otherwise could.
+    pub acknowledge_refused: Option<&'static str>,
+    /// The viewer works cases (take, assign, status, actions, referrals);
+    /// a senior leader reads and acknowledges only.
+    pub may_work: bool,
+    /// How "Take ownership" is offered.
+    pub take: Take,
+    pub may_escalate: bool,
+    /// What the viewer just did, said back to them (from a fixed code).
+    pub done: Option<String>,
     /// A case form sent back to be corrected.
     pub rejected: Option<(String, forms::CaseInput, crate::forms::FieldErrors)>,
+}
+
+/// How the case panel offers "Take ownership".
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Take {
+    /// The case is the viewer's already, or they do not work cases.
+    #[default]
+    No,
+    /// A plain button: the case is for the viewer's role.
+    Offer,
+    /// Someone else's case (the headteacher on a DSL's): offered quietly,
+    /// for a viewer who chooses to take it over.
+    IfChosen,
 }
 
 /// The case panel's facts, for a viewer who reads the record in full.
@@ -117,6 +153,15 @@ pub fn info(
         Some(id) => store::name_of(conn, id),
         None => Ok(None),
     };
+    let may_work = viewer.roles.any(CASE_ROLES);
+    let mine = i.owner_user_id.as_deref() == Some(viewer.user_id.as_str());
+    let take = if !may_work || mine {
+        Take::No
+    } else if viewer.roles.has(i.owner()) {
+        Take::Offer
+    } else {
+        Take::IfChosen
+    };
     Ok(CaseInfo {
         owner_name: name(conn, &i.owner_user_id)?,
         acknowledged_by_name: name(conn, &i.lg_acknowledged_by)?,
@@ -125,9 +170,40 @@ pub fn info(
             .into_iter()
             .map(|(id, n, _)| (id, n))
             .collect(),
-        may_acknowledge: viewer.roles.has(Role::Headteacher) && i.lg_acknowledged_at.is_none(),
+        may_acknowledge: may_acknowledge(viewer, i).is_ok(),
+        acknowledge_refused: may_acknowledge(viewer, i)
+            .err()
+            .filter(|_| viewer.roles.any(Role::ACKNOWLEDGERS) && i.lg_acknowledged_at.is_none()),
+        may_work,
+        take,
+        may_escalate: may_work
+            && !viewer.roles.has(Role::Dsl)
+            && !view.category.restricted
+            && i.owner() != Role::Dsl
+            && !matches!(i.status(), Status::Escalated | Status::Closed),
+        done: None,
         rejected: None,
     })
+}
+
+/// Whether `viewer` may acknowledge `i` for the leadership group; the
+/// reason when not. Nobody acknowledges what they logged themselves: the
+/// acknowledgement is a second pair of eyes.
+pub fn may_acknowledge(viewer: &Viewer, i: &Incident) -> Result<(), &'static str> {
+    if !viewer.roles.any(Role::ACKNOWLEDGERS) {
+        return Err(
+            "Only the headteacher or a senior leader acknowledges for the leadership group.",
+        );
+    }
+    if i.lg_acknowledged_at.is_some() {
+        return Err("This incident has already been acknowledged.");
+    }
+    if i.logged_by.as_deref() == Some(viewer.user_id.as_str()) {
+        return Err(
+            "You logged this incident, so another member of the leadership group acknowledges it.",
+        );
+    }
+    Ok(())
 }
 
 /// When an incident is logged: every member of its owner role is alerted,

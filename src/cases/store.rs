@@ -4,7 +4,9 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use crate::db::schema::{alerts, categories, incidents, referrals, reminders, user_roles, users};
+use crate::db::schema::{
+    alerts, categories, incidents, pupils, referrals, reminders, user_roles, users,
+};
 use crate::db::AnyConnection;
 use crate::incidents::model::Incident;
 use crate::incidents::store::visibility::listed_to;
@@ -65,7 +67,7 @@ pub struct NewReferral<'a> {
     pub school_id: &'a str,
     pub agency: &'a str,
     pub referred_on: NaiveDate,
-    pub reference: &'a str,
+    pub reference: Option<&'a str>,
     pub made_by: &'a str,
 }
 
@@ -87,6 +89,23 @@ pub fn add_referral(
         ))
         .execute(conn)?;
     Ok(())
+}
+
+/// Gives a referral recorded with "reference to follow" its reference;
+/// false when it already had one.
+pub fn set_referral_reference(
+    conn: &mut AnyConnection,
+    referral_id: &str,
+    reference: &str,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        referrals::table
+            .filter(referrals::id.eq(referral_id))
+            .filter(referrals::reference.is_null()),
+    )
+    .set(referrals::reference.eq(reference))
+    .execute(conn)?;
+    Ok(n == 1)
 }
 
 pub fn referrals_of(conn: &mut AnyConnection, incident_id: &str) -> QueryResult<Vec<Referral>> {
@@ -241,6 +260,42 @@ fn labels(
             (id, (reference, name, urgent))
         })
         .collect())
+}
+
+/// One alert of one person seen (dismissed from their start page); false
+/// when it is not theirs or was seen already.
+pub fn mark_alert_seen(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    alert_id: &str,
+    at: NaiveDateTime,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        alerts::table
+            .filter(alerts::id.eq(alert_id))
+            .filter(alerts::user_id.eq(user_id))
+            .filter(alerts::seen_at.is_null()),
+    )
+    .set(alerts::seen_at.eq(at))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// A person's alerts about one incident seen: they opened it or acted on it.
+pub fn mark_incident_alerts_seen(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    incident_id: &str,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        alerts::table
+            .filter(alerts::incident_id.eq(incident_id))
+            .filter(alerts::user_id.eq(user_id))
+            .filter(alerts::seen_at.is_null()),
+    )
+    .set(alerts::seen_at.eq(at))
+    .execute(conn)
 }
 
 pub fn mark_alerts_seen(
@@ -408,4 +463,72 @@ pub fn incident(conn: &mut AnyConnection, id: &str) -> QueryResult<Incident> {
         .find(id)
         .select(Incident::as_select())
         .first(conn)
+}
+
+/// Pupils' names by id, within one school.
+pub fn pupil_names(
+    conn: &mut AnyConnection,
+    school_id: &str,
+    ids: Vec<String>,
+) -> QueryResult<std::collections::HashMap<String, String>> {
+    Ok(pupils::table
+        .filter(pupils::school_id.eq(school_id))
+        .filter(pupils::id.eq_any(ids))
+        .select((pupils::id, pupils::name))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect())
+}
+
+/// People's names by id.
+pub fn user_names(
+    conn: &mut AnyConnection,
+    ids: Vec<String>,
+) -> QueryResult<std::collections::HashMap<String, String>> {
+    Ok(users::table
+        .filter(users::id.eq_any(ids))
+        .select((users::id, users::name))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect())
+}
+
+/// Referrals recorded with "reference to follow", of any incident the
+/// viewer may read, open or closed: (referral, incident reference).
+pub fn referrals_awaiting_reference(
+    conn: &mut AnyConnection,
+    viewer: &Viewer,
+) -> QueryResult<Vec<(Referral, String)>> {
+    let rows: Vec<Referral> = referrals::table
+        .filter(referrals::school_id.eq(&viewer.school_id))
+        .filter(referrals::reference.is_null())
+        .order((referrals::referred_on.asc(), referrals::id.asc()))
+        .limit(500)
+        .select(Referral::as_select())
+        .load(conn)?;
+    let readable = readable(
+        conn,
+        viewer,
+        rows.iter().map(|r| r.incident_id.clone()).collect(),
+        false,
+    )?;
+    let rows: Vec<Referral> = rows
+        .into_iter()
+        .filter(|r| readable.contains(&r.incident_id))
+        .collect();
+    let about = labels(
+        conn,
+        &viewer.school_id,
+        rows.iter().map(|r| r.incident_id.clone()).collect(),
+    )?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let reference = about
+                .get(&r.incident_id)
+                .map(|a| a.0.clone())
+                .unwrap_or_default();
+            (r, reference)
+        })
+        .collect())
 }

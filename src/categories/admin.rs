@@ -87,7 +87,7 @@ impl CategoryInput {
             urgent: self.urgent.is_some(),
             active: self.active.is_some(),
         };
-        if let Some((field, message)) = code.and_then(|c| safeguards::check(c, &edit)) {
+        for (field, message) in code.map(|c| safeguards::all(c, &edit)).unwrap_or_default() {
             e.add(field, message);
         }
         e.into_result()?;
@@ -97,6 +97,7 @@ impl CategoryInput {
 
 async fn list(
     state: web::Data<AppState>,
+    req: HttpRequest,
     user: CurrentUser,
     csrf: CsrfToken,
 ) -> Result<HttpResponse, AppError> {
@@ -108,7 +109,7 @@ async fn list(
         ))
     })
     .await?;
-    let p = Page::for_user("Categories and routing", &user, &csrf);
+    let p = Page::for_user("Categories and routing", &user, &csrf).saved_if(&req);
     Ok(page(list_view(
         &p,
         &categories,
@@ -194,7 +195,7 @@ async fn update(
         })
     })
     .await?;
-    Ok(see_other("/admin/categories"))
+    Ok(see_other("/admin/categories?saved=1"))
 }
 
 /// A code for a new category from its name: "Sexting apps" → "sexting-apps".
@@ -252,7 +253,7 @@ async fn create(
         })
         .await?;
         if created {
-            return Ok(see_other("/admin/categories"));
+            return Ok(see_other("/admin/categories?saved=1"));
         }
         errors.add("name", "There is already a category with this name.");
     }
@@ -307,7 +308,7 @@ async fn set_pickup(
         })
     })
     .await?;
-    Ok(see_other("/admin/categories"))
+    Ok(see_other("/admin/categories?saved=1"))
 }
 
 fn list_view(

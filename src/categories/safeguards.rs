@@ -8,17 +8,24 @@ use super::store::Edit;
 
 /// The first safeguard an edit would remove, as (field, message).
 pub fn check(code: &str, e: &Edit<'_>) -> Option<(&'static str, String)> {
+    all(code, e).into_iter().next()
+}
+
+/// Every safeguard an edit would remove, as (field, message), so that a
+/// refused change lists every problem at once.
+pub fn all(code: &str, e: &Edit<'_>) -> Vec<(&'static str, String)> {
     let (owner, urgent) = match code {
         "nudes-sharing" | "abuse-imagery" => ("dsl", true),
         "staff-conduct" => ("headteacher", false),
-        _ => return None,
+        _ => return Vec::new(),
     };
     let default_guidance = DEFAULTS
         .iter()
         .find(|d| d.code == code)
         .map_or("", |d| d.guidance);
+    let mut out = Vec::new();
     if e.owner_role != owner {
-        return Some((
+        out.push((
             "owner_role",
             format!(
                 "This category must stay with the {}: it is a safeguard.",
@@ -27,24 +34,24 @@ pub fn check(code: &str, e: &Edit<'_>) -> Option<(&'static str, String)> {
         ));
     }
     if urgent && !e.urgent {
-        return Some((
+        out.push((
             "urgent",
             "This category must stay urgent: it is a safeguard.".into(),
         ));
     }
     if !e.active {
-        return Some((
+        out.push((
             "active",
             "This category must stay offered to staff: it is a safeguard.".into(),
         ));
     }
     if !e.guidance.contains(default_guidance) {
-        return Some((
+        out.push((
             "guidance",
             "Keep the standard guidance (you may add to it): it is a safeguard.".into(),
         ));
     }
-    None
+    out
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! what their roles ask of them (for a lead: what waits for them).
 
 mod checklist;
+mod store;
 mod views;
 
 use actix_web::{web, HttpResponse};
@@ -27,7 +28,18 @@ async fn home(
         Role::Dsl,
         Role::Headteacher,
         Role::Dpo,
+        Role::Leadership,
     ]);
+    let logs = user.roles.has(Role::Staff);
+    let (school_id, user_id) = (user.school_id.clone(), user.id.clone());
+    let mine = if logs {
+        crate::db::run(&state.pool, move |conn| {
+            Ok(store::recent_logged_by(conn, &school_id, &user_id, 10)?)
+        })
+        .await?
+    } else {
+        Vec::new()
+    };
     let cases = if lead {
         let (viewer, now) = (Viewer::of(&user), state.clock.now_naive());
         Some(
@@ -71,8 +83,11 @@ async fn home(
     Ok(page(views::home(
         &user,
         &csrf,
-        cases.as_ref(),
-        checklist.as_ref(),
-        &grants,
+        views::Parts {
+            cases: cases.as_ref(),
+            mine: &mine,
+            checklist: checklist.as_ref(),
+            grants: &grants,
+        },
     )))
 }

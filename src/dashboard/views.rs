@@ -1,19 +1,34 @@
 use maud::{html, Markup};
 
+use super::store::Logged;
 use crate::accounts::grants::Grant;
 use crate::auth::csrf::CsrfToken;
 use crate::auth::{CurrentUser, Role};
 use crate::cases::dashboard::Dashboard;
+use crate::incidents::model::Status;
+use crate::views::time::moment;
 use crate::views::{layout, Page};
 
 /// The signed-in person's start page: one card for each thing their roles do.
+/// What the start page shows beyond the person's own cards.
+pub struct Parts<'a> {
+    pub cases: Option<&'a Dashboard>,
+    pub mine: &'a [Logged],
+    pub checklist: Option<&'a super::checklist::Checklist>,
+    pub grants: &'a [Grant],
+}
+
 pub fn home(
     user: &CurrentUser,
     csrf: &CsrfToken,
-    cases: Option<&Dashboard>,
-    checklist: Option<&super::checklist::Checklist>,
-    grants: &[Grant],
+    parts: Parts<'_>,
 ) -> Markup {
+    let Parts {
+        cases,
+        mine,
+        checklist,
+        grants,
+    } = parts;
     let logs = user.roles.any(&[
         Role::Staff,
         Role::OnlineSafetyLead,
@@ -26,6 +41,7 @@ pub fn home(
         Role::Dsl,
         Role::Headteacher,
         Role::Dpo,
+        Role::Leadership,
     ]);
     let reads_reports = user.roles.any(crate::reports::READER_ROLES);
     layout(
@@ -36,6 +52,23 @@ pub fn home(
             @if let Some(c) = checklist { (super::checklist::view(c)) }
             @if !grants.is_empty() { (role_grants(grants)) }
             @if let Some(d) = cases { (crate::cases::views::dashboard(&csrf.0, d)) }
+            @if !mine.is_empty() {
+                section.card #mine {
+                    h2 { "Incidents you logged" }
+                    table.stack {
+                        thead { tr { th { "Reference" } th { "Pupil" } th { "Logged" } th { "Status" } } }
+                        tbody { @for l in mine { tr {
+                            td data-label="Reference" { a href=(format!("/incidents/{}", l.id)) { (l.reference) } }
+                            td data-label="Pupil" { (l.pupil) }
+                            td data-label="Logged" { (moment(l.logged_at)) }
+                            td data-label="Status" {
+                                @let s = Status::parse(&l.status).unwrap_or(Status::New);
+                                span.badge.status.(s.as_str()) { (s.reporter_label()) }
+                            }
+                        } } }
+                    }
+                }
+            }
             div.grid {
                 section.card {
                     h2 { "Worried about a pupil right now?" }

@@ -189,8 +189,9 @@ pub fn cells(item: &Item) -> Vec<String> {
                 crate::cases::forms::Agency::label_of(&r.agency),
                 r.referred_on.format("%d/%m/%Y")
             );
-            if let Some(reference) = r.reference.as_deref().filter(|x| !x.is_empty()) {
-                s.push_str(&format!(", ref {reference}"));
+            match r.reference.as_deref().filter(|x| !x.is_empty()) {
+                Some(reference) => s.push_str(&format!(", ref {reference}")),
+                None => s.push_str(", reference to follow"),
             }
             s
         })

@@ -49,7 +49,8 @@ pub fn field_label(field: &str) -> &'static str {
         "details" => "What happened",
         "actions_outcome" => "Actions taken so far",
         "owner_role" => "Owner",
-        _ => "Field",
+        "status" => "Status",
+        _ => "Value",
     }
 }
 

@@ -34,6 +34,7 @@ pub const READERS: Access = Access::Roles(&[
     Role::Dsl,
     Role::Headteacher,
     Role::Dpo,
+    Role::Leadership,
 ]);
 
 /// Who may mark an incident entered in error.

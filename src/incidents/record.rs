@@ -53,6 +53,8 @@ pub fn open(
         )
         .detail(format!("via {}", origin.via)),
     )?;
+    // Opening the record is seeing the alerts about it.
+    crate::cases::store::mark_incident_alerts_seen(conn, &viewer.user_id, id, now)?;
     Ok(Some(record))
 }
 

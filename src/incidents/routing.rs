@@ -39,7 +39,7 @@ pub fn owner_phrase(owner: Role) -> &'static str {
         Role::OnlineSafetyLead => "the Online Safety Lead",
         Role::Headteacher => "the headteacher",
         Role::Dpo => "the data protection officer",
-        Role::Staff | Role::Governor | Role::Admin => "the school's leads",
+        Role::Staff | Role::Governor | Role::Admin | Role::Leadership => "the school's leads",
     }
 }
 

@@ -28,6 +28,7 @@ pub struct ReportJson<'a> {
     pub acknowledged: i64,
     pub median_hours_to_acknowledge: Option<f64>,
     pub open_at_end_of_term: i64,
+    pub referrals_awaiting_reference: i64,
     pub commentary: Option<&'a str>,
     pub published_at: Option<String>,
     pub version: Option<i32>,
@@ -87,6 +88,7 @@ pub fn json<'a>(r: &'a Report) -> ReportJson<'a> {
         acknowledged: f.acknowledged,
         median_hours_to_acknowledge: f.median_hours_to_acknowledge,
         open_at_end_of_term: f.open_at_end_of_term,
+        referrals_awaiting_reference: f.referrals_awaiting_reference,
         commentary: r.commentary(),
         published_at: r.published.as_ref().map(|p| utc(p.published_at)),
         version: r.published.as_ref().map(|p| p.version),
@@ -177,6 +179,12 @@ pub fn csv(r: &Report) -> Result<Vec<u8>, csv::Error> {
         "open_at_end_of_term",
         "Cases still open at the end of term",
         &f.open_at_end_of_term.to_string(),
+    )?;
+    line(
+        "referrals",
+        "awaiting_reference",
+        "Referrals still waiting for the agency's reference",
+        &f.referrals_awaiting_reference.to_string(),
     )?;
     if let Some(text) = r.commentary() {
         line("commentary", "commentary", text, "")?;

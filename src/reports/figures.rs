@@ -59,6 +59,7 @@ pub fn compute(conn: &mut AnyConnection, school_id: &str, t: &Terms) -> QueryRes
     let (acknowledged, median) = store::acknowledgement(conn, school_id, w)?;
     let open_at_end_of_term = store::open_at_end(conn, school_id, w)?;
     let referrals = store::referrals_by_agency(conn, school_id, w)?;
+    let referrals_awaiting_reference = store::referrals_awaiting_reference(conn, school_id, w)?;
     let categories = store::categories(conn, school_id)?;
 
     let mut by_code: BTreeMap<&str, i64> = BTreeMap::new();
@@ -114,6 +115,7 @@ pub fn compute(conn: &mut AnyConnection, school_id: &str, t: &Terms) -> QueryRes
         acknowledged,
         median_hours_to_acknowledge: median.map(|h| (h * 10.0).round() / 10.0),
         open_at_end_of_term,
+        referrals_awaiting_reference,
     })
 }
 

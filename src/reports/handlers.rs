@@ -23,6 +23,7 @@ pub struct YearQuery {
 
 pub async fn terms_form(
     state: web::Data<AppState>,
+    req: HttpRequest,
     user: CurrentUser,
     csrf: CsrfToken,
     q: web::Query<YearQuery>,
@@ -38,7 +39,7 @@ pub async fn terms_form(
     })
     .await?;
     let typed = terms.map(|t| (t.starts_on.to_string(), t.ends_on.to_string()));
-    let page_info = Page::for_user("Term dates", &user, &csrf);
+    let page_info = Page::for_user("Term dates", &user, &csrf).saved_if(&req);
     Ok(page(views::terms_form(
         &page_info, year, current, &typed, None,
     )))
@@ -123,5 +124,5 @@ pub async fn save_terms(
         })
     })
     .await?;
-    Ok(see_other(&format!("/admin/terms?year={year}")))
+    Ok(see_other(&format!("/admin/terms?year={year}&saved=1")))
 }

@@ -25,6 +25,7 @@ pub const READER_ROLES: &[Role] = &[
     Role::OnlineSafetyLead,
     Role::Dsl,
     Role::Headteacher,
+    Role::Leadership,
 ];
 pub const READERS: Access = Access::Roles(READER_ROLES);
 

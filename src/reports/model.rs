@@ -73,6 +73,10 @@ pub struct Figures {
     /// One decimal place; None when nothing was acknowledged.
     pub median_hours_to_acknowledge: Option<f64>,
     pub open_at_end_of_term: i64,
+    /// Of the term's referrals, those still waiting for the agency's
+    /// reference. Reports published before it was counted read 0.
+    #[serde(default)]
+    pub referrals_awaiting_reference: i64,
 }
 
 /// The breakdowns in the order a report shows them: (JSON name, heading).

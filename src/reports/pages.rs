@@ -43,6 +43,16 @@ fn record_id(year: i32, term: TermName) -> String {
     format!("{year}-{term}")
 }
 
+/// Whether this reader is a lead (the JSON link) rather than a governor.
+pub fn reads_live_figures(user: &CurrentUser) -> bool {
+    user.roles.any(&[
+        Role::OnlineSafetyLead,
+        Role::Dsl,
+        Role::Headteacher,
+        Role::Leadership,
+    ])
+}
+
 /// Loads a term's report and writes `action` to the audit trail. None for
 /// a term that has not begun.
 async fn load_audited(
@@ -87,6 +97,7 @@ pub async fn list(
         Ok(report::list(conn, &school_id, today)?)
     })
     .await?;
+
     let page_info = Page::for_user("Reports for governors", &user, &csrf);
     Ok(page(views::report::list(&page_info, &terms)))
 }
@@ -106,7 +117,21 @@ pub async fn show(
     let title = r.term.label();
     let page_info = Page::for_user(&title, &user, &csrf);
     let editor = Editor::for_user(&user, &r, q.saved.is_some());
-    Ok(page(views::report::show(&page_info, &r, editor.as_ref())))
+    let school_id = user.school_id.clone();
+    let school = db::run(&state.pool, move |conn| {
+        Ok(crate::accounts::store::school(conn, &school_id)?.name)
+    })
+    .await?;
+    let shown = views::report::Shown {
+        school: &school,
+        lead: reads_live_figures(&user),
+    };
+    Ok(page(views::report::show(
+        &page_info,
+        &r,
+        editor.as_ref(),
+        &shown,
+    )))
 }
 
 #[derive(Deserialize)]
@@ -230,8 +255,11 @@ async fn form_again(
 ) -> Result<HttpResponse, AppError> {
     let today = state.clock.today();
     let school_id = user.school_id.clone();
-    let r = db::run(&state.pool, move |conn| {
-        Ok(report::load(conn, &school_id, year, term, today)?)
+    let (r, school) = db::run(&state.pool, move |conn| {
+        Ok((
+            report::load(conn, &school_id, year, term, today)?,
+            crate::accounts::store::school(conn, &school_id)?.name,
+        ))
     })
     .await?;
     let title = r.term.label();
@@ -244,7 +272,15 @@ async fn form_again(
     };
     Ok(page_with(
         StatusCode::UNPROCESSABLE_ENTITY,
-        views::report::show(&page_info, &r, Some(&editor)),
+        views::report::show(
+            &page_info,
+            &r,
+            Some(&editor),
+            &views::report::Shown {
+                school: &school,
+                lead: true,
+            },
+        ),
     ))
 }
 

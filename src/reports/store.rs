@@ -239,6 +239,23 @@ pub fn referrals_by_agency(
         .load(conn)
 }
 
+/// Referrals made in the window whose agency has not yet given its
+/// reference ("reference to follow").
+pub fn referrals_awaiting_reference(
+    conn: &mut AnyConnection,
+    school_id: &str,
+    w: &Window,
+) -> QueryResult<i64> {
+    referrals::table
+        .inner_join(incidents::table)
+        .filter(referrals::school_id.eq(school_id))
+        .filter(referrals::referred_on.between(w.first, w.last))
+        .filter(referrals::reference.is_null())
+        .filter(incidents::entered_in_error_at.is_null())
+        .count()
+        .get_result(conn)
+}
+
 /// The school's categories for a report: (code, name, 4C, active), in the
 /// order staff see them.
 pub fn categories(

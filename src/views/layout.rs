@@ -15,6 +15,8 @@ pub struct Page<'a> {
     pub signed_in_as: Option<String>,
     /// The CSRF token for the sign-out form, when someone is signed in.
     pub csrf: Option<String>,
+    /// Say "Saved." at the top: the page after an administrator's save.
+    pub saved: bool,
 }
 
 impl<'a> Page<'a> {
@@ -24,6 +26,7 @@ impl<'a> Page<'a> {
             nav: Vec::new(),
             signed_in_as: None,
             csrf: None,
+            saved: false,
         }
     }
 
@@ -34,7 +37,15 @@ impl<'a> Page<'a> {
             nav: nav_for(user),
             signed_in_as: Some(user.name.clone()),
             csrf: Some(csrf.0.clone()),
+            saved: false,
         }
+    }
+
+    /// Says "Saved." when the request came back from a save (`?saved=1`,
+    /// a fixed marker and nothing else).
+    pub fn saved_if(mut self, req: &actix_web::HttpRequest) -> Self {
+        self.saved = req.query_string().split('&').any(|p| p == "saved=1");
+        self
     }
 }
 
@@ -47,6 +58,7 @@ fn nav_for(user: &CurrentUser) -> Vec<(&'static str, &'static str)> {
         Role::Dsl,
         Role::Headteacher,
         Role::Dpo,
+        Role::Leadership,
     ]);
     if reads_incidents {
         nav.push(("/incidents/new", "Log an incident"));
@@ -107,7 +119,10 @@ pub fn layout(page: &Page<'_>, body: Markup) -> Markup {
                         }
                     }
                 }
-                main #main { (body) }
+                main #main {
+                    @if page.saved { div.flash.ok role="status" { "Saved." } }
+                    (body)
+                }
                 footer.site {
                     p { "Confidential: safeguarding records. Do not share, print or save outside school systems." }
                 }

@@ -26,13 +26,17 @@ enum Expect {
 
 const ADMIN: &[Role] = &[Role::Admin];
 /// Everyone who logs incidents or reads some: not governors, not administrators.
+/// A senior leader (`leadership`) reads what the Online Safety Lead reads.
 const READERS: &[Role] = &[
     Role::Staff,
     Role::OnlineSafetyLead,
     Role::Dsl,
     Role::Headteacher,
     Role::Dpo,
+    Role::Leadership,
 ];
+/// "LG Acknowledged": the headteacher and the leadership group.
+const ACKNOWLEDGERS: &[Role] = &[Role::Headteacher, Role::Leadership];
 const MARK_IN_ERROR: &[Role] = &[Role::Dsl, Role::Headteacher];
 /// Who works a case (PRODUCT.md: the leads and, for its categories, the DPO).
 const CASE_WORKERS: &[Role] = &[
@@ -57,6 +61,7 @@ const REPORT_READERS: &[Role] = &[
     Role::OnlineSafetyLead,
     Role::Dsl,
     Role::Headteacher,
+    Role::Leadership,
 ];
 /// Only the Online Safety Lead writes the commentary and publishes.
 const REPORT_PUBLISHER: &[Role] = &[Role::OnlineSafetyLead];
@@ -83,6 +88,7 @@ fn expected(path: &str) -> Option<Expect> {
         | "/account/2fa/recovery-codes"
         | "/api/v1/me"
         | "/dashboard/alerts/seen"
+        | "/dashboard/alerts/{alert}/dismiss"
         | "/api/v1/openapi.json" => Expect::SignedIn,
         p if p == "/admin" || p.starts_with("/admin/") => Expect::Roles(ADMIN),
         // The log as a spreadsheet: the leads who read it all. The old
@@ -100,7 +106,9 @@ fn expected(path: &str) -> Option<Expect> {
             Expect::Roles(REPORT_READERS)
         }
         p if p.ends_with("/entered-in-error") => Expect::Roles(MARK_IN_ERROR),
-        p if p.ends_with("/acknowledge") => Expect::Roles(&[Role::Headteacher]),
+        p if p.ends_with("/acknowledge") => Expect::Roles(ACKNOWLEDGERS),
+        // Adding the agency's reference to a referral is a case action.
+        "/incidents/{id}/referrals/{referral}/reference" => Expect::Roles(CASE_WORKERS),
         p if p.contains("/incidents/{id}/") && CASE_ACTIONS.iter().any(|a| p.ends_with(a)) => {
             Expect::Roles(CASE_WORKERS)
         }
@@ -154,6 +162,8 @@ fn fill(path: &str, target: &TestUser, records: &Records) -> String {
         .replace("{name}", "style.css")
         .replace("{year}", "2025")
         .replace("{term}", "autumn")
+        .replace("{alert}", &uuid::Uuid::nil().to_string())
+        .replace("{referral}", &uuid::Uuid::nil().to_string())
         .replace("{id}", id);
     assert!(
         !filled.contains('{'),

@@ -130,7 +130,7 @@ async fn a_role_change_takes_effect_on_the_next_request(backend: Backend) {
             ],
         )
         .await;
-    assert_eq!(location(&res), "/admin/users");
+    assert_eq!(location(&res), "/admin/users?saved=1");
     assert_eq!(app.get_with("/admin", &token).await.status(), 200);
     let me: serde_json::Value = app
         .get_with("/api/v1/me", &token)

@@ -476,9 +476,13 @@ async fn a_lead_works_the_case_from_the_record_page(backend: Backend) {
     let html = res.text().await.unwrap();
     assert!(html.contains("cannot be in the future") && html.contains("value=\"2030-01-01\""));
     let res = b.post(&format!("/incidents/{id}/take"), &[]).await;
-    assert_eq!(location(&res), format!("/incidents/{id}#case"));
-    let page = b.text(&format!("/incidents/{id}")).await;
+    assert_eq!(location(&res), format!("/incidents/{id}?done=taken#case"));
+    let page = b.text(&location(&res)).await;
     assert!(page.contains("Dee Dsl"), "the owner is named");
+    assert!(
+        page.contains(&format!("You took {}", made["reference"].as_str().unwrap())),
+        "the page says what happened"
+    );
 }
 
 async fn an_incident_not_picked_up_reminds_its_owners_and_the_headteacher_once(backend: Backend) {
@@ -602,7 +606,7 @@ async fn an_administrator_edits_categories_but_cannot_remove_a_safeguard(backend
             ],
         )
         .await;
-    assert_eq!(location(&res), "/admin/categories");
+    assert_eq!(location(&res), "/admin/categories?saved=1");
     let made = quick_incident(
         &app,
         &app.quick_token(&staff),
@@ -617,7 +621,7 @@ async fn an_administrator_edits_categories_but_cannot_remove_a_safeguard(backend
         .any(|(u, _)| *u == osl.id));
 
     let res = b.post("/admin/pickup-time", &[("days", "2")]).await;
-    assert_eq!(location(&res), "/admin/categories");
+    assert_eq!(location(&res), "/admin/categories?saved=1");
     assert_eq!(
         safelog::accounts::store::school(&mut app.conn(), &admin.school_id)
             .unwrap()

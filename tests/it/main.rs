@@ -25,3 +25,4 @@ mod metrics;
 mod pupils;
 mod reports;
 mod role_grants;
+mod triage;

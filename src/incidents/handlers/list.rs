@@ -103,6 +103,7 @@ async fn show(
         Role::Dsl,
         Role::Headteacher,
         Role::Dpo,
+        Role::Leadership,
     ]);
     let page_info = Page::for_user("Incidents", user, csrf);
     let (filters, paging, errors) = match query.parse() {

@@ -32,6 +32,13 @@ async fn open(state: &AppState, caller: Caller, id: String) -> Result<Record, Ap
     .ok_or(AppError::NotFound)
 }
 
+/// `?done=CODE`: a case action just made, to say back (a fixed code only).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ShowQuery {
+    pub done: String,
+}
+
 pub async fn show(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -39,9 +46,14 @@ pub async fn show(
     csrf: CsrfToken,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
+    // Read by hand: an odd query string is ignored, not refused.
+    let q: ShowQuery = serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
     let caller = Caller::new(&user, &req);
     let viewer = caller.viewer.clone();
-    let r = open(&state, caller, id.into_inner()).await?;
+    let mut r = open(&state, caller, id.into_inner()).await?;
+    if let Some(case) = r.case.as_mut() {
+        case.done = crate::cases::messages::message(&q.done, &r.view.incident, case);
+    }
     Ok(page(views::record::page(
         &Page::for_user(&r.view.incident.reference, &user, &csrf),
         &r,

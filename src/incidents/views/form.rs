@@ -357,6 +357,8 @@ pub fn display(field: &str, value: &str, categories: &[Category]) -> String {
         "location" => {
             Location::parse(value).map_or_else(|| value.to_string(), |l| l.label().to_string())
         }
+        "status" => crate::incidents::model::Status::parse(value)
+            .map_or_else(|| value.to_string(), |s| s.label().to_string()),
         "owner_role" => value
             .parse::<crate::auth::Role>()
             .map_or_else(|_| value.to_string(), |r| r.label().to_string()),

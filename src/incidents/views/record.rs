@@ -1,6 +1,7 @@
 //! An incident's record and timeline, the confirmation after logging, and
 //! the "entered in error" form.
 
+use chrono::NaiveDateTime;
 use maud::{html, Markup};
 
 use super::form::display;
@@ -9,7 +10,7 @@ use crate::auth::Role;
 use crate::categories::Category;
 use crate::forms::FieldErrors;
 use crate::incidents::changes::field_label;
-use crate::incidents::model::{Event, EventKind, IncidentView};
+use crate::incidents::model::{Event, EventKind, IncidentView, Status};
 use crate::incidents::record::Record;
 use crate::incidents::routing::owner_phrase;
 use crate::incidents::viewer::Viewer;
@@ -52,31 +53,100 @@ fn facts(v: &IncidentView) -> Markup {
                 }
                 @if let Some(o) = &i.outcome { dt { "Outcome" } dd.text { (o) } }
             }
-            dt { "Version" } dd { (i.version) }
+            @if v.full { dt { "Version" } dd { (i.version) } }
         }
     }
 }
 
-fn event(e: &Event, categories: &[Category]) -> Markup {
+/// A status as this reader is told it.
+fn status_words(value: &str, full: bool) -> String {
+    match Status::parse(value) {
+        Some(s) if full => s.label().to_string(),
+        Some(s) => s.reporter_label().to_string(),
+        None => value.to_string(),
+    }
+}
+
+/// One timeline entry in words a LADO, a court or Ofsted could read: what
+/// happened, who and when, the values before and after by the field's own
+/// name, and the reason.
+fn event(e: &Event, categories: &[Category], full: bool) -> Markup {
     let kind = e.kind();
+    let field = e.field.as_deref();
+    let old = e.old_value.as_deref().unwrap_or("");
+    let new = e.new_value.as_deref().unwrap_or("");
+    // Status and owner changes read as one sentence; other fields show
+    // both values under the field's name.
+    let headline = match (kind, field) {
+        (Some(EventKind::StatusChange | EventKind::Reopened), Some("status")) => format!(
+            "{} from {} to {}",
+            if kind == Some(EventKind::Reopened) {
+                "Reopened: status changed"
+            } else {
+                "Status changed"
+            },
+            status_words(old, full),
+            status_words(new, full)
+        ),
+        (Some(EventKind::Escalation), Some("owner_role")) => format!(
+            "Escalated from {} to {}",
+            display("owner_role", old, categories),
+            display("owner_role", new, categories)
+        ),
+        (Some(EventKind::Correction), Some(f)) => format!("Corrected: {}", field_label(f)),
+        (Some(k), _) => k.label().to_string(),
+        (None, _) => "Entry".to_string(),
+    };
+    let sentence = matches!(
+        (kind, field),
+        (
+            Some(EventKind::StatusChange | EventKind::Reopened),
+            Some("status")
+        ) | (Some(EventKind::Escalation), Some("owner_role"))
+    );
     html! {
         li.event.(e.kind) {
             p.meta {
-                strong { (kind.map_or("Event", EventKind::label)) }
+                strong { (headline) @if sentence { @if let Some(r) = &e.reason { ": " span.text { (r) } } } }
                 " · " (e.by_initials) " · " (moment(e.at))
-                @if kind == Some(EventKind::Correction) { " · version " (e.incident_version) }
+                @if full && kind == Some(EventKind::Correction) { " · version " (e.incident_version) }
             }
-            @if let Some(field) = &e.field {
-                p { (field_label(field)) ": " }
+            @if let (Some(f), false) = (field, sentence) {
                 dl.change {
-                    dt { "Before" } dd.text { (display(field, e.old_value.as_deref().unwrap_or(""), categories)) }
-                    dt { "After" } dd.text { (display(field, e.new_value.as_deref().unwrap_or(""), categories)) }
+                    dt { (field_label(f)) ", before" } dd.text { (display(f, old, categories)) }
+                    dt { (field_label(f)) ", after" } dd.text { (display(f, new, categories)) }
                 }
             }
             @if let Some(t) = &e.text { p.text { (t) } }
-            @if let Some(r) = &e.reason { p { "Reason: " span.text { (r) } } }
+            @if !sentence { @if let Some(r) = &e.reason { p { "Reason: " span.text { (r) } } } }
         }
     }
+}
+
+/// Views of the record by one person in one sitting (within half an hour
+/// of each other) as one line: (who, first, last, how many). The audit
+/// trail keeps every view; this is only how the page lists them.
+fn sittings(
+    viewed_by: &[(String, NaiveDateTime)],
+) -> Vec<(String, NaiveDateTime, NaiveDateTime, usize)> {
+    let mut oldest_first: Vec<&(String, NaiveDateTime)> = viewed_by.iter().collect();
+    oldest_first.sort_by_key(|(_, at)| *at);
+    let mut out: Vec<(String, NaiveDateTime, NaiveDateTime, usize)> = Vec::new();
+    let mut open: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for (who, at) in oldest_first {
+        match open.get(who.as_str()).copied() {
+            Some(k) if *at - out[k].2 <= chrono::Duration::minutes(30) => {
+                out[k].2 = *at;
+                out[k].3 += 1;
+            }
+            _ => {
+                open.insert(who, out.len());
+                out.push((who.clone(), *at, *at, 1));
+            }
+        }
+    }
+    out.sort_by(|a, b| b.2.cmp(&a.2));
+    out
 }
 
 /// The record page. `note_errors` sends back a note that could not be added.
@@ -120,7 +190,7 @@ pub fn page(
             }
             section.card #timeline {
                 h2 { "Timeline" }
-                ol.timeline { @for e in &r.timeline { (event(e, &categories)) } }
+                ol.timeline { @for e in &r.timeline { (event(e, &categories, v.full)) } }
                 @if !i.entered_in_error() {
                     form.stack method="post" action=(format!("/incidents/{}/notes", i.id)) {
                         (csrf_field(&csrf))
@@ -132,8 +202,13 @@ pub fn page(
             @if !r.viewed_by.is_empty() {
                 section.card #viewed-by {
                     h2 { "Who has viewed this record" }
-                    table { thead { tr { th { "Who" } th { "When" } } }
-                        tbody { @for (who, at) in &r.viewed_by { tr { td { (who) } td { (moment(*at)) } } } } }
+                    p.muted { "Views by one person within half an hour of each other are one line here; the audit trail keeps every view." }
+                    table.stack { thead { tr { th { "Who" } th { "When" } th { "Views" } } }
+                        tbody { @for (who, first, last, n) in sittings(&r.viewed_by) { tr {
+                            td data-label="Who" { (who) }
+                            td data-label="When" { (moment(first)) @if last != first { " to " (moment(last)) } }
+                            td data-label="Views" { (n) }
+                        } } } }
                 }
             }
         },

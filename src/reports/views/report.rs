@@ -109,7 +109,23 @@ fn change_label(name: &str) -> &'static str {
     }
 }
 
-pub fn show(page: &Page<'_>, r: &Report, editor: Option<&Editor>) -> Markup {
+/// Who the report is shown to, and for which school.
+pub struct Shown<'a> {
+    pub school: &'a str,
+    /// A lead (live figures, the JSON link); otherwise a governor.
+    pub lead: bool,
+}
+
+/// The median time to acknowledge, in words: never "0.0 hours" for none.
+fn median(f: &crate::reports::model::Figures) -> String {
+    match f.median_hours_to_acknowledge {
+        Some(h) if f.acknowledged > 0 => hours(h),
+        _ if f.acknowledged == 0 => "none acknowledged".to_string(),
+        _ => "not known (acknowledgements imported from the old log have no time)".to_string(),
+    }
+}
+
+pub fn show(page: &Page<'_>, r: &Report, editor: Option<&Editor>, shown: &Shown<'_>) -> Markup {
     let f = r.figures();
     let t = r.shown_term();
     let w = r.shown_window();
@@ -119,6 +135,8 @@ pub fn show(page: &Page<'_>, r: &Report, editor: Option<&Editor>) -> Markup {
         page,
         html! {
             div.report {
+                div.print-head aria-hidden="true" { (shown.school) " · Online safety report: " (t.label()) }
+                p.school { (shown.school) }
                 h1 { "Online safety report: " (t.label()) }
                 p.muted {
                     "Incidents counted from " (long(w.first)) " to " (long(w.last))
@@ -211,9 +229,12 @@ pub fn show(page: &Page<'_>, r: &Report, editor: Option<&Editor>) -> Markup {
                             tr { th scope="row" { "Incidents acknowledged by leadership by the end of term" } td.num { (f.acknowledged) " of " (f.total) } }
                             tr {
                                 th scope="row" { "Median time from logging to acknowledgement" }
-                                td.num { @match f.median_hours_to_acknowledge { Some(h) => (hours(h)), None => "none acknowledged" } }
+                                td.num { (median(f)) }
                             }
                             tr { th scope="row" { "Cases still open at the end of term (this term's and earlier terms', as logged by then)" } td.num { (f.open_at_end_of_term) } }
+                            @if f.referrals_awaiting_reference > 0 {
+                                tr { th scope="row" { "Referrals still waiting for the agency's reference" } td.num { (f.referrals_awaiting_reference) } }
+                            }
                         }
                     }
                 }
@@ -221,8 +242,10 @@ pub fn show(page: &Page<'_>, r: &Report, editor: Option<&Editor>) -> Markup {
                 p.no-print.downloads {
                     a.button.secondary href=(format!("{}.csv", path(r))) download { "Download CSV" }
                     " "
-                    a.button.secondary href=(format!("/api/v1/reports/termly?year={}&term={}", r.term.year, r.term.term)) { "JSON" }
-                    " "
+                    @if shown.lead {
+                        a.button.secondary href=(format!("/api/v1/reports/termly?year={}&term={}", r.term.year, r.term.term)) { "JSON" }
+                        " "
+                    }
                     span.muted { "To print or save as PDF, use your browser's Print." }
                 }
 
