@@ -111,7 +111,12 @@ pub async fn guard(
     let mut problems = query_problems(req.query_string());
     let api = error::is_api(req.path());
     if problems.is_empty() && api && is_json(&req) {
-        let body = req.extract::<web::Bytes>().await?;
+        // The body limit applies here first: answer it as the API answers
+        // an oversized body (JSON 413), not with actix's plain text.
+        let Ok(body) = req.extract::<web::Bytes>().await else {
+            let refusal: actix_web::Error = ApiError(AppError::TooLarge).into();
+            return Ok(req.error_response(refusal));
+        };
         if let Ok(value) = serde_json::from_slice::<serde_json::Value>(&body) {
             problems = json_problems(&value);
         }

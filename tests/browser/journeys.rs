@@ -268,7 +268,7 @@ pub async fn a_new_school_from_its_setup_link_to_signing_out(backend: Backend) {
                 ("Tom Tutor", "TTU", "Staff", false),
                 ("Dee Lead", "DLE", "Designated Safeguarding Lead", true),
                 ("Oli Lead", "OLE", "Online Safety Lead", true),
-                ("Hana Head", "HHE", "Headteacher / leadership", true),
+                ("Hana Head", "HHE", "Headteacher", true),
                 ("Pat Dpo", "PDP", "Data protection officer", true),
                 ("Gil Governor", "GGO", "Governor / trustee", true),
             ];
@@ -324,13 +324,14 @@ pub async fn a_new_school_from_its_setup_link_to_signing_out(backend: Backend) {
             let joe = &refs[0];
             open_record(&osl, joe).await;
             osl.press("Take ownership").await;
+            osl.sees(&format!("You took {joe}")).await;
             unfold(&osl, "Record an action").await;
             osl.fill("What was done, by whom", "OLE checked the school email logs: 14 messages from JH.").await;
             osl.press("Add action").await;
             osl.sees("OLE checked the school email logs").await;
             unfold(&osl, "Escalate to the DSL").await;
             osl.fill("Why it is escalated", "Threats of violence after school.").await;
-            osl.press("Escalate").await;
+            osl.press("Escalate to the DSL").await;
             osl.sees("Escalated").await;
 
             open_record(&dsl, joe).await;
@@ -349,16 +350,16 @@ pub async fn a_new_school_from_its_setup_link_to_signing_out(backend: Backend) {
             dsl.select("New status", "Closed").await;
             dsl.fill("Why (the reason", "Police and parents engaged; JH sanctioned.").await;
             dsl.fill("Outcome", "Fixed-term sanction for JH; Joe supported by his head of year.").await;
-            dsl.press("Save").await;
+            dsl.press("Save status").await;
             dsl.sees("Fixed-term sanction for JH").await;
             unfold(&dsl, "Reopen the case").await;
             dsl.select("New status", "In progress").await;
             dsl.fill("Why (the reason", "New messages reported by Joe's mother.").await;
-            dsl.press("Save").await;
+            dsl.press("Save status").await;
             dsl.sees("New messages reported by Joe's mother.").await;
 
             open_record(&head, joe).await;
-            head.press("Acknowledge for leadership").await;
+            head.press("Acknowledge for the leadership group").await;
             head.sees("Hana Head").await;
             head.screenshot("record.png", 1280).await;
             head.screenshot("record-phone.png", 390).await;

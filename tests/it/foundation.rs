@@ -43,6 +43,7 @@ async fn the_start_page_asks_to_sign_in_and_its_assets_are_served(backend: Backe
     let res = app.get("/").await;
     assert_eq!(res.status(), 303);
     assert_eq!(crate::helpers::location(&res), "/login");
+    app.add_user("Ada Admin", &[safelog::auth::Role::Admin]);
     let res = app.get("/login").await;
     assert_eq!(res.status(), 200);
     let html = res.text().await.unwrap();
