@@ -245,20 +245,23 @@ pub fn set_password(
     Ok(())
 }
 
-/// Guarded roles given since `since`, newest first, from the audit trail:
-/// (when, to whom, which role, by whom).
+/// A guarded role given: (when, to whom, which role, by whom).
+pub type RoleGrantRow = (NaiveDateTime, String, String, Option<String>);
+type AuditGrantRow = (
+    NaiveDateTime,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+/// Guarded roles given since `since`, newest first, from the audit trail.
 pub fn role_grants_since(
     conn: &mut AnyConnection,
     school_id: &str,
     since: NaiveDateTime,
-) -> QueryResult<Vec<(NaiveDateTime, String, String, Option<String>)>> {
+) -> QueryResult<Vec<RoleGrantRow>> {
     use crate::db::schema::audit_events as a;
-    let rows: Vec<(
-        NaiveDateTime,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-    )> = a::table
+    let rows: Vec<AuditGrantRow> = a::table
         .filter(a::school_id.eq(school_id))
         .filter(a::action.eq(super::grants::ROLE_GRANTED))
         .filter(a::at.gt(since))

@@ -18,11 +18,7 @@ pub struct Parts<'a> {
     pub grants: &'a [Grant],
 }
 
-pub fn home(
-    user: &CurrentUser,
-    csrf: &CsrfToken,
-    parts: Parts<'_>,
-) -> Markup {
+pub fn home(user: &CurrentUser, csrf: &CsrfToken, parts: Parts<'_>) -> Markup {
     let Parts {
         cases,
         mine,

@@ -9,8 +9,8 @@
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
 use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -491,10 +491,7 @@ impl Person {
 
     /// Follows a link by its text.
     pub async fn follow(&self, link: &str) {
-        let xpath = format!(
-            "//a[normalize-space(.)={}]",
-            xpath_literal(link)
-        );
+        let xpath = format!("//a[normalize-space(.)={}]", xpath_literal(link));
         let el = self
             .client
             .wait()
@@ -629,7 +626,10 @@ impl Person {
             .set_window_size(DESKTOP.0, DESKTOP.1)
             .await
             .expect("widen the window");
-        let (scroll, inner) = (widths[0].as_i64().unwrap_or(0), widths[1].as_i64().unwrap_or(0));
+        let (scroll, inner) = (
+            widths[0].as_i64().unwrap_or(0),
+            widths[1].as_i64().unwrap_or(0),
+        );
         assert!(
             scroll <= inner,
             "{}: at {PHONE_WIDTH} px {path} scrolls sideways ({scroll} px wide in a {inner} px window)",

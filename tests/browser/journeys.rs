@@ -26,7 +26,7 @@ fn account(first: &str) -> Account {
 /// shows, as a phone would.
 async fn code_from_page(p: &Person) -> String {
     let key = p.find("code.secret").await.text().await.expect("key text");
-    let now = chrono::Utc::now().timestamp();
+    let now = safelog::clock::Clock::system().now().timestamp();
     safelog::auth::totp::current_code(&key.replace(' ', ""), now).expect("a code from the key")
 }
 
@@ -50,7 +50,10 @@ async fn add_person(admin: &Person, name: &str, initials: &str, role: &str) -> S
     admin.follow("Add an account").await;
     admin.fill("Name", name).await;
     admin
-        .fill("Email", &account(name.split(' ').next().unwrap_or(name)).email)
+        .fill(
+            "Email",
+            &account(name.split(' ').next().unwrap_or(name)).email,
+        )
         .await;
     admin.fill("Initials", initials).await;
     admin.tick(role).await;
@@ -76,12 +79,17 @@ async fn welcome(p: &Person, link: &str, first: &str, lead: bool) {
         enrol_two_factor(p).await;
     }
     p.sees("Sign out").await;
-    assert_eq!(p.path().await, "/", "{first} lands on their start page, signed in");
+    assert_eq!(
+        p.path().await,
+        "/",
+        "{first} lands on their start page, signed in"
+    );
 }
 
 /// The three examples from the policy's own log, as rows of the CSV.
 fn policy_examples() -> Vec<csv::StringRecord> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/example-online-safety-log.csv");
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/example-online-safety-log.csv");
     let mut reader = csv::Reader::from_path(path).expect("the example log");
     reader.records().map(|r| r.expect("a row")).collect()
 }
@@ -233,7 +241,10 @@ fn pdf_text(pdf: &[u8]) -> (String, usize) {
         .expect("pdfinfo");
     let pages = String::from_utf8_lossy(&info.stdout)
         .lines()
-        .find_map(|l| l.strip_prefix("Pages:").map(|n| n.trim().parse().unwrap_or(0)))
+        .find_map(|l| {
+            l.strip_prefix("Pages:")
+                .map(|n| n.trim().parse().unwrap_or(0))
+        })
         .unwrap_or(0);
     let _ = std::fs::remove_dir_all(dir);
     (String::from_utf8_lossy(&text.stdout).into_owned(), pages)
@@ -280,8 +291,8 @@ pub async fn a_new_school_from_its_setup_link_to_signing_out(backend: Backend) {
                 welcome(&p, &link, first, lead).await;
                 persons.push(p);
             }
-            let [tutor, dsl, osl, head, dpo, governor] = <[Person; 6]>::try_from(persons)
-                .unwrap_or_else(|_| panic!("six people"));
+            let [tutor, dsl, osl, head, dpo, governor] =
+                <[Person; 6]>::try_from(persons).unwrap_or_else(|_| panic!("six people"));
             admin.open("/").await;
             admin.sees("Add staff").await;
             admin.screenshot("admin-start.png", 1280).await;
@@ -291,13 +302,25 @@ pub async fn a_new_school_from_its_setup_link_to_signing_out(backend: Backend) {
             // Each example's category, and the guidance that must appear as
             // it is chosen (exploitation has none by default).
             let categories = [
-                ("Online bullying or child-on-child abuse", Some("Record the exact words used.")),
-                ("Grooming, sextortion or contact from an unknown adult (urgent)", Some("Do not contact the sender.")),
-                ("Criminal or financial exploitation (drugs, gangs, money mules)", None),
+                (
+                    "Online bullying or child-on-child abuse",
+                    Some("Record the exact words used."),
+                ),
+                (
+                    "Grooming, sextortion or contact from an unknown adult (urgent)",
+                    Some("Do not contact the sender."),
+                ),
+                (
+                    "Criminal or financial exploitation (drugs, gangs, money mules)",
+                    None,
+                ),
             ];
             let mut refs = Vec::new();
             for (row, (category, guidance)) in policy_examples().iter().zip(categories) {
-                let r = log_incident(&tutor, &row[0], &row[1], &row[2], category, guidance, &row[3], &row[4]).await;
+                let r = log_incident(
+                    &tutor, &row[0], &row[1], &row[2], category, guidance, &row[3], &row[4],
+                )
+                .await;
                 refs.push(r);
             }
             let nudes = log_incident(
@@ -326,11 +349,16 @@ pub async fn a_new_school_from_its_setup_link_to_signing_out(backend: Backend) {
             osl.press("Take ownership").await;
             osl.sees(&format!("You took {joe}")).await;
             unfold(&osl, "Record an action").await;
-            osl.fill("What was done, by whom", "OLE checked the school email logs: 14 messages from JH.").await;
+            osl.fill(
+                "What was done, by whom",
+                "OLE checked the school email logs: 14 messages from JH.",
+            )
+            .await;
             osl.press("Add action").await;
             osl.sees("OLE checked the school email logs").await;
             unfold(&osl, "Escalate to the DSL").await;
-            osl.fill("Why it is escalated", "Threats of violence after school.").await;
+            osl.fill("Why it is escalated", "Threats of violence after school.")
+                .await;
             osl.press("Escalate to the DSL").await;
             osl.sees("Escalated").await;
 
@@ -340,7 +368,12 @@ pub async fn a_new_school_from_its_setup_link_to_signing_out(backend: Backend) {
             dsl.select("Agency", "Police (101/999)").await;
             dsl.field("Date of the referral")
                 .await
-                .send_keys(&chrono::Utc::now().format("%d%m%Y").to_string())
+                .send_keys(
+                    &safelog::clock::Clock::system()
+                        .now()
+                        .format("%d%m%Y")
+                        .to_string(),
+                )
                 .await
                 .expect("type the date");
             dsl.fill("The agency's reference number", "CAD-4471").await;
@@ -348,13 +381,22 @@ pub async fn a_new_school_from_its_setup_link_to_signing_out(backend: Backend) {
             dsl.sees("CAD-4471").await;
             unfold(&dsl, "Change status or close").await;
             dsl.select("New status", "Closed").await;
-            dsl.fill("Why (the reason", "Police and parents engaged; JH sanctioned.").await;
-            dsl.fill("Outcome", "Fixed-term sanction for JH; Joe supported by his head of year.").await;
+            dsl.fill(
+                "Why (the reason",
+                "Police and parents engaged; JH sanctioned.",
+            )
+            .await;
+            dsl.fill(
+                "Outcome",
+                "Fixed-term sanction for JH; Joe supported by his head of year.",
+            )
+            .await;
             dsl.press("Save status").await;
             dsl.sees("Fixed-term sanction for JH").await;
             unfold(&dsl, "Reopen the case").await;
             dsl.select("New status", "In progress").await;
-            dsl.fill("Why (the reason", "New messages reported by Joe's mother.").await;
+            dsl.fill("Why (the reason", "New messages reported by Joe's mother.")
+                .await;
             dsl.press("Save status").await;
             dsl.sees("New messages reported by Joe's mother.").await;
 
@@ -370,7 +412,13 @@ pub async fn a_new_school_from_its_setup_link_to_signing_out(backend: Backend) {
 
             open_record(&tutor, joe).await;
             tutor.sees("Being dealt with").await;
-            for secret in ["14 messages from JH", "CAD-4471", "Fixed-term sanction", "New messages reported", "Threats of violence"] {
+            for secret in [
+                "14 messages from JH",
+                "CAD-4471",
+                "Fixed-term sanction",
+                "New messages reported",
+                "Threats of violence",
+            ] {
                 tutor.does_not_see(secret).await;
             }
 
@@ -384,7 +432,11 @@ pub async fn a_new_school_from_its_setup_link_to_signing_out(backend: Backend) {
             let term = osl.find("main table a, main ul a").await;
             let term_path = term.attr("href").await.expect("href").expect("a term link");
             osl.open(&term_path).await;
-            osl.fill("Commentary for governors", "A quiet term online; filtering reviewed in October.").await;
+            osl.fill(
+                "Commentary for governors",
+                "A quiet term online; filtering reviewed in October.",
+            )
+            .await;
             osl.press("Publish to governors").await;
             osl.sees("Published").await;
 
@@ -398,23 +450,43 @@ pub async fn a_new_school_from_its_setup_link_to_signing_out(backend: Backend) {
                 .await
                 .expect("print to PDF");
             let (text, pages) = pdf_text(&pdf);
-            assert!(text.contains("Online safety report"), "the PDF has the report:\n{text}");
-            assert!(text.contains("A quiet term online"), "the PDF has the commentary:\n{text}");
+            assert!(
+                text.contains("Online safety report"),
+                "the PDF has the report:\n{text}"
+            );
+            assert!(
+                text.contains("A quiet term online"),
+                "the PDF has the commentary:\n{text}"
+            );
             for nav in ["Log an incident", "Sign out", "Administration"] {
-                assert!(!text.contains(nav), "the PDF shows the navigation ({nav}):\n{text}");
+                assert!(
+                    !text.contains(nav),
+                    "the PDF shows the navigation ({nav}):\n{text}"
+                );
             }
             assert!(pages >= 1, "the PDF has pages");
 
             // 5. CSV from the list, then the old spreadsheet with a dry run first.
             dsl.open("/incidents").await;
-            dsl.find("a[download]").await.click().await.expect("download");
+            dsl.find("a[download]")
+                .await
+                .click()
+                .await
+                .expect("download");
             let csv = downloaded(&d.downloads, "csv");
-            assert!(csv.starts_with("\u{feff}Student Name,Tutor Group,Incident Date"), "{csv}");
-            assert!(csv.contains("Joe Briggs") && csv.contains("CAD-4471"), "{csv}");
+            assert!(
+                csv.starts_with("\u{feff}Student Name,Tutor Group,Incident Date"),
+                "{csv}"
+            );
+            assert!(
+                csv.contains("Joe Briggs") && csv.contains("CAD-4471"),
+                "{csv}"
+            );
             assert!(!csv.contains("Mia Evans") || csv.contains("Nudes"), "{csv}");
 
             dsl.open("/import/log").await;
-            let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/example-online-safety-log.csv");
+            let file = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/data/example-online-safety-log.csv");
             dsl.field("Incident log (CSV)")
                 .await
                 .send_keys(&file.display().to_string())
@@ -428,9 +500,17 @@ pub async fn a_new_school_from_its_setup_link_to_signing_out(backend: Backend) {
             // The focus ring shows where the keyboard is, at 3:1 or better.
             tutor.open("/incidents/new").await;
             // Tab from the pupil's name to the next field.
-            tutor.field("Pupil's name").await.send_keys("\u{e004}").await.expect("tab");
+            tutor
+                .field("Pupil's name")
+                .await
+                .send_keys("\u{e004}")
+                .await
+                .expect("tab");
             let contrast = focus_ring_contrast(&tutor).await;
-            assert!(contrast >= 3.0, "the focus ring's contrast is {contrast:.2}:1");
+            assert!(
+                contrast >= 3.0,
+                "the focus ring's contrast is {contrast:.2}:1"
+            );
 
             // 6. Everyone signs out, and the back button does not bring a page back.
             for p in [&admin, &tutor, &dsl, &osl, &head, &dpo, &governor] {
@@ -441,6 +521,13 @@ pub async fn a_new_school_from_its_setup_link_to_signing_out(backend: Backend) {
     drop(driver);
     // Ctrl-C, as the README says: it stops accepting and exits cleanly.
     let status = server.interrupt();
-    assert!(status.success(), "Ctrl-C exit: {status:?}\n{}", server.logs());
-    println!("pages checked (axe-core, 390 px):\n{}", crate::harness::summary());
+    assert!(
+        status.success(),
+        "Ctrl-C exit: {status:?}\n{}",
+        server.logs()
+    );
+    println!(
+        "pages checked (axe-core, 390 px):\n{}",
+        crate::harness::summary()
+    );
 }

@@ -8,6 +8,8 @@
 //!
 //! With `SAFELOG_TEST_POSTGRES_URL` set the PostgreSQL journeys run too.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test that cannot go on should say why, at once
+
 #[allow(dead_code)] // the browser suite uses the databases, not the in-process app
 #[path = "../it/helpers.rs"]
 mod helpers;

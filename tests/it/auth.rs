@@ -577,7 +577,9 @@ async fn a_reset_link_still_asks_for_the_code_of_an_account_with_two_factor(back
     let res = b.post("/account/2fa/confirm", &[("code", &code)]).await;
     assert_eq!(res.status(), 200, "2FA turned on");
     let other = app.browser();
-    other.post("/password-reset", &[("email", &user.email)]).await;
+    other
+        .post("/password-reset", &[("email", &user.email)])
+        .await;
     let path = reset_path(&app.outbox().last().unwrap().2);
     let res = other
         .post(

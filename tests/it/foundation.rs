@@ -130,12 +130,7 @@ async fn head_answers_as_get_does_without_a_body(backend: Backend) {
     let app = spawn_app(backend).await;
     for (path, status) in [("/health/live", 200), ("/login", 200), ("/incidents", 303)] {
         let get = app.get(path).await;
-        let head = app
-            .client
-            .head(app.url(path))
-            .send()
-            .await
-            .unwrap();
+        let head = app.client.head(app.url(path)).send().await.unwrap();
         assert_eq!(head.status(), status, "HEAD {path}");
         assert_eq!(get.status(), head.status(), "HEAD {path} answers as GET");
         assert_eq!(
@@ -143,7 +138,10 @@ async fn head_answers_as_get_does_without_a_body(backend: Backend) {
             head.headers().get("content-type"),
             "{path}"
         );
-        assert!(head.bytes().await.unwrap().is_empty(), "HEAD {path} has no body");
+        assert!(
+            head.bytes().await.unwrap().is_empty(),
+            "HEAD {path} has no body"
+        );
     }
     // HEAD is no way round a POST-only route.
     let res = app.client.head(app.url("/logout")).send().await.unwrap();
@@ -155,7 +153,10 @@ async fn head_answers_as_get_does_without_a_body(backend: Backend) {
 async fn the_sign_in_page_points_a_newcomer_to_the_setup_link(backend: Backend) {
     let app = spawn_app(backend).await;
     let page = app.get("/login").await.text().await.unwrap();
-    assert!(page.contains("The setup link is in the terminal where safelog was started"), "{page}");
+    assert!(
+        page.contains("The setup link is in the terminal where safelog was started"),
+        "{page}"
+    );
     app.add_user("Ada Admin", &[safelog::auth::Role::Admin]);
     let page = app.get("/login").await.text().await.unwrap();
     assert!(!page.contains("setup link"), "{page}");
