@@ -302,9 +302,10 @@ pub async fn a_new_school_from_its_setup_link_to_signing_out(backend: Backend) {
             // Each example's category, and the guidance that must appear as
             // it is chosen (exploitation has none by default).
             let categories = [
+                // Threats sent through school email: the Online Safety Lead's.
                 (
-                    "Online bullying or child-on-child abuse",
-                    Some("Record the exact words used."),
+                    "Misuse of school systems or accounts (hacking, shared passwords)",
+                    Some("Preserve logs."),
                 ),
                 (
                     "Grooming, sextortion or contact from an unknown adult (urgent)",
