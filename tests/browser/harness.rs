@@ -271,7 +271,20 @@ impl Driver {
         server: &Server,
         body: F,
     ) {
-        let outcome = std::panic::AssertUnwindSafe(body).catch_unwind().await;
+        // A step that hangs fails the journey with what each browser shows,
+        // instead of stalling CI until its own limit.
+        let limit = Duration::from_secs(
+            std::env::var("SAFELOG_BROWSER_JOURNEY_SECS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(420),
+        );
+        let bounded = async move {
+            if tokio::time::timeout(limit, body).await.is_err() {
+                panic!("the journey did not finish within {limit:?}");
+            }
+        };
+        let outcome = std::panic::AssertUnwindSafe(bounded).catch_unwind().await;
         if let Err(panic) = outcome {
             self.save_failure(name).await;
             let logs = server.logs();
