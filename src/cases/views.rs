@@ -112,6 +112,9 @@ pub fn panel(csrf: &str, i: &Incident, case: &CaseInfo) -> Markup {
                             div.field.has-error[errors_for("status").get("status").is_some()] {
                                 label for="f-status" { "New status" }
                                 select #f-status name="status" {
+                                    // No status is chosen for the lead: saving a reason alone
+                                    // must not quietly change the case to the first option.
+                                    option value="" { "Choose…" }
                                     @for s in [Status::InProgress, Status::Escalated, Status::Closed, Status::New] {
                                         @if s != i.status() { option value=(s.as_str()) selected[typed_for("status").status == s.as_str()] { (s.label()) } }
                                     }
@@ -138,7 +141,9 @@ pub fn panel(csrf: &str, i: &Incident, case: &CaseInfo) -> Markup {
                                 @if let Some(e) = errors_for("referrals").get("agency") { p.error { (e) } }
                             }
                             (Field::text("date", "Date of the referral", &typed_for("referrals").date).kind("date").render(&errors_for("referrals")))
-                            (Field::text("reference", "The agency's reference number", &typed_for("referrals").reference).render(&errors_for("referrals")))
+                            // Not `required`: a referral may be recorded before the agency gives
+                            // a reference ("reference to follow"); the server checks one or the other.
+                            (Field::text("reference", "The agency's reference number", &typed_for("referrals").reference).optional().render(&errors_for("referrals")))
                             div.field {
                                 label {
                                     input type="checkbox" name="reference_to_follow" value="yes" checked[!typed_for("referrals").reference_to_follow.is_empty()];

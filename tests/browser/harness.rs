@@ -72,11 +72,16 @@ pub struct Server {
     stderr: Output,
     pub data_dir: PathBuf,
     // Dropped after the server is stopped.
-    _db: TestDb,
+    db: TestDb,
 }
 
 impl Server {
     pub async fn start(backend: Backend) -> Server {
+        Server::start_with(backend, &[]).await
+    }
+
+    /// The binary with some settings of a school's own (`SAFELOG_*`).
+    pub async fn start_with(backend: Backend, settings: &[(&str, &str)]) -> Server {
         let db = TestDb::new(backend);
         let data_dir = scratch("data");
         let port = free_port();
@@ -94,6 +99,7 @@ impl Server {
             .env("SAFELOG_BASE_URL", &base)
             .env("SAFELOG_DATA_DIR", &data_dir)
             .env("RUST_LOG", "info")
+            .envs(settings.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -108,7 +114,7 @@ impl Server {
             stdout,
             stderr,
             data_dir,
-            _db: db,
+            db,
         };
         server.wait_until_ready().await;
         server
@@ -152,6 +158,38 @@ impl Server {
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    /// Runs a `safelog` command against this server's database, as the IT
+    /// technician does from a shell; returns what it printed.
+    pub fn command(&self, args: &[&str], stdin: &str) -> String {
+        use std::io::Write;
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_safelog"));
+        for (key, _) in std::env::vars() {
+            if key.starts_with("SAFELOG_") {
+                cmd.env_remove(key);
+            }
+        }
+        let mut child = cmd
+            .args(args)
+            .env("SAFELOG_DATABASE_URL", self.db.url())
+            .env("SAFELOG_DATA_DIR", &self.data_dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the safelog binary runs");
+        if let Some(mut input) = child.stdin.take() {
+            input.write_all(stdin.as_bytes()).expect("stdin");
+        }
+        let out = child.wait_with_output().expect("it finishes");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.status.success(), "safelog {args:?} failed:\n{text}");
+        text
     }
 
     /// Ctrl-C, as a person stops it in a terminal; waits for it to exit.

@@ -10,12 +10,12 @@ use crate::harness::{Driver, Person, Server};
 use crate::helpers::Backend;
 
 /// What a person needs to sign in: their email and password.
-struct Account {
-    email: String,
-    password: String,
+pub(crate) struct Account {
+    pub(crate) email: String,
+    pub(crate) password: String,
 }
 
-fn account(first: &str) -> Account {
+pub(crate) fn account(first: &str) -> Account {
     Account {
         email: format!("{}@hill.sch.uk", first.to_lowercase()),
         password: format!("{first} keeps a long passphrase 2026"),
@@ -224,7 +224,7 @@ fn downloaded(dir: &Path, ext: &str) -> String {
     }
 }
 
-fn pdf_text(pdf: &[u8]) -> (String, usize) {
+pub(crate) fn pdf_text(pdf: &[u8]) -> (String, usize) {
     let dir = std::env::temp_dir().join(format!("safelog-pdf-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).expect("pdf folder");
     let file = dir.join("report.pdf");

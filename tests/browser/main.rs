@@ -16,6 +16,7 @@ mod helpers;
 
 mod harness;
 mod journeys;
+mod lead_day;
 
 /// One test per backend; the PostgreSQL one runs when a server is named.
 macro_rules! in_the_browser {
@@ -24,7 +25,7 @@ macro_rules! in_the_browser {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             #[ignore = "real browser: cargo test --test browser -- --ignored (see README)"]
             async fn sqlite() {
-                crate::journeys::$name(crate::helpers::Backend::Sqlite).await
+                crate::$name(crate::helpers::Backend::Sqlite).await
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             #[ignore = "real browser: cargo test --test browser -- --ignored (see README)"]
@@ -32,10 +33,16 @@ macro_rules! in_the_browser {
                 if std::env::var_os("SAFELOG_TEST_POSTGRES_URL").is_none() {
                     panic!("set SAFELOG_TEST_POSTGRES_URL to run the browser journeys on PostgreSQL, or choose the sqlite variants: cargo test --test browser sqlite -- --ignored");
                 }
-                crate::journeys::$name(crate::helpers::Backend::Postgres).await
+                crate::$name(crate::helpers::Backend::Postgres).await
             }
         }
     )*};
 }
 
-in_the_browser!(a_new_school_from_its_setup_link_to_signing_out);
+use journeys::a_new_school_from_its_setup_link_to_signing_out;
+use lead_day::a_lead_triages_forty_incidents_and_governors_read_what_was_published;
+
+in_the_browser!(
+    a_new_school_from_its_setup_link_to_signing_out,
+    a_lead_triages_forty_incidents_and_governors_read_what_was_published,
+);
