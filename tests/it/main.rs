@@ -21,6 +21,7 @@ mod import_locks;
 mod incidents;
 mod lockout;
 mod mail;
+mod mail_crash;
 mod metrics;
 mod pupils;
 mod reports;
