@@ -17,6 +17,7 @@ mod export;
 mod foundation;
 mod hostile_input;
 mod import;
+mod imported_history;
 mod import_locks;
 mod incidents;
 mod lockout;
