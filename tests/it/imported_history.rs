@@ -2,13 +2,16 @@
 //! spreadsheet's rows arrive closed, with the outcome "Imported from the
 //! school's earlier log." and their own Actions and Outcome, unless the
 //! file gives them a status; they wait in no queue, remind no one and are
-//! not open at the end of any term.
+//! not open at the end of any term. A school that imported before gets them
+//! closed by a migration.
 
 use chrono::Duration as Days;
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use safelog::auth::Role;
-use safelog::db::schema::{incident_events, incidents};
+use safelog::db::schema::{incident_events, incident_imports, incidents};
 use safelog::exports::import::{history_outcome, HISTORY_OUTCOME};
+use serde_json::Value;
 
 use crate::helpers::{spawn_app, Backend, TestApp};
 use crate::import::{example, import_by_command, upload, HEADER};
@@ -237,7 +240,89 @@ async fn a_file_with_a_status_column_keeps_its_statuses(backend: Backend) {
     );
 }
 
+async fn the_migration_closes_what_was_imported_before_as_history(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let dsl = app.add_user("Dee Slade", &[Role::Dsl]);
+    // Imported the old way: a Status column of "New" leaves them as the
+    // import used to leave every row. One a lead moved on, one in error.
+    let file = format!(
+        "{HEADER},Status\n\
+         Amy Adams,7A,01/03/2021,Saw violent videos,Spoke to her,AB,FALSE,New\n\
+         Ben Brown,7B,02/03/2021,Bypassed the filter,,AB,FALSE,New\n\
+         Cal Cole,7C,03/03/2021,Phishing email,,AB,FALSE,In progress\n\
+         Dee Dunn,7D,04/03/2021,Entered in error,,AB,FALSE,New\n"
+    );
+    let out = import_by_command(&app, &file, &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut conn = app.conn();
+    diesel::update(incidents::table.filter(incidents::details.eq("Entered in error")))
+        .set(incidents::entered_in_error_at.eq(Some(app.clock.now_naive())))
+        .execute(&mut conn)
+        .unwrap();
+    let before = cases(&app);
+
+    let up = match backend {
+        Backend::Sqlite => include_str!("../../migrations/sqlite/2026-12-02-000020_imported_history/up.sql"),
+        Backend::Postgres => include_str!("../../migrations/postgres/2026-12-02-000020_imported_history/up.sql"),
+    };
+    conn.batch_execute(up).unwrap();
+
+    let after = cases(&app);
+    let by = |rows: &[(String, String, Option<String>, bool, i32)], name: &str| {
+        rows.iter().find(|c| c.0 == name).unwrap().clone()
+    };
+    let amy = by(&after, "Amy Adams");
+    assert_eq!(amy.1, "closed");
+    assert_eq!(
+        amy.2,
+        Some(history_outcome("Spoke to her")),
+        "the outcome the import writes"
+    );
+    assert!(amy.3);
+    assert_eq!(amy.4, by(&before, "Amy Adams").4 + 1, "a new version");
+    assert_eq!(by(&after, "Ben Brown").2.as_deref(), Some(HISTORY_OUTCOME));
+    assert_eq!(by(&after, "Cal Cole"), by(&before, "Cal Cole"), "a lead's case is left");
+    assert_eq!(by(&after, "Dee Dunn"), by(&before, "Dee Dunn"), "so is one in error");
+
+    // Closed at the time it was imported.
+    let (closed_at, imported_at): (Option<chrono::NaiveDateTime>, chrono::NaiveDateTime) =
+        incidents::table
+            .inner_join(incident_imports::table)
+            .filter(incidents::details.eq("Saw violent videos"))
+            .select((incidents::closed_at, incident_imports::imported_at))
+            .first(&mut conn)
+            .unwrap();
+    assert_eq!(closed_at, Some(imported_at));
+
+    // The timeline says why, in words, at the new version.
+    let id: String = incidents::table
+        .filter(incidents::details.eq("Saw violent videos"))
+        .select(incidents::id)
+        .first(&mut conn)
+        .unwrap();
+    let record = app.signed_in(&dsl).await.text(&format!("/incidents/{id}")).await;
+    assert!(
+        record.contains("Status changed from New to Closed: <span class=\"text\">imported from the school's earlier log before imports arrived as closed history"),
+        "{record}"
+    );
+    let (_, api) = api_get(&app, &app.quick_token(&dsl), &format!("/api/v1/incidents/{id}")).await;
+    let timeline = api["timeline"].as_array().unwrap();
+    let last = timeline.last().unwrap();
+    assert_eq!(last["kind"], "status_change");
+    assert_eq!(last["by_initials"], "safelog");
+    assert_eq!(api["status"], "closed");
+    assert_eq!(
+        api["actions_outcome"],
+        Value::String(format!("Spoke to her\nOutcome: {}", history_outcome("Spoke to her")))
+    );
+}
+
 on_both_backends!(
     the_policy_example_arrives_as_closed_history_in_no_queue_reminding_no_one,
     a_file_with_a_status_column_keeps_its_statuses,
+    the_migration_closes_what_was_imported_before_as_history,
 );
