@@ -389,12 +389,7 @@ struct Extras {
     reference: Option<String>,
 }
 
-fn extras(
-    row: &Row,
-    cats: &[Category],
-    now: NaiveDateTime,
-    problems: &mut Vec<Problem>,
-) -> Extras {
+fn extras(row: &Row, cats: &[Category], now: NaiveDateTime, problems: &mut Vec<Problem>) -> Extras {
     let mut problem = |column: &str, message: String| {
         problems.push(Problem {
             line: row.line,
@@ -485,10 +480,15 @@ fn extras(
 fn closed_at(value: &str) -> Option<NaiveDateTime> {
     let v = value.trim();
     let v = v.strip_suffix(['Z', 'z']).unwrap_or(v);
-    ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(v, f).ok())
-        .or_else(|| crate::forms::parse_date(v).and_then(|d| d.and_hms_opt(0, 0, 0)))
+    [
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+    ]
+    .iter()
+    .find_map(|f| NaiveDateTime::parse_from_str(v, f).ok())
+    .or_else(|| crate::forms::parse_date(v).and_then(|d| d.and_hms_opt(0, 0, 0)))
 }
 
 /// A row's Actions and Outcome without the "Outcome: ..." line that
@@ -932,8 +932,7 @@ fn apply(
                 &id,
                 &ImportedStatus {
                     status: status.as_str(),
-                    closed_at: closed
-                        .then(|| extra.closed_at.filter(|_| !history).unwrap_or(now)),
+                    closed_at: closed.then(|| extra.closed_at.filter(|_| !history).unwrap_or(now)),
                     outcome: closed.then_some(outcome.as_str()),
                 },
             )?;
@@ -1049,5 +1048,48 @@ mod tests {
         assert_eq!(place("Online at home"), Some(Location::OnlineAtHome));
         assert_eq!(place("not known"), Some(Location::Unknown));
         assert_eq!(place("outside_school"), Some(Location::OutsideSchool));
+    }
+
+    #[test]
+    fn only_the_exports_own_last_outcome_line_is_taken_off() {
+        let o = Some("Warned the year group");
+        assert_eq!(
+            own_actions("Reported\nOutcome: Warned the year group", o),
+            "Reported"
+        );
+        assert_eq!(own_actions("Outcome: Warned the year group", o), "");
+        // Not a line of its own, another outcome, or no Outcome column: as it is.
+        assert_eq!(
+            own_actions("The Outcome: Warned the year group", o),
+            "The Outcome: Warned the year group"
+        );
+        assert_eq!(
+            own_actions("Reported\nOutcome: Other", o),
+            "Reported\nOutcome: Other"
+        );
+        assert_eq!(
+            own_actions("Reported\nOutcome: Warned the year group", None),
+            "Reported\nOutcome: Warned the year group"
+        );
+    }
+
+    #[test]
+    fn a_history_outcome_says_where_it_came_from_and_what_the_old_log_said() {
+        assert_eq!(history_outcome("  "), HISTORY_OUTCOME);
+        assert_eq!(
+            history_outcome("Spoke to her. "),
+            "Imported from the school's earlier log.\nActions and Outcome in that log: Spoke to her."
+        );
+    }
+
+    #[test]
+    fn closed_at_is_read_as_the_export_writes_it_or_as_a_date() {
+        let at = |d: u32, h: u32, m: u32| {
+            NaiveDate::from_ymd_opt(2024, 3, d).and_then(|d| d.and_hms_opt(h, m, 0))
+        };
+        assert_eq!(closed_at("2024-03-05T14:00:00Z"), at(5, 14, 0));
+        assert_eq!(closed_at("2024-03-05 14:30"), at(5, 14, 30));
+        assert_eq!(closed_at("05/03/2024"), at(5, 0, 0));
+        assert_eq!(closed_at("last week"), None);
     }
 }

@@ -110,7 +110,9 @@ async fn the_policy_example_arrives_as_closed_history_in_no_queue_reminding_no_o
     assert_eq!(changes.len(), 3, "one each");
     for (by, reason) in changes {
         assert_eq!(by, "safelog");
-        assert!(reason.unwrap().starts_with("imported from the school's earlier log"));
+        assert!(reason
+            .unwrap()
+            .starts_with("imported from the school's earlier log"));
     }
     let token = app.quick_token(&dsl);
     let (_, list) = api_get(&app, &token, "/api/v1/incidents?per_page=10").await;
@@ -134,7 +136,9 @@ async fn the_policy_example_arrives_as_closed_history_in_no_queue_reminding_no_o
         record.contains("Status changed from New to Closed: <span class=\"text\">imported from the school's earlier log, so it arrives as closed history"),
         "{record}"
     );
-    assert!(record.contains("Imported from the school's earlier log.\nActions and Outcome in that log: MAL spoke"));
+    assert!(record.contains(
+        "Imported from the school's earlier log.\nActions and Outcome in that log: MAL spoke"
+    ));
 
     // In no one's queue, now or once the pick-up time has passed, and no
     // reminder.
@@ -150,7 +154,10 @@ async fn the_policy_example_arrives_as_closed_history_in_no_queue_reminding_no_o
         let home = app.signed_in(lead).await.text("/").await;
         assert!(home.contains("Nothing is waiting for you."), "{home}");
         for pupil in PUPILS {
-            assert!(!home.contains(pupil), "{pupil} on a lead's start page: {home}");
+            assert!(
+                !home.contains(pupil),
+                "{pupil} on a lead's start page: {home}"
+            );
         }
         assert!(!home.contains("Past the pick-up time"), "{home}");
     }
@@ -221,17 +228,26 @@ async fn a_file_with_a_status_column_keeps_its_statuses(backend: Backend) {
         .unwrap();
     assert_eq!(
         closed_at,
-        chrono::NaiveDate::from_ymd_opt(2024, 3, 5).unwrap().and_hms_opt(14, 0, 0)
+        chrono::NaiveDate::from_ymd_opt(2024, 3, 5)
+            .unwrap()
+            .and_hms_opt(14, 0, 0)
     );
     assert_eq!(actions, "Reported");
 
     // The open ones wait in their owner's queue, as any open case.
     let home = app.signed_in(&osl).await.text("/").await;
-    assert!(home.contains("Amy Adams") && home.contains("Ben Brown"), "{home}");
-    assert!(!home.contains("Cal Cole") && !home.contains("Dee Dunn"), "{home}");
+    assert!(
+        home.contains("Amy Adams") && home.contains("Ben Brown"),
+        "{home}"
+    );
+    assert!(
+        !home.contains("Cal Cole") && !home.contains("Dee Dunn"),
+        "{home}"
+    );
 
     // A Closed At that is not a time is a problem by line and column.
-    let wrong = format!("{HEADER},Status,Closed At\nEd Eve,7E,,Something,,AB,FALSE,closed,last week\n");
+    let wrong =
+        format!("{HEADER},Status,Closed At\nEd Eve,7E,,Something,,AB,FALSE,closed,last week\n");
     let out = import_by_command(&app, &wrong, &["--dry-run"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -266,8 +282,12 @@ async fn the_migration_closes_what_was_imported_before_as_history(backend: Backe
     let before = cases(&app);
 
     let up = match backend {
-        Backend::Sqlite => include_str!("../../migrations/sqlite/2026-12-02-000020_imported_history/up.sql"),
-        Backend::Postgres => include_str!("../../migrations/postgres/2026-12-02-000020_imported_history/up.sql"),
+        Backend::Sqlite => {
+            include_str!("../../migrations/sqlite/2026-12-02-000020_imported_history/up.sql")
+        }
+        Backend::Postgres => {
+            include_str!("../../migrations/postgres/2026-12-02-000020_imported_history/up.sql")
+        }
     };
     conn.batch_execute(up).unwrap();
 
@@ -285,8 +305,16 @@ async fn the_migration_closes_what_was_imported_before_as_history(backend: Backe
     assert!(amy.3);
     assert_eq!(amy.4, by(&before, "Amy Adams").4 + 1, "a new version");
     assert_eq!(by(&after, "Ben Brown").2.as_deref(), Some(HISTORY_OUTCOME));
-    assert_eq!(by(&after, "Cal Cole"), by(&before, "Cal Cole"), "a lead's case is left");
-    assert_eq!(by(&after, "Dee Dunn"), by(&before, "Dee Dunn"), "so is one in error");
+    assert_eq!(
+        by(&after, "Cal Cole"),
+        by(&before, "Cal Cole"),
+        "a lead's case is left"
+    );
+    assert_eq!(
+        by(&after, "Dee Dunn"),
+        by(&before, "Dee Dunn"),
+        "so is one in error"
+    );
 
     // Closed at the time it was imported.
     let (closed_at, imported_at): (Option<chrono::NaiveDateTime>, chrono::NaiveDateTime) =
@@ -304,12 +332,21 @@ async fn the_migration_closes_what_was_imported_before_as_history(backend: Backe
         .select(incidents::id)
         .first(&mut conn)
         .unwrap();
-    let record = app.signed_in(&dsl).await.text(&format!("/incidents/{id}")).await;
+    let record = app
+        .signed_in(&dsl)
+        .await
+        .text(&format!("/incidents/{id}"))
+        .await;
     assert!(
         record.contains("Status changed from New to Closed: <span class=\"text\">imported from the school's earlier log before imports arrived as closed history"),
         "{record}"
     );
-    let (_, api) = api_get(&app, &app.quick_token(&dsl), &format!("/api/v1/incidents/{id}")).await;
+    let (_, api) = api_get(
+        &app,
+        &app.quick_token(&dsl),
+        &format!("/api/v1/incidents/{id}"),
+    )
+    .await;
     let timeline = api["timeline"].as_array().unwrap();
     let last = timeline.last().unwrap();
     assert_eq!(last["kind"], "status_change");
@@ -317,7 +354,10 @@ async fn the_migration_closes_what_was_imported_before_as_history(backend: Backe
     assert_eq!(api["status"], "closed");
     assert_eq!(
         api["actions_outcome"],
-        Value::String(format!("Spoke to her\nOutcome: {}", history_outcome("Spoke to her")))
+        Value::String(format!(
+            "Spoke to her\nOutcome: {}",
+            history_outcome("Spoke to her")
+        ))
     );
 }
 
