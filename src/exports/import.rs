@@ -714,11 +714,16 @@ fn apply(
         progress(n + 1, total);
         let mut problems = Vec::new();
         let extra = extras(row, cats, now, &mut problems);
-        let actions = own_actions(&row.actions_outcome, extra.outcome.as_deref());
         // Closed as history unless the row gives a status; a closed case
-        // always says its outcome, the file's where it gives one.
+        // always says its outcome, the file's where it gives one (and only
+        // then is the outcome line taken off its Actions and Outcome).
         let history = extra.status.is_none();
         let status = extra.status.unwrap_or(Status::Closed);
+        let given_outcome = extra
+            .outcome
+            .as_deref()
+            .filter(|_| extra.status == Some(Status::Closed));
+        let actions = own_actions(&row.actions_outcome, given_outcome);
         let category = match (&extra.category, row.extra("Category"), &fallback) {
             (Some(code), _, _) => Some(code.clone()),
             // Named, but not found: already a problem.
@@ -922,11 +927,7 @@ fn apply(
         };
         if status != Status::New {
             let closed = status == Status::Closed;
-            let outcome = extra
-                .outcome
-                .clone()
-                .filter(|_| !history)
-                .unwrap_or_else(|| history_outcome(actions));
+            let outcome = given_outcome.map_or_else(|| history_outcome(actions), str::to_string);
             let version = store::set_imported_status(
                 conn,
                 &id,
