@@ -255,7 +255,11 @@ pub fn import_log(config: &Config, args: &ImportLog) -> Result<(), String> {
                     |d| d.format("%d/%m/%Y").to_string()
                 ),
                 p.category,
-                p.status.label(),
+                if p.history {
+                    "closed as history"
+                } else {
+                    p.status.label()
+                },
                 if p.acknowledged {
                     ", acknowledged (as imported)"
                 } else {
@@ -278,6 +282,9 @@ pub fn import_log(config: &Config, args: &ImportLog) -> Result<(), String> {
             report.new_pupils,
             report.repeated.len()
         );
+    }
+    for said in report.arrival() {
+        println!("{said}");
     }
     Ok(())
 }

@@ -4,6 +4,13 @@
 //! leadership acknowledgement as the file gives them and the file and line
 //! it came from.
 //!
+//! A row is history, not a new case: unless the file gives it a status (a
+//! Status column, as safelog's own export has), it arrives closed at the
+//! time of the import, with the outcome [`HISTORY_OUTCOME`] and the row's
+//! own Actions and Outcome. Like every imported row it alerts no one, and
+//! being closed it waits in no lead's queue, has no pick-up reminder and is
+//! not open at the end of any term.
+//!
 //! Two passes over the file through one function, [`apply`]. The first
 //! plans with reads only (no write lock, nothing written): it checks every
 //! row, matches pupils and works out the references the import would give.
@@ -21,7 +28,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 
-use super::store::{self, ImportRecord};
+use super::store::{self, ImportRecord, ImportedStatus};
 use crate::audit::{self, Event};
 use crate::categories::Category;
 use crate::db::dialect::{lock_school, read_snapshot, write_transaction};
@@ -42,6 +49,28 @@ pub const DEFAULT_CATEGORY: &str = "other";
 
 /// The longest staff initials kept.
 const MAX_INITIALS: usize = 20;
+
+/// How the outcome of an imported row closed as history begins. The
+/// migration `2026-12-02-000020_imported_history` writes the same words.
+pub const HISTORY_OUTCOME: &str = "Imported from the school's earlier log.";
+
+/// Why the timeline says an imported row arrived closed.
+pub const HISTORY_REASON: &str = "imported from the school's earlier log, so it arrives as closed history (it alerts no one and waits in no queue)";
+
+/// Who the timeline says closed a row as history: the import itself, not
+/// the member of staff whose initials the row carries.
+pub const HISTORY_BY: &str = "safelog";
+
+/// The outcome of an imported row closed as history. A DSL reading the
+/// record sees where the case ended and, since the spreadsheet knew no
+/// more, what it said had been done, marked as the old log's words so it
+/// is not taken for a step taken here.
+pub fn history_outcome(actions: &str) -> String {
+    match actions.trim() {
+        "" => HISTORY_OUTCOME.to_string(),
+        said => format!("{HISTORY_OUTCOME}\nActions and Outcome in that log: {said}"),
+    }
+}
 
 /// How an import is run, and by whom.
 #[derive(Clone, Copy, Debug)]
@@ -70,6 +99,8 @@ pub struct Planned {
     pub incident_date: Option<NaiveDate>,
     pub category: String,
     pub status: Status,
+    /// Closed as history: the file gives it no status.
+    pub history: bool,
     pub acknowledged: bool,
 }
 
@@ -124,6 +155,58 @@ impl Report {
             self.new_pupils,
             self.problems.len()
         )
+    }
+
+    /// How the incidents arrive, in a sentence or two each: as closed
+    /// history, or with the status the file gives them. Said before an
+    /// import (a dry run) and after it.
+    pub fn arrival(&self) -> Vec<String> {
+        let will = !self.imported;
+        let history = self.created.iter().filter(|p| p.history).count();
+        let given = self.created.len() - history;
+        let any_open = self
+            .created
+            .iter()
+            .any(|p| !p.history && p.status != Status::Closed);
+        let mut said = Vec::new();
+        if history > 0 {
+            let (one, they, alert, wait) = if history == 1 {
+                ("incident", "it", "alerts", "waits")
+            } else {
+                ("incidents", "they", "alert", "wait")
+            };
+            let added = match (will, history) {
+                (true, _) => "will be added",
+                (false, 1) => "was added",
+                (false, _) => "were added",
+            };
+            said.push(format!(
+                "{history} {one} {added} as closed history: {they} {alert} no one and {wait} in no queue. \
+                 Each is closed with the outcome \u{201c}{HISTORY_OUTCOME}\u{201d} followed by its own Actions and Outcome.{}",
+                if will {
+                    " A Status column in the file would give each row its own status instead."
+                } else {
+                    ""
+                }
+            ));
+        }
+        if given > 0 {
+            let (one, it) = if given == 1 {
+                ("incident", "it")
+            } else {
+                ("incidents", "them")
+            };
+            said.push(format!(
+                "{given} {one} {} the status the file's Status column gives {it}.{}",
+                if will { "will keep" } else { "kept" },
+                if any_open {
+                    " Any that are open wait in their owner's queue."
+                } else {
+                    ""
+                }
+            ));
+        }
+        said
     }
 }
 
@@ -295,14 +378,18 @@ fn category_name(cats: &[Category], code: &str) -> String {
 /// safelog's own columns, where the file has them, checked.
 struct Extras {
     category: Option<String>,
-    status: Status,
+    /// None when the row gives no status: it arrives as closed history.
+    status: Option<Status>,
+    /// The Outcome and Closed At of a closed case (a safelog export's).
+    outcome: Option<String>,
+    closed_at: Option<NaiveDateTime>,
     child_at_risk: bool,
     location: Location,
     platform: String,
     reference: Option<String>,
 }
 
-fn extras(row: &Row, cats: &[Category], problems: &mut Vec<Problem>) -> Extras {
+fn extras(row: &Row, cats: &[Category], now: NaiveDateTime, problems: &mut Vec<Problem>) -> Extras {
     let mut problem = |column: &str, message: String| {
         problems.push(Problem {
             line: row.line,
@@ -329,7 +416,7 @@ fn extras(row: &Row, cats: &[Category], problems: &mut Vec<Problem>) -> Extras {
             None
         }
     });
-    let status = row.extra("Status").map_or(Status::New, |v| {
+    let status = row.extra("Status").map(|v| {
         by_code_or_label(v, &Status::ALL, Status::as_str, Status::label).unwrap_or_else(|| {
             problem(
                 "Status",
@@ -337,6 +424,22 @@ fn extras(row: &Row, cats: &[Category], problems: &mut Vec<Problem>) -> Extras {
             );
             Status::New
         })
+    });
+    let closed_at = row.extra("Closed At").and_then(|v| match closed_at(v) {
+        Some(at) if at <= now => Some(at),
+        Some(_) => {
+            problem("Closed At", format!("'{v}' is later than now"));
+            None
+        }
+        None => {
+            problem(
+                "Closed At",
+                format!(
+                    "'{v}' is not a time: write it as the export does (2025-11-12T10:30:00Z) or as a date (dd/mm/yyyy)"
+                ),
+            );
+            None
+        }
     });
     let child_at_risk = row.extra("Child at Risk").is_some_and(|v| {
         parse_bool(v).unwrap_or_else(|| {
@@ -363,10 +466,43 @@ fn extras(row: &Row, cats: &[Category], problems: &mut Vec<Problem>) -> Extras {
     Extras {
         category,
         status,
+        outcome: row.extra("Outcome").map(|o| o.trim().to_string()),
+        closed_at,
         child_at_risk,
         location,
         platform: row.extra("Platform").unwrap_or("").to_string(),
         reference: row.extra("Reference").map(|r| r.trim().to_uppercase()),
+    }
+}
+
+/// A Closed At cell: UTC as safelog's export writes it (with or without
+/// the Z, or a space for the T), or a date alone, taken as its midnight.
+fn closed_at(value: &str) -> Option<NaiveDateTime> {
+    let v = value.trim();
+    let v = v.strip_suffix(['Z', 'z']).unwrap_or(v);
+    [
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+    ]
+    .iter()
+    .find_map(|f| NaiveDateTime::parse_from_str(v, f).ok())
+    .or_else(|| crate::forms::parse_date(v).and_then(|d| d.and_hms_opt(0, 0, 0)))
+}
+
+/// A row's Actions and Outcome without the "Outcome: ..." line that
+/// safelog's export ends it with when the row also has the Outcome column:
+/// the outcome is kept as the case's outcome, and the export writes that
+/// line again, so an export imported elsewhere exports the same.
+fn own_actions<'a>(actions: &'a str, outcome: Option<&str>) -> &'a str {
+    let Some(outcome) = outcome.filter(|o| !o.is_empty()) else {
+        return actions;
+    };
+    match actions.strip_suffix(&format!("Outcome: {outcome}")) {
+        Some("") => "",
+        Some(rest) => rest.strip_suffix('\n').unwrap_or(actions),
+        _ => actions,
     }
 }
 
@@ -383,11 +519,13 @@ fn same_in_log(
         return Ok(false);
     };
     let date = incident.incident_date;
+    let outcome = incident.outcome.clone();
     let Some(item) = store::hydrate(conn, school, vec![incident], lookups)?.pop() else {
         return Ok(false);
     };
     let c = super::export::cells(&item);
-    Ok(key_of(&c[0], &c[1], date, &c[3], &c[4], &c[5]) == key)
+    let actions = own_actions(&c[4], outcome.as_deref());
+    Ok(key_of(&c[0], &c[1], date, &c[3], actions, &c[5]) == key)
 }
 
 /// The pupil a row is filed under: (id, name).
@@ -575,7 +713,17 @@ fn apply(
     for (n, row) in sheet.rows.iter().enumerate() {
         progress(n + 1, total);
         let mut problems = Vec::new();
-        let extra = extras(row, cats, &mut problems);
+        let extra = extras(row, cats, now, &mut problems);
+        // Closed as history unless the row gives a status; a closed case
+        // always says its outcome, the file's where it gives one (and only
+        // then is the outcome line taken off its Actions and Outcome).
+        let history = extra.status.is_none();
+        let status = extra.status.unwrap_or(Status::Closed);
+        let given_outcome = extra
+            .outcome
+            .as_deref()
+            .filter(|_| extra.status == Some(Status::Closed));
+        let actions = own_actions(&row.actions_outcome, given_outcome);
         let category = match (&extra.category, row.extra("Category"), &fallback) {
             (Some(code), _, _) => Some(code.clone()),
             // Named, but not found: already a problem.
@@ -613,7 +761,7 @@ fn apply(
             category: category.clone().unwrap_or_default(),
             child_at_risk: extra.child_at_risk,
             details: row.details.clone(),
-            actions_outcome: row.actions_outcome.clone(),
+            actions_outcome: actions.to_string(),
             location: extra.location.as_str().to_string(),
             platform: extra.platform.clone(),
             ..IncidentInput::default()
@@ -644,7 +792,14 @@ fn apply(
             continue;
         };
 
-        let key = row.key();
+        let key = key_of(
+            &row.student_name,
+            &row.tutor_group,
+            row.incident_date,
+            &row.details,
+            actions,
+            &row.staff_initials,
+        );
         if let Some(first) = seen.get(&key) {
             report.repeated.push(Repeat {
                 line: row.line,
@@ -653,7 +808,15 @@ fn apply(
             continue;
         }
         seen.insert(key.clone(), row.line);
-        if let Some(reference) = store::imported_before(conn, school, &key)? {
+        // Before the outcome line was told apart, a row of a safelog export
+        // was known by its whole Actions and Outcome cell.
+        let earlier = match store::imported_before(conn, school, &key)? {
+            None if actions != row.actions_outcome => {
+                store::imported_before(conn, school, &row.key())?
+            }
+            found => found,
+        };
+        if let Some(reference) = earlier {
             report.repeated.push(Repeat {
                 line: row.line,
                 earlier: Earlier::Imported(reference),
@@ -723,7 +886,8 @@ fn apply(
                 new_pupil,
                 incident_date: row.incident_date,
                 category: category_name(cats, &new.fields.category_code),
-                status: extra.status,
+                status,
+                history,
                 acknowledged: row.lg_acknowledged,
             });
             continue;
@@ -761,21 +925,38 @@ fn apply(
                 )))
             }
         };
-        if extra.status != Status::New {
+        if status != Status::New {
+            let closed = status == Status::Closed;
+            let outcome = given_outcome.map_or_else(|| history_outcome(actions), str::to_string);
             let version = store::set_imported_status(
                 conn,
                 &id,
-                extra.status.as_str(),
-                extra.status == Status::Closed,
+                &ImportedStatus {
+                    status: status.as_str(),
+                    closed_at: closed.then(|| extra.closed_at.filter(|_| !history).unwrap_or(now)),
+                    outcome: closed.then_some(outcome.as_str()),
+                },
+            )?;
+            let import = Author {
+                user_id: None,
+                initials: HISTORY_BY.into(),
+            };
+            let event = NewEvent::new(
+                EventKind::StatusChange,
+                &id,
+                school,
+                version,
+                if history { &import } else { &author },
                 now,
-            )?;
-            timeline::append(
-                conn,
-                &NewEvent::new(EventKind::StatusChange, &id, school, version, &author, now)
-                    .change("status", Status::New.as_str(), extra.status.as_str())
-                    .text("Status as given in the imported file")
-                    .for_reporter(true),
-            )?;
+            )
+            .change("status", Status::New.as_str(), status.as_str())
+            .for_reporter(true);
+            let event = if history {
+                event.reason(HISTORY_REASON)
+            } else {
+                event.text("Status as given in the imported file")
+            };
+            timeline::append(conn, &event)?;
         }
         if row.lg_acknowledged {
             let version = store::set_imported_acknowledgement(conn, &id, now)?;
@@ -825,7 +1006,8 @@ fn apply(
             new_pupil,
             incident_date: row.incident_date,
             category: category_name(cats, &new.fields.category_code),
-            status: extra.status,
+            status,
+            history,
             acknowledged: row.lg_acknowledged,
         });
     }
@@ -867,5 +1049,48 @@ mod tests {
         assert_eq!(place("Online at home"), Some(Location::OnlineAtHome));
         assert_eq!(place("not known"), Some(Location::Unknown));
         assert_eq!(place("outside_school"), Some(Location::OutsideSchool));
+    }
+
+    #[test]
+    fn only_the_exports_own_last_outcome_line_is_taken_off() {
+        let o = Some("Warned the year group");
+        assert_eq!(
+            own_actions("Reported\nOutcome: Warned the year group", o),
+            "Reported"
+        );
+        assert_eq!(own_actions("Outcome: Warned the year group", o), "");
+        // Not a line of its own, another outcome, or no Outcome column: as it is.
+        assert_eq!(
+            own_actions("The Outcome: Warned the year group", o),
+            "The Outcome: Warned the year group"
+        );
+        assert_eq!(
+            own_actions("Reported\nOutcome: Other", o),
+            "Reported\nOutcome: Other"
+        );
+        assert_eq!(
+            own_actions("Reported\nOutcome: Warned the year group", None),
+            "Reported\nOutcome: Warned the year group"
+        );
+    }
+
+    #[test]
+    fn a_history_outcome_says_where_it_came_from_and_what_the_old_log_said() {
+        assert_eq!(history_outcome("  "), HISTORY_OUTCOME);
+        assert_eq!(
+            history_outcome("Spoke to her. "),
+            "Imported from the school's earlier log.\nActions and Outcome in that log: Spoke to her."
+        );
+    }
+
+    #[test]
+    fn closed_at_is_read_as_the_export_writes_it_or_as_a_date() {
+        let at = |d: u32, h: u32, m: u32| {
+            NaiveDate::from_ymd_opt(2024, 3, d).and_then(|d| d.and_hms_opt(h, m, 0))
+        };
+        assert_eq!(closed_at("2024-03-05T14:00:00Z"), at(5, 14, 0));
+        assert_eq!(closed_at("2024-03-05 14:30"), at(5, 14, 30));
+        assert_eq!(closed_at("05/03/2024"), at(5, 0, 0));
+        assert_eq!(closed_at("last week"), None);
     }
 }

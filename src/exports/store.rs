@@ -293,14 +293,20 @@ pub fn record_import(
     Ok(())
 }
 
-/// Sets a just-imported incident's status as the file gives it (closed at
-/// `at` when closed) and raises its version; returns the new version.
+/// How a just-imported incident's case stands, as the file gives it or as
+/// history: its status, and when closed, when and with what outcome.
+pub struct ImportedStatus<'a> {
+    pub status: &'a str,
+    pub closed_at: Option<NaiveDateTime>,
+    pub outcome: Option<&'a str>,
+}
+
+/// Sets a just-imported incident's status and raises its version; returns
+/// the new version.
 pub fn set_imported_status(
     conn: &mut AnyConnection,
     incident_id: &str,
-    status: &str,
-    closed: bool,
-    at: NaiveDateTime,
+    s: &ImportedStatus<'_>,
 ) -> QueryResult<i32> {
     let version: i32 = incidents::table
         .find(incident_id)
@@ -308,8 +314,9 @@ pub fn set_imported_status(
         .first(conn)?;
     diesel::update(incidents::table.find(incident_id))
         .set((
-            incidents::status.eq(status),
-            incidents::closed_at.eq(closed.then_some(at)),
+            incidents::status.eq(s.status),
+            incidents::closed_at.eq(s.closed_at),
+            incidents::outcome.eq(s.outcome),
             incidents::version.eq(version + 1),
         ))
         .execute(conn)?;

@@ -3,7 +3,7 @@
 
 use maud::{html, Markup};
 
-use super::import::{Earlier, Report};
+use super::import::{Earlier, Report, HISTORY_OUTCOME};
 use crate::spreadsheet::columns::SPREADSHEET;
 use crate::views::components::{csrf_field, flash};
 use crate::views::{layout, Page};
@@ -32,6 +32,14 @@ fn token_field(page: &Page<'_>) -> Markup {
 
 fn day(d: Option<chrono::NaiveDate>) -> String {
     d.map_or_else(|| "Not known".into(), |d| d.format("%d/%m/%Y").to_string())
+}
+
+/// Whether the incidents arrive as closed history or with the file's own
+/// status: what a DSL most needs to know before importing years of log.
+fn arrival(report: &Report) -> Markup {
+    html! {
+        @for said in report.arrival() { p.arrival { (said) } }
+    }
 }
 
 fn findings(page: &Page<'_>, report: &Report, file_name: &str, content: Option<&str>) -> Markup {
@@ -64,12 +72,14 @@ fn findings(page: &Page<'_>, report: &Report, file_name: &str, content: Option<&
                     (p, r) => format!(" ({p} new pupil record{}; {r} row{} already in the log were skipped)", if p == 1 { "" } else { "s" }, if r == 1 { "" } else { "s" }),
                 }
             )))
+            (arrival(report))
         } @else {
             div.flash.ok role="status" {
                 strong { "Dry run: nothing has been imported yet." }
                 " Importing " (file_name) " would create " (n) " incident" @if n != 1 { "s" }
                 " and " (report.new_pupils) " new pupil record" @if report.new_pupils != 1 { "s" } "."
             }
+            (arrival(report))
         }
         @if !report.notes.is_empty() {
             ul.notes { @for note in &report.notes { li { (note) } } }
@@ -111,7 +121,7 @@ fn findings(page: &Page<'_>, report: &Report, file_name: &str, content: Option<&
                             td { (p.tutor_group) }
                             td { (day(p.incident_date)) }
                             td { (p.category) }
-                            td { (p.status.label()) }
+                            td { (p.status.label()) @if p.history { ", as history" } }
                             td { @if p.acknowledged { "Yes (as imported)" } @else { "No" } }
                         }
                     }
@@ -152,7 +162,13 @@ pub fn import_page(page: &Page<'_>, shown: Option<&Shown<'_>>) -> Markup {
                     "Save the school's online-safety incident log from the spreadsheet as CSV (UTF-8), with the columns "
                     (SPREADSHEET.join(", "))
                     " in any order. Dates as dd/mm/yyyy, or blank where not known; LG Acknowledged as TRUE or FALSE. "
-                    "A CSV downloaded from safelog can be imported too: its Category, Status, Child at Risk, Where, Platform and Reference columns are used."
+                    "A CSV downloaded from safelog can be imported too: its Category, Status, Child at Risk, Where, Platform, Reference, Outcome and Closed At columns are used."
+                }
+                p {
+                    "The old log is history, not new cases: each row arrives closed, with the outcome \u{201c}"
+                    (HISTORY_OUTCOME)
+                    "\u{201d} followed by its own Actions and Outcome, and alerts no one, waits in no queue and is not counted as open at the end of any term. "
+                    "A row the file gives a status in a Status column keeps that status instead."
                 }
                 p {
                     "Check the file first: the dry run lists every problem by line and column, and what would be created, and changes nothing. "

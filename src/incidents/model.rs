@@ -342,6 +342,13 @@ impl IncidentView {
             parts.push(self.incident.actions_taken.clone());
         }
         for a in &self.actions {
+            // A status no person set (the import's, or a migration's) says
+            // where the record came from, not what anyone did: the timeline
+            // shows it, this column does not. It also keeps an export
+            // imported into another school the same in its seven columns.
+            if a.by_user_id.is_none() && a.kind() == Some(EventKind::StatusChange) {
+                continue;
+            }
             let said = a.text.as_deref().or(a.reason.as_deref());
             let Some(text) = said.filter(|t| !t.trim().is_empty()) else {
                 continue;

@@ -18,6 +18,7 @@ mod foundation;
 mod hostile_input;
 mod import;
 mod import_locks;
+mod imported_history;
 mod incidents;
 mod lockout;
 mod mail;
