@@ -126,13 +126,12 @@ pub fn published_list(
     today: NaiveDate,
 ) -> QueryResult<Vec<Listed>> {
     let current = store::term_containing(conn, school_id, today)?;
-    let mut published: Vec<(i32, TermName, Option<(i32, NaiveDateTime)>)> =
-        store::published_terms(conn, school_id)?
-            .into_iter()
-            .filter_map(|(y, name, v, at)| Some((y, name.parse().ok()?, v.zip(at))))
-            .collect();
+    let mut published: Vec<_> = store::published_terms(conn, school_id)?
+        .into_iter()
+        .filter_map(|(y, name, v, at)| Some((y, name.parse::<TermName>().ok()?, v.zip(at))))
+        .collect();
     // Autumn, spring, summer is both the names' order and the calendar's.
-    published.sort_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)));
+    published.sort_by_key(|(year, name, _)| std::cmp::Reverse((*year, *name)));
     published
         .into_iter()
         .map(|(year, name, publication)| {
