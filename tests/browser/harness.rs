@@ -157,7 +157,7 @@ impl Server {
     /// Ctrl-C, as a person stops it in a terminal; waits for it to exit.
     pub fn interrupt(&mut self) -> std::process::ExitStatus {
         let _ = Command::new("kill")
-            .args(["-INT", &self.child.id().to_string()])
+            .args(["-s", "INT", "--", &self.child.id().to_string()])
             .status();
         let deadline = Instant::now() + Duration::from_secs(40);
         loop {
@@ -331,10 +331,16 @@ impl Driver {
 impl Drop for Driver {
     fn drop(&mut self) {
         // chromedriver and every Chromium it started (a killed driver
-        // leaves its browsers running).
-        let _ = Command::new("kill")
-            .args(["-KILL", &format!("-{}", self.child.id())])
-            .status();
+        // leaves its browsers running). The group is named after `--`:
+        // procps-ng 4.0's `kill -KILL -1234` reads only the first digit of
+        // `-1234`, so a driver whose pid began with 1 became `kill(-1)`,
+        // which ended every process on the machine (CI, PostgreSQL, all).
+        let group = self.child.id();
+        if group > 1 {
+            let _ = Command::new("kill")
+                .args(["-s", "KILL", "--", &format!("-{group}")])
+                .status();
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.profiles);
