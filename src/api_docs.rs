@@ -121,7 +121,7 @@ pub fn document() -> Value {
          "schema": {"type": "string", "enum": ["autumn", "spring", "summer"]}},
     ]);
     let mut termly = op(
-        "A term's report for governors: ?year=2025&term=autumn",
+        "A term's report for governors: ?year=2025&term=autumn. A lead reads any term begun; a governor only a published one (404 otherwise)",
         None,
         "200",
     );

@@ -95,11 +95,11 @@ pub fn home(user: &CurrentUser, csrf: &CsrfToken, parts: Parts<'_>) -> Markup {
                     section.card {
                         h2 { a href="/reports" { "Reports for governors" } }
                         @if user.has(Role::Governor) {
-                            p { "Each term's online safety incidents in numbers, with the Online Safety Lead's commentary. No names, no details." }
+                            p { "Each term's online safety incidents in numbers, as the Online Safety Lead publishes them, with their commentary. No names, no details." }
                         } @else if user.has(Role::OnlineSafetyLead) {
                             p { "Each term's figures for governors. Write the commentary and publish the report." }
                         } @else {
-                            p { "Each term's figures as governors see them." }
+                            p { "Each term's figures, live until the Online Safety Lead publishes them for governors." }
                         }
                     }
                 }

@@ -19,7 +19,8 @@ mod views;
 
 use crate::auth::{Access, Role, Router};
 
-/// Who reads reports: governors, and the leads who see every incident.
+/// Who reads reports: the leads who see every incident (every term, live),
+/// and governors (only what the Online Safety Lead published).
 pub const READER_ROLES: &[Role] = &[
     Role::Governor,
     Role::OnlineSafetyLead,

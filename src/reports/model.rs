@@ -228,7 +228,9 @@ pub struct Report {
     pub previous: Term,
     pub same_term_last_year: Term,
     pub window: Window,
-    /// The figures now. For a published report, only for the note.
+    /// The figures now. For a published report, only for the lead's note
+    /// of what changed since; a governor's copy holds the published
+    /// figures here ([`super::report::load_published`]).
     pub live: Figures,
     pub published: Option<Publication>,
     /// The school's k now.

@@ -43,7 +43,9 @@ fn record_id(year: i32, term: TermName) -> String {
     format!("{year}-{term}")
 }
 
-/// Whether this reader is a lead (the JSON link) rather than a governor.
+/// Whether this reader is a lead (live figures of every term begun, the
+/// JSON link) rather than a governor, who reads only what the Online
+/// Safety Lead published. A headteacher who also governs reads as a lead.
 pub fn reads_live_figures(user: &CurrentUser) -> bool {
     user.roles.any(&[
         Role::OnlineSafetyLead,
@@ -53,8 +55,9 @@ pub fn reads_live_figures(user: &CurrentUser) -> bool {
     ])
 }
 
-/// Loads a term's report and writes `action` to the audit trail. None for
-/// a term that has not begun.
+/// Loads a term's report as this reader may see it and writes `action` to
+/// the audit trail. None for a term that has not begun or, for a governor,
+/// one not published: both are a 404 to them (a record they may not see).
 async fn load_audited(
     state: &AppState,
     req: &HttpRequest,
@@ -67,11 +70,17 @@ async fn load_audited(
     let today = state.clock.today();
     let (ip, now) = (client_ip(req), state.clock.now_naive());
     let (school_id, user_id) = (user.school_id.clone(), user.id.clone());
+    let live = reads_live_figures(user);
     db::run(&state.pool, move |conn| {
-        let r = report::load(conn, &school_id, year, term, today)?;
-        if !report::has_begun(&r.term, today) {
+        let r = if live {
+            Some(report::load(conn, &school_id, year, term, today)?)
+                .filter(|r| report::has_begun(&r.term, today))
+        } else {
+            report::load_published(conn, &school_id, year, term, today)?
+        };
+        let Some(r) = r else {
             return Ok(None);
-        }
+        };
         audit::store::insert(
             conn,
             &Event::new(action, now)
@@ -93,13 +102,18 @@ pub async fn list(
 ) -> Result<HttpResponse, AppError> {
     let today = state.clock.today();
     let school_id = user.school_id.clone();
+    let lead = reads_live_figures(&user);
     let terms = db::run(&state.pool, move |conn| {
-        Ok(report::list(conn, &school_id, today)?)
+        Ok(if lead {
+            report::list(conn, &school_id, today)?
+        } else {
+            report::published_list(conn, &school_id, today)?
+        })
     })
     .await?;
 
     let page_info = Page::for_user("Reports for governors", &user, &csrf);
-    Ok(page(views::report::list(&page_info, &terms)))
+    Ok(page(views::report::list(&page_info, &terms, lead)))
 }
 
 pub async fn show(
@@ -181,14 +195,22 @@ pub async fn api(
     let (year, term) = parse_term(year, term).map_err(AppError::Invalid)?;
     let r = load_audited(&state, &req, &user, year, term, "report_downloaded", "json")
         .await?
-        .ok_or_else(|| {
-            AppError::Invalid(format!(
-                "The {} term of {year}/{:02} has not begun, so it has no report yet.",
-                term.as_str(),
-                (year + 1) % 100
-            ))
-        })?;
+        .ok_or_else(|| missing(&user, year, term))?;
     Ok(HttpResponse::Ok().json(export::json(&r)))
+}
+
+/// Why the JSON has no report: a lead asked for a term not begun (a 422
+/// that says so); a governor, for one not published (a 404, as for any
+/// record they may not see).
+fn missing(user: &CurrentUser, year: i32, term: TermName) -> AppError {
+    if !reads_live_figures(user) {
+        return AppError::NotFound;
+    }
+    AppError::Invalid(format!(
+        "The {} term of {year}/{:02} has not begun, so it has no report yet.",
+        term.as_str(),
+        (year + 1) % 100
+    ))
 }
 
 /// The commentary form, as the Online Safety Lead sees it.

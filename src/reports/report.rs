@@ -1,6 +1,9 @@
-//! A term's report put together (live figures, the published version if
-//! any, the draft commentary) and publishing it: the one place a report is
-//! frozen. Callers hold the connection; nothing here knows about HTTP.
+//! A term's report put together and publishing it: the one place a report
+//! is frozen. A lead's copy ([`load`]) has the live figures, the published
+//! version if any and the draft commentary; a governor's copy
+//! ([`load_published`]) is only the latest publication, because the Online
+//! Safety Lead decides what governors read. Callers hold the connection;
+//! nothing here knows about HTTP.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::QueryResult;
@@ -38,6 +41,36 @@ pub fn load(
         draft: store::draft(conn, school_id, year, name)?,
         in_progress: today <= terms.window.last,
     })
+}
+
+/// A governor's copy of a term's report: the latest published version and
+/// nothing live, or None when the term has not been published. Its `live`
+/// figures are the published ones, so no note of later corrections (with
+/// the live totals it carries) can reach a governor: that note is for the
+/// lead, who publishes again when a correction matters.
+pub fn load_published(
+    conn: &mut AnyConnection,
+    school_id: &str,
+    year: i32,
+    name: TermName,
+    today: NaiveDate,
+) -> QueryResult<Option<Report>> {
+    let Some(published) = store::publication(conn, school_id, year, name)? else {
+        return Ok(None);
+    };
+    let term = store::term(conn, school_id, year, name)?;
+    let terms = figures::terms(conn, school_id, &term)?;
+    Ok(Some(Report {
+        term,
+        previous: terms.previous,
+        same_term_last_year: terms.same_term_last_year,
+        window: terms.window,
+        live: published.snapshot.figures.clone(),
+        published: Some(published),
+        k: store::min_count(conn, school_id)?,
+        draft: None,
+        in_progress: today <= terms.window.last,
+    }))
 }
 
 /// Freezes the term's figures as they are now, with the commentary;
@@ -84,6 +117,31 @@ pub struct Listed {
     pub current: bool,
     /// (latest version, when it was published).
     pub published: Option<(i32, NaiveDateTime)>,
+}
+
+/// The terms a governor's list offers: those published, newest first.
+pub fn published_list(
+    conn: &mut AnyConnection,
+    school_id: &str,
+    today: NaiveDate,
+) -> QueryResult<Vec<Listed>> {
+    let current = store::term_containing(conn, school_id, today)?;
+    let mut published: Vec<_> = store::published_terms(conn, school_id)?
+        .into_iter()
+        .filter_map(|(y, name, v, at)| Some((y, name.parse::<TermName>().ok()?, v.zip(at))))
+        .collect();
+    // Autumn, spring, summer is both the names' order and the calendar's.
+    published.sort_by_key(|(year, name, _)| std::cmp::Reverse((*year, *name)));
+    published
+        .into_iter()
+        .map(|(year, name, publication)| {
+            Ok(Listed {
+                term: store::term(conn, school_id, year, name)?,
+                current: year == current.year && name == current.term,
+                published: publication,
+            })
+        })
+        .collect()
 }
 
 pub fn list(

@@ -465,7 +465,21 @@ pub async fn a_new_school_from_its_setup_link_to_signing_out(backend: Backend) {
                     "the PDF shows the navigation ({nav}):\n{text}"
                 );
             }
-            assert!(pages >= 1, "the PDF has pages");
+            // A small term is one or two pages, each headed with the school
+            // and term and numbered (an @page margin box).
+            assert!((1..=2).contains(&pages), "{pages} pages:\n{text}");
+            assert_eq!(
+                text.matches("Hill School · Online safety report").count(),
+                pages,
+                "the school and term on every page:\n{text}"
+            );
+            assert!(
+                text.contains(&format!("Page {pages} of {pages}")),
+                "page numbers:\n{text}"
+            );
+            for developer in ["JSON", "Download"] {
+                assert!(!text.contains(developer), "no buttons in print:\n{text}");
+            }
 
             // 5. CSV from the list, then the old spreadsheet with a dry run first.
             dsl.open("/incidents").await;

@@ -55,7 +55,8 @@ const CASE_ACTIONS: [&str; 6] = [
 ];
 const EXPORTERS: &[Role] = &[Role::Dsl, Role::Headteacher, Role::OnlineSafetyLead];
 const IMPORTERS: &[Role] = &[Role::Dsl, Role::Admin];
-/// Governors' reports: governors and the leads who see every incident.
+/// Governors' reports: governors (of a published term: the route test
+/// publishes the one it asks for) and the leads who see every incident.
 const REPORT_READERS: &[Role] = &[
     Role::Governor,
     Role::OnlineSafetyLead,
@@ -260,6 +261,23 @@ async fn every_route_answers_each_role_as_product_md_says(backend: Backend) {
             );
         }
     }
+    // The term the report routes ask for, published, so that a governor is
+    // answered by the access rule: an unpublished term is a 404 to them
+    // (tests/it/reports.rs).
+    let osl = &holders
+        .iter()
+        .find(|(r, _)| *r == Role::OnlineSafetyLead)
+        .expect("an Online Safety Lead")
+        .1;
+    let res = app
+        .signed_in(osl)
+        .await
+        .post(
+            "/reports/2025/autumn/publish",
+            &[("commentary", "For the route test.")],
+        )
+        .await;
+    assert_eq!(res.status(), 303, "the report is published");
     let anonymous = app.browser();
     let table = safelog::app::route_table();
     assert!(table.len() > 20, "the route table is read");

@@ -673,18 +673,41 @@ async fn every_figure_of_a_term_report_is_the_expected_number_with_small_counts_
         assert!(csv.contains(line), "{line} in\n{csv}");
     }
 
-    // The page: the totals, the "<3" cells, three charts each with its table.
+    // The page: the totals, the "<3" cells, each breakdown once: a table
+    // whose rows carry their bars, and no bar for a hidden count.
     let html = b.text("/reports/2024/summer").await;
     assert!(html.contains("Online safety report: Summer 2024/25"));
     assert_eq!(
-        html.matches("<svg").count(),
-        3,
-        "charts by category, 4C and month"
-    );
-    assert_eq!(
         html.matches("<table").count(),
         8,
-        "a table after each chart, and the rest"
+        "the totals, six breakdowns and acknowledgement, once each"
+    );
+    for caption in [
+        "Incidents by category",
+        "Incidents by 4C",
+        "Incidents by month",
+        "Incidents by year group",
+        "Where incidents happened",
+        "Referrals by agency",
+    ] {
+        assert_eq!(
+            html.matches(&format!("<caption>{caption}")).count(),
+            1,
+            "{caption} once"
+        );
+    }
+    // Bars only for counts shown as numbers: bullying 5; conduct 5; May
+    // and June 3 each; year 9 5; in and out of school 4 each; police 3.
+    assert_eq!(html.matches("<svg").count(), 8, "{html}");
+    let cells = |c: &str| html.matches(&format!("<span class=\"n\">{c}")).count();
+    assert_eq!(
+        html.matches("<svg").count(),
+        cells("") - cells("&lt;3<") - cells("0<"),
+        "a bar beside every number but nought and \"<3\""
+    );
+    assert!(
+        html.contains("None this term: Nudes or semi-nudes"),
+        "categories with no incidents named once, not as rows"
     );
     assert!(html.contains("&lt;3"));
     assert!(html.contains("6.0 hours"));
@@ -868,7 +891,7 @@ async fn publishing_freezes_the_figures_and_a_later_correction_shows_beside_them
     assert!(page.contains("Not published yet"));
     assert!(page.contains("action=\"/reports/2024/summer/publish\""));
 
-    // A draft first: the governor does not see it.
+    // A draft first: the governor does not see it, nor the unpublished term.
     let res = osl
         .post(
             "/reports/2024/summer/commentary",
@@ -881,14 +904,22 @@ async fn publishing_freezes_the_figures_and_a_later_correction_shows_beside_them
         .await
         .contains("Draft: bullying rose in May."));
     let gov = app.quick_token(&f.governor);
-    let (_, r) = api_get(app, &gov, SUMMER).await;
-    assert_eq!(r["commentary"], Value::Null);
-    assert!(!app
+    let lead = app.quick_token(&f.dsl);
+    let (status, _) = api_get(app, &gov, SUMMER).await;
+    assert_eq!(status, 404, "not published: nothing for a governor");
+    let (_, r) = api_get(app, &lead, SUMMER).await;
+    assert_eq!(
+        r["commentary"],
+        Value::Null,
+        "a draft is not the commentary"
+    );
+    let res = app
         .signed_in(&f.governor)
         .await
-        .text("/reports/2024/summer")
-        .await
-        .contains("Draft: bullying"));
+        .get("/reports/2024/summer")
+        .await;
+    assert_eq!(res.status(), 404);
+    assert!(!res.text().await.unwrap().contains("Draft: bullying"));
 
     let res = osl
         .post(
@@ -920,7 +951,11 @@ async fn publishing_freezes_the_figures_and_a_later_correction_shows_beside_them
     .await;
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
 
-    let (_, after) = api_get(app, &gov, SUMMER).await;
+    // The governor reads what was published, and nothing live.
+    let (_, theirs) = api_get(app, &gov, SUMMER).await;
+    assert_eq!(theirs, published, "a governor's copy is the publication");
+    // The lead sees the same figures, with what changed since.
+    let (_, after) = api_get(app, &lead, SUMMER).await;
     assert_eq!(after["total"], 9, "the published figures stand");
     assert_eq!(after["by_month"], published["by_month"]);
     assert_eq!(after["by_category"], published["by_category"]);
@@ -943,15 +978,11 @@ async fn publishing_freezes_the_figures_and_a_later_correction_shows_beside_them
     ] {
         assert!(!parts.contains(&part), "{part} did not change: {parts:?}");
     }
-    let html = app
-        .signed_in(&f.governor)
-        .await
-        .text("/reports/2024/summer")
-        .await;
+    let html = osl.text("/reports/2024/summer").await;
     assert!(html.contains("The figures have changed since this report was published"));
     assert!(html.contains("total 8 (published 9)"), "{html}");
     // Autumn's live figures took it.
-    let (_, autumn) = api_get(app, &gov, "/api/v1/reports/termly?year=2025&term=autumn").await;
+    let (_, autumn) = api_get(app, &lead, "/api/v1/reports/termly?year=2025&term=autumn").await;
     assert_eq!(autumn["total"], 3);
 
     // Publishing again needs a reason, then freezes the new figures.
@@ -1021,6 +1052,8 @@ async fn only_the_online_safety_lead_writes_the_commentary_and_publishes(backend
         let page = b.get("/reports/2024/summer").await;
         if user.id == f.staff.id {
             assert_eq!(page.status(), 404, "staff do not read reports");
+        } else if user.id == f.governor.id {
+            assert_eq!(page.status(), 404, "not published yet");
         } else {
             let html = page.text().await.unwrap();
             assert!(html.contains("Summer 2024/25"));
@@ -1059,6 +1092,12 @@ async fn only_the_online_safety_lead_writes_the_commentary_and_publishes(backend
         .post("/reports/2024/summer/publish", &[("commentary", "Ours.")])
         .await;
     assert_eq!(res.status(), 303);
+    let page = app
+        .signed_in(&f.governor)
+        .await
+        .text("/reports/2024/summer")
+        .await;
+    assert!(page.contains("Ours.") && !page.contains("/publish"));
 }
 
 async fn the_school_sets_k_and_every_breakdown_honours_it(backend: Backend) {
@@ -1191,18 +1230,27 @@ async fn a_bad_year_or_term_is_a_422_that_says_what_to_send(backend: Backend) {
             "{q}: {body}"
         );
     }
-    let (status, body) =
-        api_get(&app, &token, "/api/v1/reports/termly?year=2026&term=summer").await;
+    // A term not begun: the lead is told so; to a governor it is one more
+    // report not published.
+    let osl = app.add_user("Olive Osl", &[Role::OnlineSafetyLead]);
+    let lead = app.quick_token(&osl);
+    let not_begun = "/api/v1/reports/termly?year=2026&term=summer";
+    let (status, body) = api_get(&app, &lead, not_begun).await;
     assert_eq!(status, 422);
     assert!(body["message"].as_str().unwrap().contains("has not begun"));
-    // A new school: this term's report, empty, and the list offers it.
-    let (status, body) =
-        api_get(&app, &token, "/api/v1/reports/termly?year=2025&term=Autumn").await;
+    let (status, _) = api_get(&app, &token, not_begun).await;
+    assert_eq!(status, 404);
+    // A new school: the lead sees this term's report, empty, and the list
+    // offers it; the governor has nothing published to read.
+    let (status, body) = api_get(&app, &lead, "/api/v1/reports/termly?year=2025&term=Autumn").await;
     assert_eq!(status, 200);
     assert_eq!(body["total"], 0);
     assert_eq!(body["median_hours_to_acknowledge"], Value::Null);
-    let list = app.signed_in(&gov).await.text("/reports").await;
+    let list = app.signed_in(&osl).await.text("/reports").await;
     assert!(list.contains("Current term"));
+    let list = app.signed_in(&gov).await.text("/reports").await;
+    assert!(list.contains("No report has been published yet"), "{list}");
+    assert!(!list.contains("href=\"/reports/2025/autumn\""));
 }
 
 async fn an_acknowledgement_imported_from_the_spreadsheet_counts_but_not_in_how_fast(
@@ -1281,6 +1329,189 @@ async fn the_incident_list_counts_a_holiday_in_the_term_before_as_reports_do(bac
     assert_eq!(spring["total"], 0, "{spring}");
 }
 
+/// The report links of a list page, in the order shown.
+fn report_links(html: &str) -> Vec<String> {
+    html.split("href=\"/reports/")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .map(|p| format!("/reports/{p}"))
+        .collect()
+}
+
+async fn a_governor_lists_only_published_terms_newest_first(backend: Backend) {
+    let f = fixture(backend).await;
+    let app = &f.app;
+    let osl = app.signed_in(&f.osl).await;
+    // Published out of order, and one twice: the list is by term.
+    for (term, reason) in [
+        ("2024/spring", ""),
+        ("2025/autumn", ""),
+        ("2023/summer", ""),
+        ("2024/spring", "A date was corrected"),
+    ] {
+        let res = osl
+            .post(
+                &format!("/reports/{term}/publish"),
+                &[("commentary", "For governors."), ("reason", reason)],
+            )
+            .await;
+        assert_eq!(res.status(), 303, "{term}");
+    }
+    let list = app.signed_in(&f.governor).await.text("/reports").await;
+    assert_eq!(
+        report_links(&list),
+        [
+            "/reports/2025/autumn",
+            "/reports/2024/spring",
+            "/reports/2023/summer"
+        ],
+        "{list}"
+    );
+    assert!(list.contains("(version 2)"));
+    assert!(!list.contains("Not published yet") && !list.contains("Current term"));
+    // The lead's list still offers every term, published or not.
+    let theirs = report_links(&osl.text("/reports").await);
+    for term in ["/reports/2024/summer", "/reports/2024/autumn"] {
+        assert!(theirs.iter().any(|l| l == term), "{term} in {theirs:?}");
+    }
+}
+
+async fn a_governor_gets_a_404_for_an_unpublished_terms_page_csv_and_json(backend: Backend) {
+    let f = fixture(backend).await;
+    let app = &f.app;
+    let res = app
+        .signed_in(&f.osl)
+        .await
+        .post(
+            "/reports/2024/summer/publish",
+            &[("commentary", "Summer only.")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let gov = app.quick_token(&f.governor);
+    let lead = app.quick_token(&f.dsl);
+    let spring = [
+        "/reports/2024/spring",
+        "/reports/2024/spring.csv",
+        "/api/v1/reports/termly?year=2024&term=spring",
+    ];
+    for path in spring {
+        assert_eq!(app.get_with(path, &gov).await.status(), 404, "{path}");
+        assert_eq!(app.get_with(path, &lead).await.status(), 200, "{path}");
+    }
+    // The current term, not published, and one not begun: 404 as well.
+    for path in [
+        "/reports/2025/autumn",
+        "/api/v1/reports/termly?year=2025&term=autumn",
+        "/reports/2026/summer",
+    ] {
+        assert_eq!(app.get_with(path, &gov).await.status(), 404, "{path}");
+    }
+    for path in ["/reports/2024/summer", "/reports/2024/summer.csv", SUMMER] {
+        assert_eq!(app.get_with(path, &gov).await.status(), 200, "{path}");
+    }
+    // A refused read is not a read: nothing of spring in their audit trail.
+    assert!(!app.audit_actions().iter().any(|(_, who, record)| {
+        who.as_deref() == Some(f.governor.id.as_str()) && record.as_deref() == Some("2024-spring")
+    }));
+}
+
+async fn a_governor_reads_the_published_figure_after_a_correction_and_the_lead_the_live_one(
+    backend: Backend,
+) {
+    let f = fixture(backend).await;
+    let app = &f.app;
+    let osl = app.signed_in(&f.osl).await;
+    let res = osl
+        .post(
+            "/reports/2024/summer/publish",
+            &[("commentary", "Bullying rose in May.")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    // S5 really happened in September: summer's live total is now 8.
+    let res = api_post(
+        app,
+        &app.quick_token(&f.dsl),
+        &format!("/api/v1/incidents/{}/corrections", f.ids["S5"]),
+        &json!({"version": 1, "reason": "Wrong date typed", "incident_date": "2025-09-15"}),
+    )
+    .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+
+    let this_term = "<td class=\"num\"><strong>9</strong></td>";
+    let governor = app.signed_in(&f.governor).await;
+    let html = governor.text("/reports/2024/summer").await;
+    assert!(html.contains(this_term), "the published total: {html}");
+    assert!(html.contains("Bullying rose in May."));
+    for live in ["The figures have changed", "total 8", "Live figures"] {
+        assert!(!html.contains(live), "nothing live for a governor: {live}");
+    }
+    let csv = governor.text("/reports/2024/summer.csv").await;
+    assert!(csv.contains("totals,total,Summer 2024/25,9\r\n"), "{csv}");
+    assert!(!csv.contains("changed_since_publishing"), "{csv}");
+    let (_, json) = api_get(app, &app.quick_token(&f.governor), SUMMER).await;
+    assert_eq!(
+        (
+            json["total"].clone(),
+            json["changed_since_publishing"].clone()
+        ),
+        (json!(9), Value::Null)
+    );
+
+    let lead = osl.text("/reports/2024/summer").await;
+    assert!(
+        lead.contains(this_term),
+        "the lead's copy is the published one"
+    );
+    assert!(
+        lead.contains("The figures have changed since this report was published")
+            && lead.contains("total 8 (published 9)"),
+        "with the live figure beside it: {lead}"
+    );
+    assert!(osl
+        .text("/reports/2024/summer.csv")
+        .await
+        .contains("changed_since_publishing,total,"));
+}
+
+async fn a_governors_copy_has_no_developer_buttons_and_says_none_acknowledged(backend: Backend) {
+    let f = fixture(backend).await;
+    let app = &f.app;
+    let osl = app.signed_in(&f.osl).await;
+    // Autumn 2025/26: A1 and U1, neither acknowledged.
+    let res = osl
+        .post(
+            "/reports/2025/autumn/publish",
+            &[("commentary", "Early days.")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let html = app
+        .signed_in(&f.governor)
+        .await
+        .text("/reports/2025/autumn")
+        .await;
+    assert!(html.contains("Test School") && html.contains("Early days."));
+    assert!(html.contains("none acknowledged"), "{html}");
+    assert!(!html.contains("0.0 hours"));
+    assert!(html.contains("0 of 2"));
+    assert!(
+        !html.contains("/api/v1/reports/termly") && !html.contains(">JSON<"),
+        "no JSON for a governor"
+    );
+    assert!(
+        html.contains("href=\"/reports/2025/autumn.csv\""),
+        "the published figures as CSV"
+    );
+    // Published before the term's counting ends: said so.
+    assert!(html.contains("the figures are those up to 12 November 2025"));
+    assert!(osl
+        .text("/reports/2025/autumn")
+        .await
+        .contains("/api/v1/reports/termly?year=2025&amp;term=autumn"));
+}
+
 on_both_backends!(
     the_incident_list_counts_a_holiday_in_the_term_before_as_reports_do,
     an_acknowledgement_imported_from_the_spreadsheet_counts_but_not_in_how_fast,
@@ -1290,4 +1521,8 @@ on_both_backends!(
     only_the_online_safety_lead_writes_the_commentary_and_publishes,
     the_school_sets_k_and_every_breakdown_honours_it,
     a_bad_year_or_term_is_a_422_that_says_what_to_send,
+    a_governor_lists_only_published_terms_newest_first,
+    a_governor_gets_a_404_for_an_unpublished_terms_page_csv_and_json,
+    a_governor_reads_the_published_figure_after_a_correction_and_the_lead_the_live_one,
+    a_governors_copy_has_no_developer_buttons_and_says_none_acknowledged,
 );

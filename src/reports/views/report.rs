@@ -1,7 +1,8 @@
-//! The list of reports and one term's report: figures, charts with their
-//! tables, the commentary, the note when figures changed after publishing,
-//! and (for the Online Safety Lead) the commentary and publishing form.
-//! Nothing here can name a pupil: a report holds only counts.
+//! The list of reports and one term's report: figures, each breakdown as a
+//! table with its bars, the commentary, the lead's note when figures changed
+//! after publishing, and (for the Online Safety Lead) the commentary and
+//! publishing form. Nothing here can name a pupil: a report holds only
+//! counts.
 
 use chrono::NaiveDate;
 use maud::{html, Markup};
@@ -21,12 +22,22 @@ fn path(r: &Report) -> String {
     format!("/reports/{}/{}", r.term.year, r.term.term)
 }
 
-pub fn list(page: &Page<'_>, terms: &[Listed]) -> Markup {
+/// The terms a reader may open: for a lead every term (governors see a
+/// term once it is published), for a governor the published ones.
+pub fn list(page: &Page<'_>, terms: &[Listed], lead: bool) -> Markup {
     layout(
         page,
         html! {
             h1 { "Reports for governors" }
             p { "Each term's online safety incidents in numbers: how many, of what kind, how quickly leadership acknowledged them, and the Online Safety Lead's commentary. No report names or describes a pupil." }
+            @if lead {
+                p.muted { "Governors see a term's report once the Online Safety Lead publishes it, with the figures as they were then." }
+            } @else {
+                p.muted { "The reports the Online Safety Lead has published, newest first." }
+            }
+            @if terms.is_empty() {
+                p { strong { "No report has been published yet." } " The Online Safety Lead publishes each term's report for governors." }
+            } @else {
             table {
                 thead { tr { th { "Term" } th { "Dates" } th { "Report" } } }
                 tbody {
@@ -48,29 +59,16 @@ pub fn list(page: &Page<'_>, terms: &[Listed]) -> Markup {
                     }
                 }
             }
+            }
         },
     )
 }
 
-/// A breakdown as a table: the accessible and printable form of a chart.
-fn table(r: &Report, caption: &str, head: &str, rows: &[Count]) -> Markup {
-    html! {
-        table.figures {
-            caption { (caption) }
-            thead { tr { th scope="col" { (head) } th.num scope="col" { "Incidents" } } }
-            tbody {
-                @for c in rows {
-                    tr { th scope="row" { (c.label) } td.num { (r.cell(c.count)) } }
-                }
-            }
-        }
-    }
-}
-
-/// A chart of a breakdown. `all`: every line, noughts too (months, where
-/// a gap is the point); otherwise only lines with incidents, and the table
-/// after it lists the rest.
-fn chart(r: &Report, title: &str, rows: &[Count], all: bool) -> Markup {
+/// A breakdown, once: a table whose rows carry their bars. `all`: every
+/// line, noughts too (months, the 4Cs, in or out of school, where a nought
+/// is the point); otherwise the lines with incidents, and the others named
+/// in one sentence after it (sixteen categories would be sixteen rows).
+fn breakdown(r: &Report, caption: &str, heads: (&str, &str), rows: &[Count], all: bool) -> Markup {
     let bars: Vec<Bar<'_>> = rows
         .iter()
         .filter(|c| all || c.count > 0)
@@ -79,7 +77,21 @@ fn chart(r: &Report, title: &str, rows: &[Count], all: bool) -> Markup {
             shown: r.cell(c.count),
         })
         .collect();
-    charts::bars(title, &bars)
+    let none: Vec<&str> = rows
+        .iter()
+        .filter(|c| !all && c.count == 0)
+        .map(|c| c.label.as_str())
+        .collect();
+    html! {
+        @if bars.is_empty() {
+            p { "No incidents." }
+        } @else {
+            (charts::table(caption, heads, &bars))
+            @if !none.is_empty() {
+                p.none { "None this term: " (none.join("; ")) "." }
+            }
+        }
+    }
 }
 
 fn hours(h: f64) -> String {
@@ -112,7 +124,8 @@ fn change_label(name: &str) -> &'static str {
 /// Who the report is shown to, and for which school.
 pub struct Shown<'a> {
     pub school: &'a str,
-    /// A lead (live figures, the JSON link); otherwise a governor.
+    /// A lead (live figures, the note of changes, the JSON link); otherwise
+    /// a governor, whose copy is the published one.
     pub lead: bool,
 }
 
@@ -135,10 +148,12 @@ pub fn show(page: &Page<'_>, r: &Report, editor: Option<&Editor>, shown: &Shown<
         page,
         html! {
             div.report {
+                // Printed at the top of every page: a fixed element repeats
+                // on each printed page (style.css, @media print).
                 div.print-head aria-hidden="true" { (shown.school) " · Online safety report: " (t.label()) }
                 p.school { (shown.school) }
                 h1 { "Online safety report: " (t.label()) }
-                p.muted {
+                p.muted.counted {
                     "Incidents counted from " (long(w.first)) " to " (long(w.last))
                     " (the term, and the holiday after it). An incident counts in the term it happened in, or, if its date is not known, the term it was logged in. Records entered in error are left out."
                     @if k > 1 { " Counts from 1 to " (k - 1) " are shown as \u{201c}<" (k) "\u{201d} so that no pupil can be picked out." }
@@ -152,26 +167,36 @@ pub fn show(page: &Page<'_>, r: &Report, editor: Option<&Editor>, shown: &Shown<
                     @if let (Some(reason), Some(_)) = (&p.reason, editor) {
                         p.muted.no-print { "Published again because: " (reason) }
                     }
+                    @if p.published_at.date() <= w.last {
+                        (flash("warn", &format!(
+                            "Published before this term's counting ended ({}): the figures are those up to {}.",
+                            long(w.last),
+                            long(p.published_at.date())
+                        )))
+                    }
                 } @else {
-                    p.status { strong { "Not published yet." } " These are the live figures; they change as records are added or corrected." }
+                    p.status { strong { "Not published yet." } " These are the live figures; they change as records are added or corrected. Governors see this report once it is published." }
+                    @if r.in_progress {
+                        (flash("warn", "This term has not ended: the figures are so far."))
+                    }
                 }
-                @if r.in_progress {
-                    (flash("warn", "This term has not ended: the figures are so far."))
-                }
-                @if !changes.is_empty() {
+                // Only a lead's copy has live figures to compare; a
+                // governor reads what was published.
+                @if shown.lead && !changes.is_empty() {
                     div.flash.warn.changed role="note" {
                         strong { "The figures have changed since this report was published" }
-                        " (records were added or corrected afterwards). The figures below are as published and are not changed. Live figures now: "
+                        " (records were added or corrected afterwards). The figures below are as published and are what governors see. Live figures now: "
                         "total " (r.live.total) " (published " (f.total) "); "
                         "acknowledged " (r.live.acknowledged) " (published " (f.acknowledged) "); "
                         "open at the end of term " (r.live.open_at_end_of_term) " (published " (f.open_at_end_of_term) "). "
-                        "Changed: " (changes.iter().map(|c| change_label(c)).collect::<Vec<_>>().join(", ")) "."
+                        "Changed: " (changes.iter().map(|c| change_label(c)).collect::<Vec<_>>().join(", ")) ". "
+                        "Publish again to give governors the corrected figures."
                     }
                 }
 
                 section.report-part {
                     h2 { "Incidents this term" }
-                    table.figures {
+                    table.figures.totals {
                         caption { "Total incidents, compared" }
                         thead { tr { th scope="col" { "Term" } th.num scope="col" { "Incidents" } } }
                         tbody {
@@ -182,7 +207,7 @@ pub fn show(page: &Page<'_>, r: &Report, editor: Option<&Editor>, shown: &Shown<
                     }
                 }
 
-                section.report-part #commentary-text {
+                section.report-part.commentary #commentary-text {
                     h2 { "Commentary from the Online Safety Lead" }
                     @if let Some(text) = r.commentary() {
                         p.text { (text) }
@@ -193,37 +218,40 @@ pub fn show(page: &Page<'_>, r: &Report, editor: Option<&Editor>, shown: &Shown<
 
                 section.report-part {
                     h2 { "By category" }
-                    @if f.total > 0 { (chart(r, "Incidents by category", &f.by_category, false)) }
-                    (table(r, "Incidents by category", "Category", &f.by_category))
+                    (breakdown(r, "Incidents by category", ("Category", "Incidents"), &f.by_category, false))
                 }
-                section.report-part {
-                    h2 { "By the 4Cs of online risk" }
-                    (chart(r, "Incidents by 4C", &f.by_four_c, true))
-                    (table(r, "Incidents by 4C (content, contact, conduct, commerce)", "4C", &f.by_four_c))
-                }
-                section.report-part {
-                    h2 { "By month" }
-                    (chart(r, "Incidents by month", &f.by_month, true))
-                    (table(r, "Incidents by month", "Month", &f.by_month))
-                }
-                section.report-part {
-                    h2 { "By year group" }
-                    @if f.by_year_group.is_empty() { p { "No incidents." } }
-                    @else { (table(r, "Incidents by year group", "Year group", &f.by_year_group)) }
-                }
-                section.report-part {
-                    h2 { "In or out of school" }
-                    (table(r, "Where incidents happened", "Where", &f.by_location))
-                }
-                section.report-part {
-                    h2 { "Referrals to outside agencies" }
-                    p.muted { "Referrals made during the term." }
-                    @if f.referrals_by_agency.is_empty() { p { "None." } }
-                    @else { (table(r, "Referrals by agency", "Agency", &f.referrals_by_agency)) }
+                // The short breakdowns side by side where there is room (two
+                // columns on a printed page).
+                div.report-grid {
+                    section.report-part {
+                        h2 { "By the 4Cs of online risk" }
+                        (breakdown(r, "Incidents by 4C (content, contact, conduct, commerce)", ("4C", "Incidents"), &f.by_four_c, true))
+                    }
+                    section.report-part {
+                        h2 { "By month" }
+                        (breakdown(r, "Incidents by month", ("Month", "Incidents"), &f.by_month, true))
+                    }
+                    section.report-part {
+                        h2 { "By year group" }
+                        (breakdown(r, "Incidents by year group", ("Year group", "Incidents"), &f.by_year_group, true))
+                    }
+                    section.report-part {
+                        h2 { "In or out of school" }
+                        @if f.total == 0 { p { "No incidents." } }
+                        @else { (breakdown(r, "Where incidents happened", ("Where", "Incidents"), &f.by_location, true)) }
+                    }
+                    section.report-part {
+                        h2 { "Referrals to outside agencies" }
+                        @if f.referrals_by_agency.is_empty() { p { "None this term." } }
+                        @else {
+                            p.muted { "Referrals made during the term." }
+                            (breakdown(r, "Referrals by agency", ("Agency", "Referrals"), &f.referrals_by_agency, true))
+                        }
+                    }
                 }
                 section.report-part {
                     h2 { "Leadership acknowledgement and open cases" }
-                    table.figures {
+                    table.figures.totals {
                         caption { "Acknowledgement and open cases" }
                         tbody {
                             tr { th scope="row" { "Incidents acknowledged by leadership by the end of term" } td.num { (f.acknowledged) " of " (f.total) } }
@@ -239,8 +267,10 @@ pub fn show(page: &Page<'_>, r: &Report, editor: Option<&Editor>, shown: &Shown<
                     }
                 }
 
+                // A governor's copy downloads as the published figures; the
+                // JSON is for the leads' own tools.
                 p.no-print.downloads {
-                    a.button.secondary href=(format!("{}.csv", path(r))) download { "Download CSV" }
+                    a.button.secondary href=(format!("{}.csv", path(r))) download { "Download figures (CSV)" }
                     " "
                     @if shown.lead {
                         a.button.secondary href=(format!("/api/v1/reports/termly?year={}&term={}", r.term.year, r.term.term)) { "JSON" }
@@ -268,7 +298,7 @@ fn commentary_form(page: &Page<'_>, r: &Report, e: &Editor) -> Markup {
             h2 { "Commentary and publishing" }
             @if e.saved { (flash("ok", "Draft saved. Governors will see it when you publish.")) }
             (error_summary(&e.errors, &["commentary", "reason"]))
-            p { "Publishing gives governors this term's figures as they are now, with your commentary. They stay as published: corrections made afterwards are shown beside them as a note." }
+            p { "Publishing gives governors this term's figures as they are now, with your commentary. They stay as published: corrections made afterwards are shown to the leads beside them as a note, and governors keep reading the published figures until you publish again." }
             form.stack method="post" action=(format!("{base}/publish")) {
                 (csrf_field(&csrf))
                 div.field.has-error[error("commentary").is_some()] #f-commentary {
