@@ -291,7 +291,7 @@ pub async fn a_lead_triages_forty_incidents_and_governors_read_what_was_publishe
             // Governors: nothing until the Online Safety Lead publishes.
             sign_in(&governor, "Gil").await;
             governor.open("/reports").await;
-            governor.does_not_see("Autumn 2026").await;
+            governor.does_not_see("Autumn 2026/27").await;
             governor.open("/reports/2026/autumn").await;
             governor.sees("Not found").await;
             osl.open("/reports/2026/autumn").await;
@@ -300,7 +300,7 @@ pub async fn a_lead_triages_forty_incidents_and_governors_read_what_was_publishe
             osl.press("Publish to governors").await;
             osl.sees("Published").await;
             governor.open("/reports").await;
-            governor.follow("Autumn 2026").await;
+            governor.follow("Autumn 2026/27").await;
             governor.sees("A busy autumn").await;
             governor.does_not_see("JSON").await;
             governor.screenshot("governor-report.png", 1280).await;
