@@ -700,6 +700,9 @@ impl Person {
             .set_window_size(width, 1000)
             .await
             .expect("resize");
+        // Let the page lay itself out again at the new width first: a
+        // table caught mid-relayout showed its caption a letter a line.
+        tokio::time::sleep(Duration::from_millis(300)).await;
         let png = self.client.screenshot().await.expect("screenshot");
         self.client
             .set_window_size(DESKTOP.0, DESKTOP.1)
