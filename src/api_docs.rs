@@ -1,10 +1,14 @@
 //! `GET /api/v1/openapi.json`: the API described for client generators and
 //! for people reading an error that points here. Written by hand beside the
 //! handlers; a test checks that every `/api/v1` route in the route table is
-//! in it.
+//! in it, and `.ci/schemathesis` checks the running service against it, so
+//! it says exactly what the parsers accept: a request that fits the schema
+//! is refused only for a rule a schema cannot state (a status the case is
+//! already in, a date after today, a code the school does not have), and
+//! the operations with such rules say so in their 422.
 
 use actix_web::HttpResponse;
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 use crate::auth::{Access, Router};
 
@@ -16,17 +20,118 @@ async fn openapi() -> HttpResponse {
     HttpResponse::Ok().json(document())
 }
 
+/// What [`crate::plain_text::refused`] refuses in any text, as a regex
+/// class body: the C0 controls except tab, line feed and carriage return;
+/// DEL; the C1 controls. The API guard applies it to every JSON string.
+const REFUSED: &str = r"\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F";
+/// Every control character (`char::is_control`, Unicode's Cc): a one-line
+/// field refuses tab and line breaks too, once it is trimmed.
+const CONTROL: &str = r"\u0000-\u001F\u007F-\u009F";
+/// What `str::trim` strips besides the controls above (Unicode White_Space):
+/// text made only of these is blank.
+const SPACE: &str = r" \u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000";
+/// What may pad a one-line value: trimmed away before the value is checked,
+/// so tab and line breaks are allowed at its ends but not inside it.
+const PAD: &str = r"\t\n\r \u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000";
+
+fn string(pattern: String, min: Option<usize>, max: Option<usize>) -> Value {
+    let mut s = json!({"type": "string", "pattern": pattern});
+    if let Some(min) = min {
+        s["minLength"] = json!(min);
+    }
+    if let Some(max) = max {
+        s["maxLength"] = json!(max);
+    }
+    s
+}
+
+/// Text that may run over several lines and may be empty (`forms::optional`
+/// of a text area).
+fn free_text(max: usize) -> Value {
+    string(format!("^[^{REFUSED}]*$"), None, Some(max))
+}
+
+/// Text that may run over several lines and must hold more than spaces
+/// (`forms::required` of a text area).
+fn required_text(max: usize) -> Value {
+    string(
+        format!("^[^{REFUSED}]*[^{CONTROL}{SPACE}][^{REFUSED}]*$"),
+        Some(1),
+        Some(max),
+    )
+}
+
+/// One line that may be blank: no control character once trimmed.
+fn line(max: usize) -> Value {
+    string(
+        format!("^[{PAD}]*(?:[^{CONTROL}{SPACE}](?:[^{CONTROL}]*[^{CONTROL}{SPACE}])?[{PAD}]*)?$"),
+        None,
+        Some(max),
+    )
+}
+
+/// One line that must hold more than spaces (a name, a tutor group, a
+/// reference): what `forms::required` accepts of a one-line field.
+fn required_line(max: Option<usize>) -> Value {
+    string(
+        format!("^[{PAD}]*[^{CONTROL}{SPACE}](?:[^{CONTROL}]*[^{CONTROL}{SPACE}])?[{PAD}]*$"),
+        Some(1),
+        max,
+    )
+}
+
+/// Any string the API guard lets through (sign-in fields are not trimmed).
+fn any_text() -> Value {
+    string(format!("^[^{REFUSED}]*$"), None, None)
+}
+
+fn nullable(mut schema: Value) -> Value {
+    schema["nullable"] = json!(true);
+    schema
+}
+
+/// A correction's field that null leaves as it is.
+fn unchanged(schema: Value) -> Value {
+    let said = schema["description"]
+        .as_str()
+        .map(|d| format!("{d}; "))
+        .unwrap_or_default();
+    with(
+        nullable(schema),
+        "description",
+        json!(format!("{said}null or absent: unchanged")),
+    )
+}
+
+fn with(mut schema: Value, key: &str, value: Value) -> Value {
+    schema[key] = value;
+    schema
+}
+
 fn error_response(description: &str) -> Value {
     json!({"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
 }
 
-fn op(summary: &str, body: Option<Value>, ok: &str) -> Value {
+fn json_response(description: &str, schema: Value) -> Value {
+    json!({"description": description, "content": {"application/json": {"schema": schema}}})
+}
+
+fn incident_response(description: &str) -> Value {
+    json_response(
+        description,
+        json!({"$ref": "#/components/schemas/Incident"}),
+    )
+}
+
+/// A signed-in operation: `ok` is its success status and response.
+fn op(summary: &str, body: Option<Value>, ok: (&str, Value)) -> Value {
     let mut o = json!({
         "summary": summary,
         "security": [{"bearer": []}],
         "responses": {
-            ok: {"description": "Success"},
+            ok.0: ok.1,
             "401": error_response("Not signed in"),
+            "403": error_response("The account must finish or set up two-factor sign-in first"),
             "404": error_response("No such record, or not yours to see"),
             "422": error_response("Invalid input: fields says what to fix")
         }
@@ -39,80 +144,206 @@ fn op(summary: &str, body: Option<Value>, ok: &str) -> Value {
     o
 }
 
+/// A 422 for a rule the schema cannot state: a request that fits the schema
+/// may still be refused with it (`.ci/schemathesis.toml` names these
+/// operations).
+fn semantic_422(o: &mut Value, rule: &str) {
+    o["responses"]["422"] = error_response(&format!(
+        "Invalid input: fields says what to fix. Besides the schema: {rule}"
+    ));
+}
+
 /// A JSON object with these properties, of which `required` must be sent.
-/// A required string must hold more than spaces (`pattern: \S`), as the
-/// server checks.
 fn obj_req(props: &[(&str, Value)], required: &[&str]) -> Value {
-    let mut p = serde_json::Map::new();
+    let mut p = Map::new();
     for (name, schema) in props {
-        let mut schema = schema.clone();
-        if required.contains(name) && schema["type"] == "string" {
-            schema["pattern"] = json!("\\S");
-        }
-        p.insert((*name).to_string(), schema);
+        p.insert((*name).to_string(), schema.clone());
     }
     json!({"type": "object", "properties": p, "required": required})
 }
 
-fn obj(props: &[(&str, &str)]) -> Value {
-    let mut p = serde_json::Map::new();
-    for (name, ty) in props {
-        p.insert((*name).to_string(), json!({"type": ty}));
-    }
-    json!({"type": "object", "properties": p})
+/// A request body: these properties, of which `required` must be sent. Any
+/// other field is ignored (a client may send back what it read), but the
+/// guard reads it too, so it is described as `Ignored`.
+fn body(props: &[(&str, Value)], required: &[&str]) -> Value {
+    with(
+        obj_req(props, required),
+        "additionalProperties",
+        json!({"$ref": "#/components/schemas/Ignored"}),
+    )
 }
 
-fn text(max: usize) -> Value {
-    json!({"type": "string", "maxLength": max})
+/// Any JSON value whose strings, however deep, hold no refused character:
+/// no `type`, so `pattern` applies to strings only, `items` to arrays and
+/// `additionalProperties` to objects.
+fn ignored() -> Value {
+    json!({
+        "description": "A field the API ignores; the guard still refuses any string in it that holds a control character.",
+        "pattern": format!("^[^{REFUSED}]*$"),
+        "items": {"$ref": "#/components/schemas/Ignored"},
+        "additionalProperties": {"$ref": "#/components/schemas/Ignored"},
+    })
+}
+
+/// A response object: every property is always there.
+fn returned(props: &[(&str, Value)]) -> Value {
+    let names: Vec<&str> = props.iter().map(|(n, _)| *n).collect();
+    obj_req(props, &names)
+}
+
+fn s() -> Value {
+    json!({"type": "string"})
+}
+
+const STATUSES: [&str; 4] = ["new", "in_progress", "escalated", "closed"];
+const LOCATIONS: [&str; 4] = ["in_school", "outside_school", "online_at_home", "unknown"];
+const PUPIL_ROLES: [&str; 4] = ["reported", "affected", "alleged", "witness"];
+
+fn incident_schema() -> Value {
+    let at = || json!({"type": "string", "format": "date-time"});
+    let other = returned(&[
+        ("pupil_id", s()),
+        ("name", s()),
+        ("tutor_group", nullable(s())),
+        ("role", json!({"type": "string", "enum": PUPIL_ROLES})),
+    ]);
+    let mut i = returned(&[
+        ("id", s()),
+        ("reference", s()),
+        ("pupil_id", s()),
+        ("pupil_name", s()),
+        ("tutor_group", s()),
+        ("year_group", json!({"type": "integer", "nullable": true})),
+        (
+            "incident_date",
+            json!({"type": "string", "format": "date", "nullable": true, "description": "null when not known"}),
+        ),
+        ("category", s()),
+        ("category_name", s()),
+        (
+            "four_c",
+            json!({"type": "string", "enum": ["content", "contact", "conduct", "commerce", "none"]}),
+        ),
+        ("child_at_risk", json!({"type": "boolean"})),
+        ("location", json!({"type": "string", "enum": LOCATIONS})),
+        ("platform", nullable(s())),
+        ("details", s()),
+        ("actions_outcome", s()),
+        ("staff_initials", s()),
+        ("lg_acknowledged", json!({"type": "boolean"})),
+        ("lg_acknowledged_at", nullable(at())),
+        ("status", json!({"type": "string", "enum": STATUSES})),
+        ("owner_role", s()),
+        ("other_pupils", json!({"type": "array", "items": other})),
+        ("version", json!({"type": "integer", "minimum": 1})),
+        ("logged_at", at()),
+        ("updated_at", at()),
+        ("entered_in_error", json!({"type": "boolean"})),
+    ]);
+    let event = returned(&[
+        ("kind", s()),
+        ("at", at()),
+        ("by_initials", s()),
+        ("version", json!({"type": "integer"})),
+        ("text", nullable(s())),
+        ("field", nullable(s())),
+        ("old_value", nullable(s())),
+        ("new_value", nullable(s())),
+        ("reason", nullable(s())),
+    ]);
+    i["properties"]["timeline"] = json!({"type": "array", "items": event,
+        "description": "oldest first; on a single incident, not in lists"});
+    i
 }
 
 pub fn document() -> Value {
     let id = json!([{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}]);
-    let case = |summary: &str, body: Option<Value>| {
-        let mut o = op(summary, body, "200");
+    // A case action answers the incident as it now is; `rule` is what
+    // refuses a well-formed request, if anything does.
+    let case = |summary: &str, body: Option<Value>, ok: &str, rule: Option<&str>| {
+        let mut o = op(
+            summary,
+            body,
+            (ok, incident_response("The incident as it now is")),
+        );
         o["parameters"] = id.clone();
-        o["responses"]["409"] = error_response("The case is not in a state that allows this");
+        o["responses"]["409"] =
+            error_response("The case is not in a state that allows this (entered in error, already done, changed at the same moment)");
+        if let Some(rule) = rule {
+            semantic_422(&mut o, rule);
+        }
         json!({"post": o})
     };
     let date =
-        json!({"type": "string", "format": "date", "description": "YYYY-MM-DD (or dd/mm/yyyy)"});
-    let incident_body = obj_req(
+        |description: &str| json!({"type": "string", "format": "date", "description": description});
+    let incident_date = nullable(date(
+        "YYYY-MM-DD (dd/mm/yyyy is read too); null, empty or absent when not known",
+    ));
+    let category = with(
+        required_line(None),
+        "description",
+        json!("a category code of the school, from GET /api/v1/categories"),
+    );
+    let location = |description: &str| {
+        json!({"type": "string", "nullable": true, "enum": [LOCATIONS[0], LOCATIONS[1], LOCATIONS[2], LOCATIONS[3], null],
+                          "description": description})
+    };
+    let tutor_group = with(
+        required_line(Some(20)),
+        "description",
+        json!("such as 8A or 11F"),
+    );
+    let incident_body = body(
         &[
-            ("pupil_name", text(200)),
-            ("pupil_id", json!({"type": "string", "nullable": true})),
+            ("pupil_name", required_line(Some(200))),
             (
-                "tutor_group",
-                json!({"type": "string", "maxLength": 10, "description": "such as 8A or 11F"}),
+                "pupil_id",
+                with(
+                    nullable(line(200)),
+                    "description",
+                    json!("a pupil from GET /api/v1/pupils, when one was picked"),
+                ),
             ),
-            (
-                "incident_date",
-                json!({"type": "string", "format": "date", "nullable": true, "description": "YYYY-MM-DD, or null when not known"}),
-            ),
-            (
-                "category",
-                json!({"type": "string", "description": "a category code of the school, from GET /api/v1/categories"}),
-            ),
+            ("tutor_group", tutor_group.clone()),
+            ("incident_date", incident_date.clone()),
+            ("category", category.clone()),
             ("child_at_risk", json!({"type": "boolean"})),
-            ("details", text(20000)),
-            ("actions_outcome", text(20000)),
-            (
-                "location",
-                json!({"type": "string", "nullable": true, "enum": ["in_school", "outside_school", "online_at_home", null]}),
-            ),
-            (
-                "platform",
-                json!({"type": "string", "nullable": true, "maxLength": 200}),
-            ),
+            ("details", required_text(20000)),
+            ("actions_outcome", free_text(20000)),
+            ("location", location("null or absent when not known")),
+            ("platform", nullable(line(200))),
             (
                 "other_pupils",
-                json!({"type": "array", "maxItems": 10, "items": obj_req(&[
-                ("name", text(200)),
-                ("tutor_group", json!({"type": "string", "nullable": true, "maxLength": 10})),
-                ("role", json!({"type": "string", "enum": ["reported", "affected", "alleged", "witness"]})),
+                json!({"type": "array", "maxItems": 10, "items": body(&[
+                ("name", required_line(Some(200))),
+                ("tutor_group", nullable(line(20))),
+                ("role", json!({"type": "string", "enum": PUPIL_ROLES})),
             ], &["name", "role"])}),
             ),
         ],
         &["pupil_name", "tutor_group", "category", "details"],
+    );
+    let correction_body = body(
+        &[
+            (
+                "version",
+                json!({"type": "integer", "minimum": 1, "maximum": i32::MAX, "description": "the version corrected (409 when it is no longer current)"}),
+            ),
+            ("reason", required_text(20000)),
+            // Only the fields sent change; null leaves these as they are
+            // (`CorrectionBody` reads null as absent), but clears a date or
+            // a platform.
+            ("pupil_name", unchanged(required_line(Some(200)))),
+            ("tutor_group", unchanged(tutor_group)),
+            ("incident_date", incident_date),
+            ("category", unchanged(category)),
+            ("child_at_risk", unchanged(json!({"type": "boolean"}))),
+            ("details", unchanged(required_text(20000))),
+            ("actions_outcome", unchanged(free_text(20000))),
+            ("location", location("null or absent: unchanged")),
+            ("platform", nullable(line(200))),
+        ],
+        &["version", "reason"],
     );
     let termly_params = json!([
         {"name": "year", "in": "query", "required": true, "description": "the calendar year the academic year starts in",
@@ -123,55 +354,109 @@ pub fn document() -> Value {
     let mut termly = op(
         "A term's report for governors: ?year=2025&term=autumn. A lead reads any term begun; a governor only a published one (404 otherwise)",
         None,
-        "200",
+        ("200", json!({"description": "The report"})),
     );
     termly["parameters"] = termly_params;
+    semantic_422(&mut termly, "the term has not begun.");
+    let mut create = op(
+        "Log an incident (Idempotency-Key header makes a retry safe)",
+        Some(incident_body),
+        (
+            "201",
+            incident_response(
+                "Logged (or, with the same Idempotency-Key, logged before); Location names it",
+            ),
+        ),
+    );
+    semantic_422(
+        &mut create,
+        "the category is not one of the school's, the date is after today or before 2000, or the pupil_id is not a pupil of the school.",
+    );
+    let list = returned(&[
+        (
+            "items",
+            json!({"type": "array", "items": {"$ref": "#/components/schemas/Incident"}}),
+        ),
+        ("total", json!({"type": "integer", "minimum": 0})),
+        ("page", json!({"type": "integer", "minimum": 1})),
+        ("per_page", json!({"type": "integer", "minimum": 1})),
+    ]);
+    let token_body = body(
+        &[
+            ("email", any_text()),
+            ("password", any_text()),
+            ("totp", nullable(any_text())),
+        ],
+        &["email", "password"],
+    );
+    let token = returned(&[
+        ("token", s()),
+        ("token_type", json!({"type": "string", "enum": ["Bearer"]})),
+        (
+            "expires_at",
+            json!({"type": "string", "format": "date-time"}),
+        ),
+    ]);
+    let mut error = obj_req(
+        &[
+            ("error", s()),
+            ("message", s()),
+            (
+                "fields",
+                json!({"type": "object", "additionalProperties": {"type": "string"}}),
+            ),
+        ],
+        &["error", "message"],
+    );
+    error["properties"]["current"] = json!({"$ref": "#/components/schemas/Incident",
+        "description": "a correction against a stale version: the incident as it now is"});
     json!({
         "openapi": "3.0.3",
         "info": {"title": "safelog", "version": env!("CARGO_PKG_VERSION"),
-                 "description": "Online-safety incident log and case tracker. Get a token from /api/v1/auth/token and send it as Authorization: Bearer."},
+                 "description": "Online-safety incident log and case tracker. Get a token from /api/v1/auth/token and send it as Authorization: Bearer. Text fields refuse control characters (U+0000 to U+001F and U+007F to U+009F; tab, line feed and carriage return only where text may run over several lines) and are trimmed."},
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
             "schemas": {
-                "Error": obj_req(&[("error", json!({"type": "string"})), ("message", json!({"type": "string"})), ("fields", json!({"type": "object", "additionalProperties": {"type": "string"}}))], &["error", "message"]),
-                "Incident": obj(&[
-                    ("id", "string"), ("reference", "string"), ("pupil_name", "string"), ("tutor_group", "string"),
-                    ("incident_date", "string"), ("details", "string"), ("actions_outcome", "string"), ("staff_initials", "string"),
-                    ("lg_acknowledged", "boolean"), ("category", "string"), ("child_at_risk", "boolean"), ("location", "string"),
-                    ("platform", "string"), ("status", "string"), ("owner_role", "string"), ("version", "integer"),
-                ]),
+                "Error": error,
+                "Incident": incident_schema(),
+                "Ignored": ignored(),
             }
         },
         "paths": {
             "/api/v1/auth/token": {"post": {"summary": "Sign in: email, password and (with two-factor) totp; returns a bearer token",
-                "requestBody": {"required": true, "content": {"application/json": {"schema": obj_req(&[("email", json!({"type": "string"})), ("password", json!({"type": "string"})), ("totp", json!({"type": "string", "nullable": true}))], &["email", "password"])}}},
-                "responses": {"200": {"description": "token, token_type, expires_at"}, "401": error_response("Refused"),
+                "requestBody": {"required": true, "content": {"application/json": {"schema": token_body}}},
+                "responses": {"200": json_response("A bearer token", token), "401": error_response("Refused"),
                               "403": error_response("The account must set up two-factor sign-in on the website first"),
                               "413": error_response("The body is over the 4 MB limit"),
                               "422": error_response("The body is not the JSON this endpoint expects"),
                               "429": error_response("Too many attempts")}}},
-            "/api/v1/auth/logout": {"post": op("End this token's session", None, "204")},
-            "/api/v1/me": {"get": op("Who the token belongs to", None, "200")},
-            "/api/v1/openapi.json": {"get": op("This document", None, "200")},
-            "/api/v1/categories": {"get": op("The school's categories", None, "200")},
-            "/api/v1/pupils": {"get": op("Pupils matching ?q= (type-ahead)", None, "200")},
+            "/api/v1/auth/logout": {"post": op("End this token's session", None, ("204", json!({"description": "Signed out"})))},
+            "/api/v1/me": {"get": op("Who the token belongs to", None, ("200", json!({"description": "id, school_id, name, initials, email, roles, two_factor"})))},
+            "/api/v1/openapi.json": {"get": op("This document", None, ("200", json!({"description": "This document"})))},
+            "/api/v1/categories": {"get": op("The school's categories", None, ("200", json!({"description": "items: code, name, four_c, owner_role, urgent, restricted, guidance"})))},
+            "/api/v1/pupils": {"get": op("Pupils matching ?q= (type-ahead)", None, ("200", json!({"description": "items: id, name, tutor_group, year_group"})))},
             "/api/v1/incidents": {
-                "get": op("Incidents you may read: {items, total, page, per_page}; filters as query parameters", None, "200"),
-                "post": op("Log an incident (Idempotency-Key header makes a retry safe)", Some(incident_body.clone()), "201"),
+                "get": op("Incidents you may read: {items, total, page, per_page}; filters as query parameters", None, ("200", json_response("A page of incidents", list))),
+                "post": create,
             },
-            "/api/v1/incidents/{id}": {"get": {"parameters": id, "summary": "One incident with its timeline", "security": [{"bearer": []}], "responses": {"200": {"description": "The incident", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Incident"}}}}, "401": error_response("Not signed in"), "404": error_response("Not found or not yours")}}},
-            "/api/v1/incidents/{id}/corrections": case("Correct fields with a reason against a version (409 when stale)", Some(obj_req(&[("version", json!({"type": "integer", "minimum": 1})), ("reason", text(2000))], &["version", "reason"]))),
-            "/api/v1/incidents/{id}/notes": case("Add a note", Some(obj_req(&[("text", text(20000))], &["text"]))),
-            "/api/v1/incidents/{id}/entered-in-error": case("Mark entered in error (DSL, headteacher)", Some(obj_req(&[("reason", text(2000))], &["reason"]))),
-            "/api/v1/incidents/{id}/take": case("Take ownership of the case", None),
-            "/api/v1/incidents/{id}/assign": case("Assign the case to a lead", Some(obj_req(&[("user_id", json!({"type": "string"}))], &["user_id"]))),
-            "/api/v1/incidents/{id}/status": case("Change status with a reason; closing needs an outcome", Some(obj_req(&[("status", json!({"type": "string", "enum": ["new", "in_progress", "escalated", "closed"]})), ("reason", text(2000)), ("outcome", json!({"type": "string", "nullable": true, "maxLength": 20000}))], &["status", "reason"]))),
-            "/api/v1/incidents/{id}/actions": case("Record an action", Some(obj_req(&[("text", text(20000))], &["text"]))),
-            "/api/v1/incidents/{id}/escalate": case("Escalate to the DSL", Some(obj_req(&[("reason", text(2000))], &["reason"]))),
-            "/api/v1/incidents/{id}/referrals": case("Record a referral to an outside agency (the date may not be in the future)", Some(obj_req(&[("agency", json!({"type": "string", "enum": ["police", "ceop", "iwf", "social_care", "lado", "prevent", "report_harmful_content", "platform", "action_fraud", "ico"]})), ("date", date), ("reference", text(200))], &["agency", "date", "reference"]))),
-            "/api/v1/incidents/{id}/acknowledge": case("Leadership acknowledgement (headteacher)", None),
+            "/api/v1/incidents/{id}": {"get": {"parameters": id, "summary": "One incident with its timeline", "security": [{"bearer": []}], "responses": {"200": incident_response("The incident"), "401": error_response("Not signed in"), "403": error_response("The account must finish or set up two-factor sign-in first"), "404": error_response("Not found or not yours")}}},
+            "/api/v1/incidents/{id}/corrections": case("Correct fields with a reason against a version (409 when stale)", Some(correction_body), "200",
+                Some("a category the school does not have, a date after today or before 2000.")),
+            "/api/v1/incidents/{id}/notes": case("Add a note", Some(body(&[("text", required_text(20000))], &["text"])), "201", None),
+            "/api/v1/incidents/{id}/entered-in-error": case("Mark entered in error (DSL, headteacher)", Some(body(&[("reason", required_text(20000))], &["reason"])), "200", None),
+            "/api/v1/incidents/{id}/take": case("Take ownership of the case", None, "200", None),
+            "/api/v1/incidents/{id}/assign": case("Assign the case to a lead", Some(body(&[("user_id", required_line(None))], &["user_id"])), "200",
+                Some("the user is not a lead who may read this case.")),
+            "/api/v1/incidents/{id}/status": case("Change status with a reason; closing needs an outcome", Some(body(&[("status", json!({"type": "string", "enum": STATUSES})), ("reason", required_text(20000)), ("outcome", nullable(free_text(20000)))], &["status", "reason"])), "200",
+                Some("the case is already in that status, or it is being closed without an outcome.")),
+            "/api/v1/incidents/{id}/actions": case("Record an action", Some(body(&[("text", required_text(20000))], &["text"])), "200", None),
+            "/api/v1/incidents/{id}/escalate": case("Escalate to the DSL", Some(body(&[("reason", required_text(20000))], &["reason"])), "200",
+                Some("the category is for the headteacher alone.")),
+            "/api/v1/incidents/{id}/referrals": case("Record a referral to an outside agency", Some(body(&[("agency", json!({"type": "string", "enum": ["police", "ceop", "iwf", "social_care", "lado", "prevent", "report_harmful_content", "platform", "action_fraud", "ico"]})), ("date", date("YYYY-MM-DD (dd/mm/yyyy is read too)")), ("reference", required_line(Some(200)))], &["agency", "date", "reference"])), "200",
+                Some("the date is after today.")),
+            "/api/v1/incidents/{id}/acknowledge": case("Leadership acknowledgement (headteacher)", None, "200", None),
             "/api/v1/reports/termly": {"get": termly},
-            "/api/v1/export.csv": {"get": op("The log as CSV, with the list's filters", None, "200")},
+            "/api/v1/export.csv": {"get": op("The log as CSV, with the list's filters", None, ("200", json!({"description": "CSV"})))},
         }
     })
 }

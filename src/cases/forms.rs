@@ -2,7 +2,7 @@
 //! after this no raw string travels further.
 
 use chrono::NaiveDate;
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 
 use crate::forms::{self, FieldErrors};
 use crate::incidents::forms::MAX_TEXT;
@@ -110,22 +110,38 @@ pub enum CaseAction {
 }
 
 /// What any case form or request may carry; each action reads its fields.
+/// A JSON null reads as the field left out: without that, one null (an
+/// `"outcome": null` beside a status that is not closing) made the whole
+/// body unreadable, and the API answered as if nothing had been sent.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct CaseInput {
+    #[serde(deserialize_with = "null_as_empty")]
     pub user_id: String,
+    #[serde(deserialize_with = "null_as_empty")]
     pub status: String,
+    #[serde(deserialize_with = "null_as_empty")]
     pub reason: String,
+    #[serde(deserialize_with = "null_as_empty")]
     pub outcome: String,
+    #[serde(deserialize_with = "null_as_empty")]
     pub text: String,
+    #[serde(deserialize_with = "null_as_empty")]
     pub agency: String,
+    #[serde(deserialize_with = "null_as_empty")]
     pub date: String,
+    #[serde(deserialize_with = "null_as_empty")]
     pub reference: String,
     /// "yes" when the agency's reference is to follow.
+    #[serde(deserialize_with = "null_as_empty")]
     pub reference_to_follow: String,
     /// The referral a reference is added to (from the URL).
     #[serde(skip)]
     pub referral: String,
+}
+
+fn null_as_empty<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Option::<String>::deserialize(d).map(Option::unwrap_or_default)
 }
 
 impl CaseInput {
