@@ -113,6 +113,7 @@ pub async fn create(
             let link = send_password_link(conn, &base, &new, LinkKind::Welcome, now)?;
             grants::announce(
                 conn,
+                &school_id,
                 &new,
                 &grants::newly_granted(&[], &account.roles),
                 &grants::GrantedBy {
@@ -178,7 +179,7 @@ async fn load(
     let (school_id, id) = (school_id.to_string(), id.to_string());
     db::run(&state.pool, move |conn| {
         let u = store::user_in_school(conn, &school_id, &id)?;
-        let roles = store::roles_of(conn, &u.id)?;
+        let roles = store::roles_in(conn, &u.id, &school_id)?;
         Ok((u, roles))
     })
     .await
@@ -275,6 +276,7 @@ pub async fn update(
                 let target_user = store::user(conn, &target)?;
                 grants::announce(
                     conn,
+                    &school_id,
                     &target_user,
                     &grants::newly_granted(&old_roles, &account.roles),
                     &grants::GrantedBy {

@@ -85,6 +85,8 @@ fn expected(path: &str) -> Option<Expect> {
         "/"
         | "/account"
         | "/account/password"
+        // Switching school: the handler checks the membership (tests/it/schools.rs).
+        | "/account/school"
         | "/account/2fa/recovery-codes"
         | "/api/v1/me"
         | "/dashboard/alerts/seen"
