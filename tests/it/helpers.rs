@@ -221,6 +221,34 @@ impl TestApp {
         }
     }
 
+    /// Another school, with its URN, in the trust named (made on first use).
+    pub fn add_school(&self, name: &str, urn: &str, trust: Option<&str>) -> String {
+        use safelog::accounts::{model::Urn, store};
+        let mut conn = self.conn();
+        let now = self.clock.now_naive();
+        let trust_id = trust.map(|t| match store::trust_by_name(&mut conn, t).unwrap() {
+            Some(found) => found.id,
+            None => store::create_trust(&mut conn, t, now).unwrap().id,
+        });
+        let urn = Urn::parse(urn).unwrap();
+        store::add_school(
+            &mut conn,
+            &store::NewSchool {
+                name,
+                urn: Some(&urn),
+                trust_id: trust_id.as_deref(),
+            },
+            now,
+        )
+        .unwrap()
+        .id
+    }
+
+    /// Gives an existing account roles in another school: a second membership.
+    pub fn add_membership(&self, user: &TestUser, school_id: &str, roles: &[Role]) {
+        safelog::accounts::store::set_roles(&mut self.conn(), &user.id, school_id, roles).unwrap();
+    }
+
     /// A new account in the test school with these roles.
     pub fn add_user(&self, name: &str, roles: &[Role]) -> TestUser {
         let school_id = self.school_id();
