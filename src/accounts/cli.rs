@@ -177,32 +177,14 @@ fn role_names(roles: &[Role]) -> String {
         .join(", ")
 }
 
-/// The school to add to: the only one, the one named (or whose URN is
-/// given), or a new one on an empty deployment.
+/// The school to add to: on an empty deployment a new one (named by
+/// --school, or "Our school"), as before there were several; otherwise the
+/// one --school names (or whose URN it gives), or the only one.
 fn pick_school(
     conn: &mut crate::db::AnyConnection,
     wanted: Option<&str>,
 ) -> Result<Result<super::model::School, String>, AppError> {
-    let schools = store::all_schools(conn)?;
-    let named = |s: &&super::model::School| {
-        wanted.is_some_and(|w| {
-            s.name.trim().eq_ignore_ascii_case(w.trim()) || s.urn.as_deref() == Some(w.trim())
-        })
-    };
-    // Two schools may share a name; their URNs tell them apart.
-    let matching: Vec<&super::model::School> = schools.iter().filter(named).collect();
-    if matching.len() > 1 {
-        return Ok(Err(format!(
-            "several schools are named '{}'; choose one by its URN with --school: {}",
-            wanted.unwrap_or_default().trim(),
-            matching
-                .iter()
-                .map(|s| s.urn.as_deref().unwrap_or("no URN yet"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )));
-    }
-    if schools.is_empty() {
+    if store::all_schools(conn)?.is_empty() {
         let name = wanted
             .map(str::trim)
             .filter(|n| !n.is_empty())
@@ -213,26 +195,5 @@ fn pick_school(
             Clock::system().now_naive(),
         )?));
     }
-    if let Some(found) = schools.iter().find(named) {
-        return Ok(Ok(found.clone()));
-    }
-    match (schools.len(), wanted) {
-        (1, None) => Ok(Ok(schools[0].clone())),
-        (_, Some(w)) => Ok(Err(format!(
-            "there is no school named '{w}'; the schools are: {}",
-            schools
-                .iter()
-                .map(|s| s.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))),
-        (_, None) => Ok(Err(format!(
-            "there are several schools; choose one with --school: {}",
-            schools
-                .iter()
-                .map(|s| s.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))),
-    }
+    super::schools::choose(conn, wanted)
 }

@@ -109,6 +109,52 @@ pub fn add_school(config: &Config, args: &AddSchool) -> Result<(), String> {
     Ok(())
 }
 
+/// The school a command means: the one named (or whose URN is given), or
+/// the only one. Two schools may share a name; their URNs tell them apart.
+/// A refusal is the one line to print.
+pub fn choose(
+    conn: &mut AnyConnection,
+    wanted: Option<&str>,
+) -> Result<Result<School, String>, AppError> {
+    let schools = store::all_schools(conn)?;
+    let names = || {
+        schools
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let Some(w) = wanted.map(str::trim) else {
+        return Ok(match schools.as_slice() {
+            [] => Err("there is no school yet: create the first account with `safelog user add` or the setup link".into()),
+            [only] => Ok(only.clone()),
+            _ => Err(format!(
+                "there are several schools; choose one with --school (its name or URN): {}",
+                names()
+            )),
+        });
+    };
+    let matching: Vec<&School> = schools
+        .iter()
+        .filter(|s| s.name.trim().eq_ignore_ascii_case(w) || s.urn.as_deref() == Some(w))
+        .collect();
+    Ok(match matching.as_slice() {
+        [one] => Ok((*one).clone()),
+        [] => Err(format!(
+            "there is no school named '{w}'; the schools are: {}",
+            names()
+        )),
+        several => Err(format!(
+            "several schools are named '{w}'; choose one by its URN with --school: {}",
+            several
+                .iter()
+                .map(|s| s.urn.as_deref().unwrap_or("(no URN yet)"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    })
+}
+
 fn added(school: &School, trust: Option<&Trust>) -> String {
     let urn = school.urn.as_deref().unwrap_or_default();
     match trust {
