@@ -101,6 +101,35 @@ impl User {
     }
 }
 
+/// How an account that an administrator opens is shared with other
+/// schools. Its roles are per school, so each school's administrator
+/// manages their own; its name, email, initials, second factor and whether
+/// it may sign in at all are the person's everywhere, so an administrator
+/// of one school must not change them for the others (an email changed,
+/// then a reset link, would hand the other schools' records to whoever
+/// chose the address).
+#[derive(Clone, Debug, Default)]
+pub struct Sharing {
+    /// The other schools the person works at, by name.
+    pub elsewhere: Vec<String>,
+    /// The administrator is an administrator at every one of them too.
+    pub admin_of_all: bool,
+}
+
+impl Sharing {
+    pub fn is_shared(&self) -> bool {
+        !self.elsewhere.is_empty()
+    }
+
+    /// Whether the administrator may change what the person's schools share.
+    pub fn may_change_account(&self) -> bool {
+        !self.is_shared() || self.admin_of_all
+    }
+
+    /// Why they may not: said beside the field, or on the refused page.
+    pub const NOT_HERE: &'static str = "This person also works at another school in safelog, so their name, email, initials and two-factor sign-in can be changed only by an administrator of every school they work at.";
+}
+
 /// Whether someone with `roles` must sign in with a second factor, given
 /// the school's setting and the deployment's override.
 pub fn needs_2fa(policy: Require2fa, roles: &[Role]) -> bool {

@@ -4,7 +4,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::model::{School, Trust, Urn, User};
+use super::model::{School, Sharing, Trust, Urn, User};
 use crate::auth::roles::Role;
 use crate::db::schema::{schools, trusts, user_roles, users};
 use crate::db::AnyConnection;
@@ -249,6 +249,28 @@ pub fn memberships(conn: &mut AnyConnection, user_id: &str) -> QueryResult<Vec<(
         .order((schools::name.asc(), schools::id.asc()))
         .select((schools::id, schools::name))
         .load(conn)
+}
+
+/// How `account_id`, opened by `admin_id` in `school_id`, is shared with
+/// the person's other schools.
+pub fn sharing(
+    conn: &mut AnyConnection,
+    admin_id: &str,
+    account_id: &str,
+    school_id: &str,
+) -> QueryResult<Sharing> {
+    let mut sharing = Sharing {
+        admin_of_all: true,
+        ..Sharing::default()
+    };
+    for (id, name) in memberships(conn, account_id)? {
+        if id == school_id {
+            continue;
+        }
+        sharing.admin_of_all &= roles_in(conn, admin_id, &id)?.contains(&Role::Admin);
+        sharing.elsewhere.push(name);
+    }
+    Ok(sharing)
 }
 
 /// Every (user id, role) of a school, for listing accounts in one query.

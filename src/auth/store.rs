@@ -127,6 +127,24 @@ pub fn revoke_all_sessions(
     .execute(conn)
 }
 
+/// Ends a person's sessions that are working in one school (they have
+/// left it), leaving those in their other schools alone.
+pub fn revoke_sessions_in_school(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    school_id: &str,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        sessions::table
+            .filter(sessions::user_id.eq(user_id))
+            .filter(sessions::school_id.eq(school_id))
+            .filter(sessions::revoked_at.is_null()),
+    )
+    .set(sessions::revoked_at.eq(at))
+    .execute(conn)
+}
+
 pub fn record_failure(
     conn: &mut AnyConnection,
     email: Option<&str>,

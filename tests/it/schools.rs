@@ -160,9 +160,113 @@ async fn switching_to_a_school_without_a_membership_is_not_found(backend: Backen
     assert_eq!(me(&b).await["roles"], serde_json::json!([]));
 }
 
+/// An administrator of one school manages a shared person's roles there,
+/// and nothing their other schools rely on: not their email (a changed
+/// address and a reset link would hand over the other school's records),
+/// name, initials or second factor; "deactivate" takes them out of this
+/// school only.
+async fn an_administrator_manages_a_shared_person_only_in_their_own_school(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let hill = app.school_id();
+    let brook = app.add_school("Brook School", "100002", Some("Brook Trust"));
+    let ada = app.add_user("Ada Admin", &[Role::Admin]);
+    let dana = app.add_user_to(&brook, "Dana Dual", &[Role::Dsl]);
+    app.add_membership(&dana, &hill, &[Role::Staff]);
+    let roles = |school: &str| {
+        let mut held =
+            safelog::accounts::store::roles_in(&mut app.conn(), &dana.id, school).unwrap();
+        held.sort();
+        held
+    };
+    let b = app.signed_in(&ada).await;
+    let page_path = format!("/admin/users/{}", dana.id);
+    assert!(b.text("/admin/users").await.contains("Dana Dual"));
+    let page = b.text(&page_path).await;
+    assert!(page.contains("also works at Brook School"), "{page}");
+    assert!(page.contains("Remove from this school"));
+
+    let form = |email: &'static str, name: &'static str| {
+        vec![
+            ("name", name),
+            ("email", email),
+            ("initials", "DD"),
+            ("role", "staff"),
+            ("role", "online_safety_lead"),
+        ]
+    };
+    let mut taken = form("", "Dana Dual");
+    taken[1].1 = "ada.takes.over@school.test";
+    let res = b.post(&page_path, &taken).await;
+    assert_eq!(res.status(), 422);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("administrator of every school"));
+    let res = b.post(&page_path, &form("", "Dana Renamed")).await;
+    assert_eq!(res.status(), 422, "the name is hers everywhere");
+    let account = safelog::accounts::store::user(&mut app.conn(), &dana.id).unwrap();
+    assert_eq!(
+        (account.email.as_str(), account.name.as_str()),
+        (dana.email.as_str(), "Dana Dual")
+    );
+    assert_eq!(roles(&hill), vec![Role::Staff], "nothing saved");
+
+    // Her roles here are this school's to change.
+    let mut same = form("", "Dana Dual");
+    same[1].1 = &dana.email;
+    let res = b.post(&page_path, &same).await;
+    assert_eq!(location(&res), "/admin/users?saved=1");
+    assert_eq!(roles(&hill), vec![Role::Staff, Role::OnlineSafetyLead]);
+    assert_eq!(roles(&brook), vec![Role::Dsl], "Brook's roles untouched");
+    let res = b
+        .post(&format!("/admin/users/{}/reset-2fa", dana.id), &[])
+        .await;
+    assert_eq!(res.status(), 403);
+
+    // She leaves this school: her sessions here end, at Brook she works on.
+    let at_brook = app.signed_in(&dana).await;
+    let at_hill = app.signed_in(&dana).await;
+    at_hill
+        .post("/account/school", &[("school_id", &hill)])
+        .await;
+    assert_eq!(me(&at_hill).await["school_id"], hill.as_str());
+    let res = b
+        .post(&format!("/admin/users/{}/deactivate", dana.id), &[])
+        .await;
+    assert_eq!(location(&res), "/admin/users?saved=1");
+    assert!(roles(&hill).is_empty());
+    assert_eq!(roles(&brook), vec![Role::Dsl]);
+    assert_eq!(b.get(&page_path).await.status(), 404);
+    assert!(!b.text("/admin/users").await.contains("Dana Dual"));
+    assert_eq!(at_hill.get("/api/v1/me").await.status(), 401);
+    assert_eq!(me(&at_brook).await["roles"], serde_json::json!(["dsl"]));
+    assert!(
+        safelog::accounts::store::user(&mut app.conn(), &dana.id)
+            .unwrap()
+            .active
+    );
+    assert!(app.audit_actions().iter().any(|(action, actor, record)| {
+        action == "membership_ended"
+            && actor.as_deref() == Some(ada.id.as_str())
+            && record.as_deref() == Some(dana.id.as_str())
+    }));
+
+    // An administrator of every one of her schools may change her details.
+    let max = app.add_user("Max Admin", &[Role::Admin]);
+    app.add_membership(&max, &brook, &[Role::Admin]);
+    app.add_membership(&dana, &hill, &[Role::Staff]);
+    let m = app.signed_in(&max).await;
+    let mut renamed = form("", "Dana Dual-Renamed");
+    renamed[1].1 = &dana.email;
+    let res = m.post(&page_path, &renamed).await;
+    assert_eq!(location(&res), "/admin/users?saved=1");
+}
+
 on_both_backends!(
     a_person_in_two_schools_signs_in_once_and_works_in_one_school_at_a_time,
     switching_to_a_school_without_a_membership_is_not_found,
+    an_administrator_manages_a_shared_person_only_in_their_own_school,
 );
 
 /// Runs `safelog ARGS` against the database, with `stdin` as its input.
