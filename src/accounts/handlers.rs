@@ -525,6 +525,7 @@ pub async fn school_form(
         name: school.name.clone(),
         require_2fa: school.require_2fa.clone(),
         report_min_count: school.report_min_count.to_string(),
+        urn: school.urn.clone().unwrap_or_default(),
     };
     let page_info = Page::for_user("School settings", &user, &csrf);
     Ok(page(views::school_form(
@@ -555,13 +556,22 @@ pub async fn update_school(
     };
     let (ip, now) = (client_ip(&req), state.clock.now_naive());
     let (admin_id, school_id) = (user.id.clone(), user.school_id.clone());
-    db::run(&state.pool, move |conn| {
+    let saved = db::run(&state.pool, move |conn| {
         write_transaction(conn, |conn| {
+            if let Some(urn) = &settings.urn {
+                // Another school's URN is refused without naming it.
+                if store::school_by_urn(conn, urn)?.is_some_and(|s| s.id != school_id) {
+                    return Ok(false);
+                }
+                store::set_urn(conn, &school_id, Some(urn))?;
+            }
             store::update_school(conn, &school_id, &settings.name, settings.require_2fa)?;
             store::set_report_min_count(conn, &school_id, settings.report_min_count)?;
             let detail = format!(
-                "two-factor required for: {}; report counts below {} hidden",
-                settings.require_2fa, settings.report_min_count
+                "two-factor required for: {}; report counts below {} hidden; URN {}",
+                settings.require_2fa,
+                settings.report_min_count,
+                settings.urn.as_ref().map_or("unchanged", |u| u.as_str())
             );
             audit::store::insert(
                 conn,
@@ -572,10 +582,22 @@ pub async fn update_school(
                     .detail(detail)
                     .ip(Some(&ip)),
             )?;
-            Ok::<_, AppError>(())
+            Ok::<_, AppError>(true)
         })
     })
     .await?;
+    if !saved {
+        let mut errors = FieldErrors::default();
+        errors.add(
+            "urn",
+            "Another school in safelog already has this URN. Check the number on Get Information about Schools.",
+        );
+        let page_info = Page::for_user("School settings", &user, &csrf);
+        return Ok(page_with(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            views::school_form(&page_info, &input, &errors, state.config.require_2fa),
+        ));
+    }
     Ok(see_other("/admin?saved=1"))
 }
 

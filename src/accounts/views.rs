@@ -15,6 +15,9 @@ pub fn home(page: &Page<'_>, school: &School, mail_configured: bool) -> Markup {
         page,
         html! {
             h1 { "Administration: " (school.name) }
+            @if school.urn.is_none() {
+                (flash("warn", "Add the school's URN (six digits, from Get Information about Schools) at School settings."))
+            }
             @if !mail_configured {
                 (flash("warn", "Email is not set up (SAFELOG_SMTP_URL), so alerts and password links are not sent. They wait in the outbox until it is."))
             }
@@ -185,10 +188,13 @@ pub fn school_form(
                 (flash("warn", &format!("This server sets SAFELOG_REQUIRE_2FA={}, which overrides the two-factor setting below.", super::model::policy_str(o))))
             }
             section.card {
-                (error_summary(errors, &["name", "require_2fa", "report_min_count"]))
+                (error_summary(errors, &["name", "urn", "require_2fa", "report_min_count"]))
                 form.stack method="post" action="/admin/school" {
                     (csrf_field(&csrf))
                     (Field::text("name", "School name", &input.name).render(errors))
+                    (Field::text("urn", "URN", &input.urn)
+                        .hint("The DfE's unique reference number for the school: six digits, on Get Information about Schools. It tells schools apart when one safelog holds several.")
+                        .render(errors))
                     fieldset #f-require_2fa {
                         legend { "Who must use two-factor sign-in" }
                         @for (value, label) in options {

@@ -263,7 +263,62 @@ async fn an_administrator_manages_a_shared_person_only_in_their_own_school(backe
     assert_eq!(location(&res), "/admin/users?saved=1");
 }
 
+/// A school made at setup has no URN until its administrator gives it
+/// one on the settings page; another school's URN is refused there.
+async fn a_school_made_without_a_urn_is_asked_for_it_on_its_settings_page(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let setup = safelog::accounts::store::create_school(
+        &mut app.conn(),
+        "Setup School",
+        app.clock.now_naive(),
+    )
+    .unwrap();
+    let admin = app.add_user_to(&setup.id, "Ada Admin", &[Role::Admin]);
+    let b = app.signed_in(&admin).await;
+    assert!(b.text("/admin").await.contains("Add the school's URN"));
+    let save = |urn: &'static str| {
+        let b = &b;
+        async move {
+            b.post(
+                "/admin/school",
+                &[
+                    ("name", "Setup School"),
+                    ("require_2fa", "none"),
+                    ("report_min_count", "3"),
+                    ("urn", urn),
+                ],
+            )
+            .await
+        }
+    };
+    let urn_now = || {
+        safelog::accounts::store::school(&mut app.conn(), &setup.id)
+            .unwrap()
+            .urn
+    };
+    let res = save("12345").await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("six digits"));
+    let res = save("900001").await;
+    assert_eq!(res.status(), 422, "the neighbouring school's URN");
+    let page = res.text().await.unwrap();
+    assert!(page.contains("Another school in safelog already has this URN"));
+    assert!(
+        !page.contains(crate::helpers::NEIGHBOUR_SCHOOL),
+        "not named"
+    );
+    assert_eq!(urn_now(), None);
+    assert_eq!(location(&save("100005").await), "/admin?saved=1");
+    assert_eq!(urn_now().as_deref(), Some("100005"));
+    assert!(!b.text("/admin").await.contains("Add the school's URN"));
+    assert!(b.text("/admin/school").await.contains("value=\"100005\""));
+    // A blank never takes a URN away.
+    assert_eq!(location(&save("").await), "/admin?saved=1");
+    assert_eq!(urn_now().as_deref(), Some("100005"));
+}
+
 on_both_backends!(
+    a_school_made_without_a_urn_is_asked_for_it_on_its_settings_page,
     a_person_in_two_schools_signs_in_once_and_works_in_one_school_at_a_time,
     switching_to_a_school_without_a_membership_is_not_found,
     an_administrator_manages_a_shared_person_only_in_their_own_school,
