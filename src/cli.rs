@@ -1,5 +1,5 @@
 //! The command line: `safelog [serve]`, `safelog migrate`, and the
-//! subcommands later features add. Each failure is one line on stderr and a
+//! subcommands later features add (`user`, `trust`, `school`, `import`...). Each failure is one line on stderr and a
 //! non-zero exit, never a backtrace.
 
 use std::process::ExitCode;
@@ -37,6 +37,16 @@ pub enum Command {
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+    /// Add the trusts a deployment's schools belong to.
+    Trust {
+        #[command(subcommand)]
+        command: TrustCommand,
+    },
+    /// Add schools to a deployment that holds several.
+    School {
+        #[command(subcommand)]
+        command: SchoolCommand,
     },
     /// Import data from files: the pupil list, or the old incident-log spreadsheet.
     Import {
@@ -78,10 +88,28 @@ pub enum ImportCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
-    /// Create an account (and the school, when there is none yet).
+    /// Create an account (and the school, when there is none yet), or give an existing
+    /// account roles at another school.
     ///
     /// Example: echo "$PASSWORD" | safelog user add --email dsl@school.org.uk --name "Mo Ali" --initials MAL --role dsl --role staff --password-stdin
+    ///
+    /// When the email already has an account, it gains the roles at --school and keeps its
+    /// name, initials and password (one person, one account).
     Add(crate::accounts::cli::AddUser),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TrustCommand {
+    /// Add a trust. Example: safelog trust add --name "Oak Learning Trust"
+    Add(crate::accounts::schools::AddTrust),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SchoolCommand {
+    /// Add a school, with its DfE URN (six digits, unique) and optionally its trust.
+    ///
+    /// Example: safelog school add --name "Oak Primary" --urn 123456 --trust "Oak Learning Trust"
+    Add(crate::accounts::schools::AddSchool),
 }
 
 /// Parses the command line and runs it; what `main` returns.
@@ -105,6 +133,12 @@ pub fn main() -> ExitCode {
         Command::User {
             command: UserCommand::Add(args),
         } => crate::accounts::cli::add_user(&cli.config, &args),
+        Command::Trust {
+            command: TrustCommand::Add(args),
+        } => crate::accounts::schools::add_trust(&cli.config, &args),
+        Command::School {
+            command: SchoolCommand::Add(args),
+        } => crate::accounts::schools::add_school(&cli.config, &args),
         Command::Import {
             command: ImportCommand::Pupils(args),
         } => crate::pupils::cli::run(&cli.config, &args),

@@ -32,8 +32,9 @@ pub struct AddUser {
     /// Read the password from the first line of standard input.
     #[arg(long)]
     pub password_stdin: bool,
-    /// The school's name: names the school when there is none yet, and
-    /// chooses one when there are several.
+    /// The school's name or URN: names the school when there is none yet,
+    /// and chooses one when there are several. An email that already has an
+    /// account gains roles at this school (one person, one account).
     #[arg(long)]
     pub school: Option<String>,
 }
@@ -58,18 +59,28 @@ pub fn add_user(config: &Config, args: &AddUser) -> Result<(), String> {
     let name = forms::required(&mut errors, "name", &args.name, "--name", 200);
     let initials =
         forms::required(&mut errors, "initials", &args.initials, "--initials", 10).to_uppercase();
-    if let Err(why) = password::check_new(&pass) {
-        errors.add("password", why);
-    }
-    for field in ["email", "name", "initials", "password"] {
+    for field in ["email", "name", "initials"] {
         if let Some(message) = errors.get(field) {
             return Err(format!("{field}: {message}"));
         }
     }
-    let hash = password::hash(&pass).map_err(|e| format!("cannot hash the password: {e}"))?;
 
     let pool = crate::db::open(&config.database_url).map_err(|e| e.to_string())?;
     let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let email = normalise_email(&email);
+    // One person, one account: an email already known gains a membership
+    // and keeps its password. Only a new account needs (and checks) the
+    // one given, hashed before the transaction so as not to hold the
+    // write lock while it runs.
+    let known = store::user_by_email(&mut conn, &email)
+        .map_err(|e| AppError::from(e).message())?
+        .is_some();
+    let hash = if known {
+        None
+    } else {
+        password::check_new(&pass).map_err(|why| format!("password: {why}"))?;
+        Some(password::hash(&pass).map_err(|e| format!("cannot hash the password: {e}"))?)
+    };
     let now = Clock::system().now_naive();
     let school_name = args.school.as_deref();
     let result = write_transaction(&mut conn, |conn| {
@@ -77,68 +88,103 @@ pub fn add_user(config: &Config, args: &AddUser) -> Result<(), String> {
             Ok(s) => s,
             Err(message) => return Ok(Err(message)),
         };
-        if store::email_taken(conn, &normalise_email(&email), None)? {
-            return Ok(Err(format!(
-                "there is already an account with the email {email}"
-            )));
-        }
-        let user = store::create_user(
-            conn,
-            &store::NewUser {
-                school_id: &school.id,
-                email: &email,
-                name: &name,
-                initials: &initials,
-                password_hash: &hash,
-                roles: &args.roles,
-            },
-            now,
-        )?;
-        audit::store::insert(
-            conn,
-            &Event::new("account_created", now)
-                .school(&school.id)
-                .record("user", &user.id)
-                .detail("command line"),
-        )?;
+        let (user, old_roles) = match (store::user_by_email(conn, &email)?, &hash) {
+            (Some(existing), _) => {
+                let held = store::roles_in(conn, &existing.id, &school.id)?;
+                if !held.is_empty() {
+                    return Ok(Err(format!(
+                        "there is already an account with the email {email} at {}: change its roles on its Accounts page",
+                        school.name
+                    )));
+                }
+                store::set_roles(conn, &existing.id, &school.id, &args.roles)?;
+                audit::store::insert(
+                    conn,
+                    &Event::new("membership_added", now)
+                        .school(&school.id)
+                        .record("user", &existing.id)
+                        .detail(format!("command line; roles: {}", role_names(&args.roles))),
+                )?;
+                (existing, Some(held))
+            }
+            (None, Some(hash)) => {
+                let user = store::create_user(
+                    conn,
+                    &store::NewUser {
+                        school_id: &school.id,
+                        email: &email,
+                        name: &name,
+                        initials: &initials,
+                        password_hash: hash,
+                        roles: &args.roles,
+                    },
+                    now,
+                )?;
+                audit::store::insert(
+                    conn,
+                    &Event::new("account_created", now)
+                        .school(&school.id)
+                        .record("user", &user.id)
+                        .detail("command line"),
+                )?;
+                (user, None)
+            }
+            // Made by someone else since the look before: run it again.
+            (None, None) => {
+                return Ok(Err(format!(
+                    "the account {email} changed while this ran; run the command again"
+                )))
+            }
+        };
         // The command line is the server administrator's: it may create the
         // first headteacher or DSL (there is nobody to ask yet), and any
         // later one is announced to the school's headteachers.
         super::grants::announce(
             conn,
+            &school.id,
             &user,
-            &super::grants::newly_granted(&[], &args.roles),
+            &super::grants::newly_granted(old_roles.as_deref().unwrap_or_default(), &args.roles),
             &super::grants::GrantedBy {
                 id: None,
                 name: "the server's administrator (safelog user add)",
             },
             now,
         )?;
-        Ok::<_, AppError>(Ok((user, school)))
+        Ok::<_, AppError>(Ok((user, school, old_roles.is_some())))
     })
     .map_err(|e| e.message())?;
-    let (user, school) = result?;
-    let roles: Vec<&str> = args.roles.iter().map(|r| r.as_str()).collect();
-    println!(
-        "Created {} <{}> at {} with roles: {}.",
-        user.name,
-        user.email,
-        school.name,
-        roles.join(", ")
-    );
+    let (user, school, existing) = result?;
+    let roles = role_names(&args.roles);
+    if existing {
+        println!(
+            "{} <{}> now also works at {} with roles: {roles} (their name, initials and password are unchanged).",
+            user.name, user.email, school.name
+        );
+    } else {
+        println!(
+            "Created {} <{}> at {} with roles: {roles}.",
+            user.name, user.email, school.name
+        );
+    }
     Ok(())
 }
 
-/// The school to add to: the only one, the one named, or a new one.
+fn role_names(roles: &[Role]) -> String {
+    roles
+        .iter()
+        .map(|r| r.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The school to add to: on an empty deployment a new one (named by
+/// --school, or "Our school"), as before there were several; otherwise the
+/// one --school names (or whose URN it gives), or the only one.
 fn pick_school(
     conn: &mut crate::db::AnyConnection,
     wanted: Option<&str>,
 ) -> Result<Result<super::model::School, String>, AppError> {
-    let schools = store::all_schools(conn)?;
-    let named = |s: &&super::model::School| {
-        wanted.is_some_and(|w| s.name.trim().eq_ignore_ascii_case(w.trim()))
-    };
-    if schools.is_empty() {
+    if store::all_schools(conn)?.is_empty() {
         let name = wanted
             .map(str::trim)
             .filter(|n| !n.is_empty())
@@ -149,26 +195,5 @@ fn pick_school(
             Clock::system().now_naive(),
         )?));
     }
-    if let Some(found) = schools.iter().find(named) {
-        return Ok(Ok(found.clone()));
-    }
-    match (schools.len(), wanted) {
-        (1, None) => Ok(Ok(schools[0].clone())),
-        (_, Some(w)) => Ok(Err(format!(
-            "there is no school named '{w}'; the schools are: {}",
-            schools
-                .iter()
-                .map(|s| s.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))),
-        (_, None) => Ok(Err(format!(
-            "there are several schools; choose one with --school: {}",
-            schools
-                .iter()
-                .map(|s| s.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))),
-    }
+    super::schools::choose(conn, wanted)
 }

@@ -2,6 +2,7 @@
 
 use serde::Deserialize;
 
+use super::model::Urn;
 use crate::auth::roles::Role;
 use crate::forms::{self, FieldErrors};
 
@@ -70,10 +71,15 @@ pub struct SchoolInput {
     pub require_2fa: String,
     #[serde(default)]
     pub report_min_count: String,
+    #[serde(default)]
+    pub urn: String,
 }
 
 pub struct SchoolSettings {
     pub name: String,
+    /// `None` when left blank: a school made at setup may not know it yet,
+    /// and a blank never takes away a URN already given.
+    pub urn: Option<Urn>,
     pub require_2fa: &'static str,
     /// k: governors' reports show counts from 1 to k-1 as "<k".
     pub report_min_count: i32,
@@ -108,9 +114,23 @@ impl TryFrom<&SchoolInput> for SchoolSettings {
                 3
             }
         };
+        let urn = match input.urn.trim() {
+            "" => None,
+            typed => match Urn::parse(typed) {
+                Ok(urn) => Some(urn),
+                Err(_) => {
+                    errors.add(
+                        "urn",
+                        "Enter the school's URN: the six digits the DfE gave it (find it on Get Information about Schools).",
+                    );
+                    None
+                }
+            },
+        };
         errors.into_result()?;
         Ok(SchoolSettings {
             name,
+            urn,
             require_2fa,
             report_min_count,
         })

@@ -36,11 +36,13 @@ pub struct GrantedBy<'a> {
 }
 
 /// Records each newly granted guarded role in the audit trail and tells
-/// every active headteacher other than the person given it. Call it in the
-/// transaction that sets the roles. The email names the person, the role
+/// every active headteacher of `school_id` (the school the role is held
+/// in) other than the person given it. Call it in the transaction that
+/// sets the roles. The email names the person, the role
 /// and who gave it; nothing about any pupil or incident.
 pub fn announce(
     conn: &mut AnyConnection,
+    school_id: &str,
     target: &User,
     granted: &[Role],
     by: &GrantedBy<'_>,
@@ -49,14 +51,13 @@ pub fn announce(
     if granted.is_empty() {
         return Ok(());
     }
-    let headteachers: Vec<User> =
-        store::active_with_role(conn, &target.school_id, Role::Headteacher)?
-            .into_iter()
-            .filter(|h| h.id != target.id)
-            .collect();
+    let headteachers: Vec<User> = store::active_with_role(conn, school_id, Role::Headteacher)?
+        .into_iter()
+        .filter(|h| h.id != target.id)
+        .collect();
     for role in granted {
         let mut event = Event::new(ROLE_GRANTED, now)
-            .school(&target.school_id)
+            .school(school_id)
             .record("user", &target.id)
             .detail(role.as_str());
         if let Some(id) = by.id {
@@ -86,7 +87,7 @@ pub fn announce(
             crate::mail::enqueue(
                 conn,
                 &crate::mail::NewMail {
-                    school_id: Some(&target.school_id),
+                    school_id: Some(school_id),
                     kind: ROLE_GRANTED,
                     to: &h.email,
                     subject: &subject,

@@ -4,6 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::forms::{Account, AccountInput, SchoolInput, SchoolSettings};
+use super::model::{Sharing, User};
 use super::{grants, store, views};
 use crate::audit::{self, Event};
 use crate::auth::csrf::CsrfToken;
@@ -113,6 +114,7 @@ pub async fn create(
             let link = send_password_link(conn, &base, &new, LinkKind::Welcome, now)?;
             grants::announce(
                 conn,
+                &school_id,
                 &new,
                 &grants::newly_granted(&[], &account.roles),
                 &grants::GrantedBy {
@@ -169,17 +171,24 @@ fn roles_detail(roles: &[Role]) -> String {
     )
 }
 
-/// The account `id` in the admin's own school, with its roles; 404 otherwise.
-async fn load(
-    state: &AppState,
-    school_id: &str,
-    id: &str,
-) -> Result<(crate::accounts::model::User, Vec<Role>), AppError> {
-    let (school_id, id) = (school_id.to_string(), id.to_string());
+/// An account of the admin's school as they see it.
+struct Loaded {
+    account: User,
+    /// Its roles in this school.
+    roles: Vec<Role>,
+    sharing: Sharing,
+}
+
+/// The account `id` among the admin's school's members; 404 otherwise.
+async fn load(state: &AppState, admin: &CurrentUser, id: &str) -> Result<Loaded, AppError> {
+    let (school_id, admin_id, id) = (admin.school_id.clone(), admin.id.clone(), id.to_string());
     db::run(&state.pool, move |conn| {
-        let u = store::user_in_school(conn, &school_id, &id)?;
-        let roles = store::roles_of(conn, &u.id)?;
-        Ok((u, roles))
+        let account = store::user_in_school(conn, &school_id, &id)?;
+        Ok(Loaded {
+            roles: store::roles_in(conn, &account.id, &school_id)?,
+            sharing: store::sharing(conn, &admin_id, &account.id, &school_id)?,
+            account,
+        })
     })
     .await
 }
@@ -191,7 +200,11 @@ pub async fn edit_form(
     csrf: CsrfToken,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let (account, roles) = load(&state, &user.school_id, &id).await?;
+    let Loaded {
+        account,
+        roles,
+        sharing,
+    } = load(&state, &user, &id).await?;
     let input = AccountInput {
         name: account.name.clone(),
         email: account.email.clone(),
@@ -201,7 +214,7 @@ pub async fn edit_form(
     let page_info = Page::for_user("Edit account", &user, &csrf).saved_if(&req);
     Ok(page(views::account_form(
         &page_info,
-        Some(&account),
+        Some((&account, &sharing)),
         &input,
         &FieldErrors::default(),
     )))
@@ -215,12 +228,30 @@ pub async fn update(
     id: web::Path<String>,
     input: Form<AccountInput>,
 ) -> Result<HttpResponse, AppError> {
-    let (existing, old_roles) = load(&state, &user.school_id, &id).await?;
+    let Loaded {
+        account: existing,
+        roles: old_roles,
+        sharing,
+    } = load(&state, &user, &id).await?;
     let input = input.into_inner();
     let page_info = Page::for_user("Edit account", &user, &csrf);
     let mut account = Account::try_from(&input);
     if let Ok(a) = &account {
-        if existing.id == user.id && !a.roles.contains(&Role::Admin) {
+        let changed: Vec<&'static str> = [
+            ("name", a.name != existing.name),
+            ("email", a.email != existing.email),
+            ("initials", a.initials != existing.initials),
+        ]
+        .into_iter()
+        .filter_map(|(field, differs)| differs.then_some(field))
+        .collect();
+        if !sharing.may_change_account() && !changed.is_empty() {
+            let mut errors = FieldErrors::default();
+            for field in changed {
+                errors.add(field, Sharing::NOT_HERE);
+            }
+            account = Err(errors);
+        } else if existing.id == user.id && !a.roles.contains(&Role::Admin) {
             let mut errors = FieldErrors::default();
             errors.add(
                 "role",
@@ -239,7 +270,7 @@ pub async fn update(
         Err(errors) => {
             return Ok(page_with(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                views::account_form(&page_info, Some(&existing), &input, &errors),
+                views::account_form(&page_info, Some((&existing, &sharing)), &input, &errors),
             ))
         }
     };
@@ -275,6 +306,7 @@ pub async fn update(
                 let target_user = store::user(conn, &target)?;
                 grants::announce(
                     conn,
+                    &school_id,
                     &target_user,
                     &grants::newly_granted(&old_roles, &account.roles),
                     &grants::GrantedBy {
@@ -313,7 +345,7 @@ pub async fn update(
     );
     Ok(page_with(
         StatusCode::UNPROCESSABLE_ENTITY,
-        views::account_form(&page_info, Some(&existing), &input, &errors),
+        views::account_form(&page_info, Some((&existing, &sharing)), &input, &errors),
     ))
 }
 
@@ -328,15 +360,11 @@ async fn act<F>(
     f: F,
 ) -> Result<HttpResponse, AppError>
 where
-    F: FnOnce(
-            &mut crate::db::AnyConnection,
-            &crate::accounts::model::User,
-            chrono::NaiveDateTime,
-        ) -> Result<(), AppError>
+    F: FnOnce(&mut crate::db::AnyConnection, &User, chrono::NaiveDateTime) -> Result<(), AppError>
         + Send
         + 'static,
 {
-    let (account, _) = load(state, &user.school_id, id).await?;
+    let Loaded { account, .. } = load(state, user, id).await?;
     let (ip, now) = (client_ip(req), state.clock.now_naive());
     let (admin_id, school_id) = (user.id.clone(), user.school_id.clone());
     db::run(&state.pool, move |conn| {
@@ -368,6 +396,10 @@ pub async fn deactivate(
             "You cannot deactivate your own account. Ask another administrator.".into(),
         ));
     }
+    let loaded = load(&state, &user, &id).await?;
+    if loaded.sharing.is_shared() {
+        return leave_school(&state, &req, &user, loaded.account).await;
+    }
     act(
         &state,
         &req,
@@ -382,6 +414,38 @@ pub async fn deactivate(
         },
     )
     .await
+}
+
+/// Someone who also works at another school leaves this one: their roles
+/// here end, and so do their sessions working here; their account, and
+/// their other schools, are untouched.
+async fn leave_school(
+    state: &AppState,
+    req: &HttpRequest,
+    admin: &CurrentUser,
+    account: User,
+) -> Result<HttpResponse, AppError> {
+    let (ip, now) = (client_ip(req), state.clock.now_naive());
+    let (admin_id, school_id) = (admin.id.clone(), admin.school_id.clone());
+    db::run(&state.pool, move |conn| {
+        write_transaction(conn, |conn| {
+            let roles = store::roles_in(conn, &account.id, &school_id)?;
+            store::set_roles(conn, &account.id, &school_id, &[])?;
+            crate::auth::store::revoke_sessions_in_school(conn, &account.id, &school_id, now)?;
+            audit::store::insert(
+                conn,
+                &Event::new("membership_ended", now)
+                    .school(&school_id)
+                    .actor(&admin_id)
+                    .record("user", &account.id)
+                    .detail(roles_detail(&roles))
+                    .ip(Some(&ip)),
+            )?;
+            Ok::<_, AppError>(())
+        })
+    })
+    .await?;
+    Ok(see_other("/admin/users?saved=1"))
 }
 
 pub async fn reactivate(
@@ -429,6 +493,9 @@ pub async fn reset_two_factor(
     user: CurrentUser,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
+    if !load(&state, &user, &id).await?.sharing.may_change_account() {
+        return Err(AppError::Forbidden(Sharing::NOT_HERE));
+    }
     act(
         &state,
         &req,
@@ -458,6 +525,7 @@ pub async fn school_form(
         name: school.name.clone(),
         require_2fa: school.require_2fa.clone(),
         report_min_count: school.report_min_count.to_string(),
+        urn: school.urn.clone().unwrap_or_default(),
     };
     let page_info = Page::for_user("School settings", &user, &csrf);
     Ok(page(views::school_form(
@@ -488,13 +556,22 @@ pub async fn update_school(
     };
     let (ip, now) = (client_ip(&req), state.clock.now_naive());
     let (admin_id, school_id) = (user.id.clone(), user.school_id.clone());
-    db::run(&state.pool, move |conn| {
+    let saved = db::run(&state.pool, move |conn| {
         write_transaction(conn, |conn| {
+            if let Some(urn) = &settings.urn {
+                // Another school's URN is refused without naming it.
+                if store::school_by_urn(conn, urn)?.is_some_and(|s| s.id != school_id) {
+                    return Ok(false);
+                }
+                store::set_urn(conn, &school_id, Some(urn))?;
+            }
             store::update_school(conn, &school_id, &settings.name, settings.require_2fa)?;
             store::set_report_min_count(conn, &school_id, settings.report_min_count)?;
             let detail = format!(
-                "two-factor required for: {}; report counts below {} hidden",
-                settings.require_2fa, settings.report_min_count
+                "two-factor required for: {}; report counts below {} hidden; URN {}",
+                settings.require_2fa,
+                settings.report_min_count,
+                settings.urn.as_ref().map_or("unchanged", |u| u.as_str())
             );
             audit::store::insert(
                 conn,
@@ -505,10 +582,22 @@ pub async fn update_school(
                     .detail(detail)
                     .ip(Some(&ip)),
             )?;
-            Ok::<_, AppError>(())
+            Ok::<_, AppError>(true)
         })
     })
     .await?;
+    if !saved {
+        let mut errors = FieldErrors::default();
+        errors.add(
+            "urn",
+            "Another school in safelog already has this URN. Check the number on Get Information about Schools.",
+        );
+        let page_info = Page::for_user("School settings", &user, &csrf);
+        return Ok(page_with(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            views::school_form(&page_info, &input, &errors, state.config.require_2fa),
+        ));
+    }
     Ok(see_other("/admin?saved=1"))
 }
 

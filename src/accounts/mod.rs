@@ -1,11 +1,13 @@
-//! Administration of a school: its accounts, their roles, and its settings.
-//! Only administrators reach it; they manage people, not incident content.
+//! Administration of a school: its accounts, their roles, and its settings;
+//! and, from the command line, the deployment's trusts and schools. Only
+//! administrators reach it; they manage people, not incident content.
 
 pub mod cli;
 mod forms;
 pub mod grants;
 mod handlers;
 pub mod model;
+pub mod schools;
 pub mod store;
 mod views;
 

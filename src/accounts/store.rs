@@ -1,29 +1,106 @@
-//! SQL for schools, accounts and roles.
+//! SQL for trusts, schools, accounts and their memberships (the roles an
+//! account holds in each school).
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::model::{School, User};
+use super::model::{School, Sharing, Trust, Urn, User};
 use crate::auth::roles::Role;
-use crate::db::schema::{schools, user_roles, users};
+use crate::db::schema::{schools, trusts, user_roles, users};
 use crate::db::AnyConnection;
 
+/// A school without a URN or a trust: the setup page's, and the first
+/// `safelog user add`'s. Its settings page asks for the URN.
 pub fn create_school(
     conn: &mut AnyConnection,
     name: &str,
+    at: NaiveDateTime,
+) -> QueryResult<School> {
+    add_school(
+        conn,
+        &NewSchool {
+            name,
+            urn: None,
+            trust_id: None,
+        },
+        at,
+    )
+}
+
+pub struct NewSchool<'a> {
+    pub name: &'a str,
+    pub urn: Option<&'a Urn>,
+    pub trust_id: Option<&'a str>,
+}
+
+/// A new school with the default categories.
+pub fn add_school(
+    conn: &mut AnyConnection,
+    new: &NewSchool<'_>,
     at: NaiveDateTime,
 ) -> QueryResult<School> {
     let id = uuid::Uuid::new_v4().to_string();
     diesel::insert_into(schools::table)
         .values((
             schools::id.eq(&id),
-            schools::name.eq(name),
+            schools::name.eq(new.name),
             schools::created_at.eq(at),
             schools::require_2fa.eq("leads"),
+            schools::urn.eq(new.urn.map(Urn::as_str)),
+            schools::trust_id.eq(new.trust_id),
         ))
         .execute(conn)?;
     crate::categories::store::seed_defaults(conn, &id, at)?;
     school(conn, &id)
+}
+
+/// The school holding this URN, if any.
+pub fn school_by_urn(conn: &mut AnyConnection, urn: &Urn) -> QueryResult<Option<School>> {
+    schools::table
+        .filter(schools::urn.eq(urn.as_str()))
+        .select(School::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Gives a school its URN (or takes it away).
+pub fn set_urn(conn: &mut AnyConnection, id: &str, urn: Option<&Urn>) -> QueryResult<()> {
+    diesel::update(schools::table.find(id))
+        .set(schools::urn.eq(urn.map(Urn::as_str)))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn create_trust(conn: &mut AnyConnection, name: &str, at: NaiveDateTime) -> QueryResult<Trust> {
+    let id = uuid::Uuid::new_v4().to_string();
+    diesel::insert_into(trusts::table)
+        .values((
+            trusts::id.eq(&id),
+            trusts::name.eq(name),
+            trusts::created_at.eq(at),
+        ))
+        .execute(conn)?;
+    trusts::table
+        .find(&id)
+        .select(Trust::as_select())
+        .first(conn)
+}
+
+/// The trust of this name, whatever its case. Compared in Rust: SQLite's
+/// lower() folds only ASCII, PostgreSQL's every letter, and a deployment
+/// holds a handful of trusts.
+pub fn trust_by_name(conn: &mut AnyConnection, name: &str) -> QueryResult<Option<Trust>> {
+    let wanted = name.trim().to_lowercase();
+    Ok(all_trusts(conn)?
+        .into_iter()
+        .find(|t| t.name.trim().to_lowercase() == wanted))
+}
+
+pub fn all_trusts(conn: &mut AnyConnection) -> QueryResult<Vec<Trust>> {
+    trusts::table
+        .order((trusts::name.asc(), trusts::id.asc()))
+        .select(Trust::as_select())
+        .load(conn)
 }
 
 pub fn school(conn: &mut AnyConnection, id: &str) -> QueryResult<School> {
@@ -113,11 +190,19 @@ pub fn user(conn: &mut AnyConnection, id: &str) -> QueryResult<User> {
     users::table.find(id).select(User::as_select()).first(conn)
 }
 
-/// A user of this school, or NotFound: never one of another school.
+/// The ids of a school's members: those holding at least one role there.
+#[diesel::dsl::auto_type(no_type_alias)]
+fn members_of<'a>(school_id: &'a str) -> _ {
+    user_roles::table
+        .filter(user_roles::school_id.eq(school_id))
+        .select(user_roles::user_id)
+}
+
+/// A member of this school, or NotFound: never someone only of another school.
 pub fn user_in_school(conn: &mut AnyConnection, school_id: &str, id: &str) -> QueryResult<User> {
     users::table
         .filter(users::id.eq(id))
-        .filter(users::school_id.eq(school_id))
+        .filter(users::id.eq_any(members_of(school_id)))
         .select(User::as_select())
         .first(conn)
 }
@@ -132,18 +217,60 @@ pub fn user_by_email(conn: &mut AnyConnection, email: &str) -> QueryResult<Optio
 
 pub fn users_of_school(conn: &mut AnyConnection, school_id: &str) -> QueryResult<Vec<User>> {
     users::table
-        .filter(users::school_id.eq(school_id))
+        .filter(users::id.eq_any(members_of(school_id)))
         .order((users::active.desc(), users::name.asc(), users::id.asc()))
         .select(User::as_select())
         .load(conn)
 }
 
-pub fn roles_of(conn: &mut AnyConnection, user_id: &str) -> QueryResult<Vec<Role>> {
+/// The roles a person holds in one school: their membership there (empty
+/// when they have none).
+pub fn roles_in(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    school_id: &str,
+) -> QueryResult<Vec<Role>> {
     let names: Vec<String> = user_roles::table
         .filter(user_roles::user_id.eq(user_id))
+        .filter(user_roles::school_id.eq(school_id))
         .select(user_roles::role)
         .load(conn)?;
     Ok(names.iter().filter_map(|n| n.parse().ok()).collect())
+}
+
+/// The schools a person holds roles in, by name: (id, name).
+pub fn memberships(conn: &mut AnyConnection, user_id: &str) -> QueryResult<Vec<(String, String)>> {
+    schools::table
+        .filter(diesel::dsl::exists(
+            user_roles::table
+                .filter(user_roles::school_id.eq(schools::id))
+                .filter(user_roles::user_id.eq(user_id)),
+        ))
+        .order((schools::name.asc(), schools::id.asc()))
+        .select((schools::id, schools::name))
+        .load(conn)
+}
+
+/// How `account_id`, opened by `admin_id` in `school_id`, is shared with
+/// the person's other schools.
+pub fn sharing(
+    conn: &mut AnyConnection,
+    admin_id: &str,
+    account_id: &str,
+    school_id: &str,
+) -> QueryResult<Sharing> {
+    let mut sharing = Sharing {
+        admin_of_all: true,
+        ..Sharing::default()
+    };
+    for (id, name) in memberships(conn, account_id)? {
+        if id == school_id {
+            continue;
+        }
+        sharing.admin_of_all &= roles_in(conn, admin_id, &id)?.contains(&Role::Admin);
+        sharing.elsewhere.push(name);
+    }
+    Ok(sharing)
 }
 
 /// Every (user id, role) of a school, for listing accounts in one query.
@@ -161,15 +288,21 @@ pub fn roles_of_school(
         .collect())
 }
 
-/// Replaces a person's roles (a loop: multi-row inserts need the concrete
-/// connection under MultiConnection, and there are at most seven).
+/// Replaces a person's roles in one school, their other memberships
+/// untouched (a loop: multi-row inserts need the concrete connection under
+/// MultiConnection, and there are at most eight).
 pub fn set_roles(
     conn: &mut AnyConnection,
     user_id: &str,
     school_id: &str,
     roles: &[Role],
 ) -> QueryResult<()> {
-    diesel::delete(user_roles::table.filter(user_roles::user_id.eq(user_id))).execute(conn)?;
+    diesel::delete(
+        user_roles::table
+            .filter(user_roles::user_id.eq(user_id))
+            .filter(user_roles::school_id.eq(school_id)),
+    )
+    .execute(conn)?;
     for role in roles {
         diesel::insert_into(user_roles::table)
             .values((

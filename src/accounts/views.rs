@@ -3,7 +3,7 @@
 use maud::{html, Markup};
 
 use super::forms::{AccountInput, SchoolInput};
-use super::model::{School, User};
+use super::model::{School, Sharing, User};
 use crate::auth::Role;
 use crate::config::Require2fa;
 use crate::forms::FieldErrors;
@@ -15,6 +15,9 @@ pub fn home(page: &Page<'_>, school: &School, mail_configured: bool) -> Markup {
         page,
         html! {
             h1 { "Administration: " (school.name) }
+            @if school.urn.is_none() {
+                (flash("warn", "Add the school's URN (six digits, from Get Information about Schools) at School settings."))
+            }
             @if !mail_configured {
                 (flash("warn", "Email is not set up (SAFELOG_SMTP_URL), so alerts and password links are not sent. They wait in the outbox until it is."))
             }
@@ -71,20 +74,29 @@ pub fn list(page: &Page<'_>, users: &[User], roles: &[(String, Role)]) -> Markup
 
 pub fn account_form(
     page: &Page<'_>,
-    existing: Option<&User>,
+    existing: Option<(&User, &Sharing)>,
     input: &AccountInput,
     errors: &FieldErrors,
 ) -> Markup {
-    let action = existing.map_or("/admin/users".to_string(), |u| {
+    let action = existing.map_or("/admin/users".to_string(), |(u, _)| {
         format!("/admin/users/{}", u.id)
     });
     let csrf = page.csrf.clone().unwrap_or_default();
+    let shared = existing.is_some_and(|(_, s)| s.is_shared());
+    let may_change = existing.is_none_or(|(_, s)| s.may_change_account());
     layout(
         page,
         html! {
-            h1 { @if let Some(u) = existing { "Account: " (u.name) } @else { "New account" } }
-            @if let Some(u) = existing {
+            h1 { @if let Some((u, _)) = existing { "Account: " (u.name) } @else { "New account" } }
+            @if let Some((u, sharing)) = existing {
                 @if !u.active { (flash("warn", "This account is deactivated: its holder cannot sign in.")) }
+                @if sharing.is_shared() {
+                    div.flash.warn role="status" {
+                        (u.name) " also works at " (sharing.elsewhere.join(", ")) ". "
+                        "The roles below are theirs at this school only. "
+                        @if !sharing.may_change_account() { (Sharing::NOT_HERE) }
+                    }
+                }
             }
             section.card {
                 (error_summary(errors, &["name", "email", "initials", "role"]))
@@ -106,13 +118,15 @@ pub fn account_form(
                     div { button type="submit" { @if existing.is_some() { "Save" } @else { "Create account and email a welcome link" } } }
                 }
             }
-            @if let Some(u) = existing {
+            @if let Some((u, _)) = existing {
                 section.card {
                     h2 { "Access" }
                     div.grid {
                         (action_button(&csrf, &u.id, "password-reset", "Email a password reset link", false))
-                        @if u.has_2fa() { (action_button(&csrf, &u.id, "reset-2fa", "Reset two-factor sign-in (lost phone)", false)) }
-                        @if u.active {
+                        @if u.has_2fa() && may_change { (action_button(&csrf, &u.id, "reset-2fa", "Reset two-factor sign-in (lost phone)", false)) }
+                        @if shared {
+                            (action_button(&csrf, &u.id, "deactivate", "Remove from this school: end their roles here", true))
+                        } @else if u.active {
                             (action_button(&csrf, &u.id, "deactivate", "Deactivate: sign out and block now", true))
                         } @else {
                             (action_button(&csrf, &u.id, "reactivate", "Reactivate", false))
@@ -174,10 +188,13 @@ pub fn school_form(
                 (flash("warn", &format!("This server sets SAFELOG_REQUIRE_2FA={}, which overrides the two-factor setting below.", super::model::policy_str(o))))
             }
             section.card {
-                (error_summary(errors, &["name", "require_2fa", "report_min_count"]))
+                (error_summary(errors, &["name", "urn", "require_2fa", "report_min_count"]))
                 form.stack method="post" action="/admin/school" {
                     (csrf_field(&csrf))
                     (Field::text("name", "School name", &input.name).render(errors))
+                    (Field::text("urn", "URN", &input.urn)
+                        .hint("The DfE's unique reference number for the school: six digits, on Get Information about Schools. It tells schools apart when one safelog holds several.")
+                        .render(errors))
                     fieldset #f-require_2fa {
                         legend { "Who must use two-factor sign-in" }
                         @for (value, label) in options {

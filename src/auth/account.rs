@@ -96,7 +96,7 @@ pub async fn change_password(
         &form.confirm_password,
     );
     let (ip, ua, now) = (client_ip(&req), user_agent(&req), state.clock.now_naive());
-    let id = user.id.clone();
+    let (id, school_id) = (user.id.clone(), user.school_id.clone());
     let result = db::run(&state.pool, move |conn| {
         let account = accounts::user(conn, &id)?;
         if !password::verify(&form.current_password, &account.password_hash) {
@@ -113,7 +113,7 @@ pub async fn change_password(
             audit::store::insert(
                 conn,
                 &Event::new("password_changed", now)
-                    .school(&account.school_id)
+                    .school(&account.home_school_id)
                     .actor(&account.id)
                     .record("user", &account.id)
                     .ip(Some(&ip)),
@@ -128,6 +128,8 @@ pub async fn change_password(
                     at: now,
                 },
             )?;
+            // The new session carries on in the school the person was working in.
+            store::set_session_school(conn, &session, &school_id)?;
             Ok(Ok(session))
         })
     })
@@ -231,7 +233,7 @@ pub async fn enrol_confirm(
             audit::store::insert(
                 conn,
                 &Event::new("2fa_enabled", now)
-                    .school(&account.school_id)
+                    .school(&account.home_school_id)
                     .actor(&account.id)
                     .record("user", &account.id)
                     .ip(Some(&ip)),
@@ -286,4 +288,55 @@ pub async fn renew_recovery_codes(
         &Page::for_user("Recovery codes", &user, &csrf),
         &codes,
     )))
+}
+
+#[derive(Deserialize)]
+pub struct SwitchForm {
+    school_id: String,
+}
+
+/// Moves the session to another of the person's schools: from the next
+/// page on, everything shown and done is that school's, with the roles held
+/// there. A school they hold no roles in answers 404, as one that does not
+/// exist.
+pub async fn switch_school(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: CurrentUser,
+    form: Form<SwitchForm>,
+) -> Result<HttpResponse, AppError> {
+    let to = form.into_inner().school_id;
+    if !user.memberships.iter().any(|(id, _)| *id == to) {
+        return Err(AppError::NotFound);
+    }
+    if to == user.school_id {
+        return Ok(see_other("/"));
+    }
+    let (ip, now) = (client_ip(&req), state.clock.now_naive());
+    let (id, session_id, from) = (
+        user.id.clone(),
+        user.session_id.clone(),
+        user.school_id.clone(),
+    );
+    db::run(&state.pool, move |conn| {
+        write_transaction(conn, |conn| {
+            // Checked again here: a membership ended since this request
+            // was authenticated must not let the switch through.
+            if accounts::roles_in(conn, &id, &to)?.is_empty() {
+                return Err(AppError::NotFound);
+            }
+            store::set_session_school(conn, &session_id, &to)?;
+            audit::store::insert(
+                conn,
+                &Event::new("school_switched", now)
+                    .school(&to)
+                    .actor(&id)
+                    .record("school", &from)
+                    .ip(Some(&ip)),
+            )?;
+            Ok(())
+        })
+    })
+    .await?;
+    Ok(see_other("/"))
 }

@@ -159,7 +159,7 @@ pub async fn two_factor(
             audit::store::insert(
                 conn,
                 &Event::new("sign_in_failed", now)
-                    .school(&account.school_id)
+                    .school(&user.school_id)
                     .actor(&account.id)
                     .detail("wrong second factor")
                     .ip(Some(&ip)),
@@ -169,7 +169,7 @@ pub async fn two_factor(
             )));
         }
         store::set_stage(conn, &user.session_id, Stage::Complete.as_str())?;
-        signin::record_sign_in(conn, &account, &ip, now, "browser")?;
+        signin::record_sign_in(conn, &account, &user.school_id, &ip, now, "browser")?;
         Ok(Ok(()))
     })
     .await?;

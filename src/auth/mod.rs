@@ -40,6 +40,7 @@ pub fn routes(r: &mut Router<'_>) {
             Access::SignedIn,
             account::change_password,
         )
+        .post("/account/school", Access::SignedIn, account::switch_school)
         .get("/account/2fa", Access::Enrolling, account::enrol_page)
         .post(
             "/account/2fa/start",

@@ -81,7 +81,7 @@ pub fn send_password_link(
     crate::mail::enqueue(
         conn,
         &crate::mail::NewMail {
-            school_id: Some(&user.school_id),
+            school_id: Some(&user.home_school_id),
             kind: kind.purpose(),
             to: &user.email,
             subject,
@@ -150,7 +150,7 @@ pub async fn request(
             audit::store::insert(
                 conn,
                 &Event::new("password_reset_requested", now)
-                    .school(&user.school_id)
+                    .school(&user.home_school_id)
                     .record("user", &user.id)
                     .ip(Some(&ip)),
             )?;
@@ -258,7 +258,7 @@ pub async fn submit(
                 audit::store::insert(
                     conn,
                     &Event::new(action, now)
-                        .school(&user.school_id)
+                        .school(&user.home_school_id)
                         .actor(&user.id)
                         .record("user", &user.id)
                         .ip(Some(&ip)),

@@ -2,7 +2,9 @@
 //! session cookie or `Authorization: Bearer`) into a [`CurrentUser`] by
 //! reading the session, the account and its roles from the database, so
 //! that sign-out, a password change, a role change or deactivation takes
-//! effect on the very next request.
+//! effect on the very next request. The school a request works in is the
+//! session's (a person with several memberships switches it), and the
+//! roles are those of the membership in that school only.
 
 use std::future::{ready, Ready};
 
@@ -51,7 +53,13 @@ impl Stage {
 #[derive(Clone, Debug)]
 pub struct CurrentUser {
     pub id: String,
+    /// The school this session works in: every school-owned read and write
+    /// of the request is scoped to it.
     pub school_id: String,
+    pub school_name: String,
+    /// Every school the person holds roles in, by name: (id, name). The
+    /// header offers a switch when there is more than one.
+    pub memberships: Vec<(String, String)>,
     pub name: String,
     pub initials: String,
     pub email: String,
@@ -73,6 +81,8 @@ impl CurrentUser {
         Self {
             id: "u".into(),
             school_id: "s".into(),
+            school_name: "S".into(),
+            memberships: Vec::new(),
             name: "N".into(),
             initials: "N".into(),
             email: "n@example.org".into(),
@@ -196,8 +206,9 @@ pub async fn authenticate(req: &HttpRequest) -> Result<Option<CurrentUser>, acti
         if now - session.last_seen_at > TOUCH_EVERY {
             store::touch_session(conn, &session.id, now)?;
         }
-        let roles = crate::accounts::store::roles_of(conn, &user.id)?;
-        let school = crate::accounts::store::school(conn, &user.school_id)?;
+        let roles = crate::accounts::store::roles_in(conn, &user.id, &session.school_id)?;
+        let school = crate::accounts::store::school(conn, &session.school_id)?;
+        let memberships = crate::accounts::store::memberships(conn, &user.id)?;
         let policy = override_policy.unwrap_or_else(|| school.two_factor_policy());
         let mut stage = Stage::parse(&session.stage);
         // A role given since sign-in can make a second factor necessary now.
@@ -207,7 +218,9 @@ pub async fn authenticate(req: &HttpRequest) -> Result<Option<CurrentUser>, acti
         Ok(Some(CurrentUser {
             has_2fa: user.has_2fa(),
             id: user.id,
-            school_id: user.school_id,
+            school_id: school.id,
+            school_name: school.name,
+            memberships,
             name: user.name,
             initials: user.initials,
             email: user.email,

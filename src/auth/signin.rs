@@ -68,7 +68,7 @@ pub fn sign_in(conn: &mut AnyConnection, a: &Attempt<'_>) -> Result<Outcome, App
     if locked_out(conn, &email, a.ip, a.now)? {
         let mut event = Event::new("sign_in_locked", a.now).ip(Some(a.ip));
         if let Some(u) = &user {
-            event = event.school(&u.school_id).actor(&u.id);
+            event = event.school(&u.home_school_id).actor(&u.id);
         }
         audit::store::insert(conn, &event)?;
         return Ok(Outcome::Limited);
@@ -86,8 +86,11 @@ pub fn sign_in(conn: &mut AnyConnection, a: &Attempt<'_>) -> Result<Outcome, App
         return Ok(Outcome::Refused);
     }
 
-    let roles = crate::accounts::store::roles_of(conn, &user.id)?;
-    let school = crate::accounts::store::school(conn, &user.school_id)?;
+    // The second factor is asked for as the school the session starts in
+    // requires; switching to a stricter school asks again (session.rs).
+    let start = store::starting_school(conn, &user)?;
+    let roles = crate::accounts::store::roles_in(conn, &user.id, &start)?;
+    let school = crate::accounts::store::school(conn, &start)?;
     let policy = a
         .policy_override
         .unwrap_or_else(|| school.two_factor_policy());
@@ -119,7 +122,7 @@ pub fn sign_in(conn: &mut AnyConnection, a: &Attempt<'_>) -> Result<Outcome, App
         },
     )?;
     if stage == Stage::Complete {
-        record_sign_in(conn, &user, a.ip, a.now, channel_name(&a.channel))?;
+        record_sign_in(conn, &user, &start, a.ip, a.now, channel_name(&a.channel))?;
     }
     Ok(Outcome::SignedIn { session_id, stage })
 }
@@ -166,7 +169,7 @@ fn refuse(
     audit::store::insert(
         conn,
         &Event::new("sign_in_failed", a.now)
-            .school(&user.school_id)
+            .school(&user.home_school_id)
             .actor(&user.id)
             .detail(format!("wrong {what}"))
             .ip(Some(a.ip)),
@@ -174,9 +177,11 @@ fn refuse(
     Ok(())
 }
 
+/// A completed sign-in, recorded in the school the session works in.
 pub fn record_sign_in(
     conn: &mut AnyConnection,
     user: &User,
+    school_id: &str,
     ip: &str,
     now: NaiveDateTime,
     how: &str,
@@ -184,7 +189,7 @@ pub fn record_sign_in(
     audit::store::insert(
         conn,
         &Event::new("sign_in", now)
-            .school(&user.school_id)
+            .school(school_id)
             .actor(&user.id)
             .detail(if user.has_2fa() {
                 format!("{how}, with two-factor")
@@ -218,7 +223,7 @@ pub fn second_factor(
         audit::store::insert(
             conn,
             &Event::new("recovery_code_used", now)
-                .school(&user.school_id)
+                .school(&user.home_school_id)
                 .actor(&user.id)
                 .ip(Some(ip)),
         )?;

@@ -30,14 +30,17 @@ pub struct NewSession<'a> {
     pub at: NaiveDateTime,
 }
 
+/// A new session, working in the school a sign-in starts in (see
+/// [`starting_school`]).
 pub fn create_session(conn: &mut AnyConnection, new: &NewSession<'_>) -> QueryResult<String> {
     // 256 bits: the session id is the secret a token stands for.
     let id = super::tokens::random_token(32);
+    let school_id = starting_school(conn, new.user)?;
     diesel::insert_into(sessions::table)
         .values((
             sessions::id.eq(&id),
             sessions::user_id.eq(&new.user.id),
-            sessions::school_id.eq(&new.user.school_id),
+            sessions::school_id.eq(&school_id),
             sessions::stage.eq(new.stage),
             sessions::created_at.eq(new.at),
             sessions::last_seen_at.eq(new.at),
@@ -48,6 +51,30 @@ pub fn create_session(conn: &mut AnyConnection, new: &NewSession<'_>) -> QueryRe
         ))
         .execute(conn)?;
     Ok(id)
+}
+
+/// Where a sign-in starts: the home school while the person is still a
+/// member there, else the first of their schools by name (the home
+/// school again when they have no membership at all, which gives them no
+/// roles anywhere).
+pub fn starting_school(conn: &mut AnyConnection, user: &User) -> QueryResult<String> {
+    let schools = crate::accounts::store::memberships(conn, &user.id)?;
+    if schools.iter().any(|(id, _)| *id == user.home_school_id) {
+        return Ok(user.home_school_id.clone());
+    }
+    Ok(schools
+        .into_iter()
+        .next()
+        .map_or_else(|| user.home_school_id.clone(), |(id, _)| id))
+}
+
+/// Moves a session to another school; the caller has checked the
+/// membership.
+pub fn set_session_school(conn: &mut AnyConnection, id: &str, school_id: &str) -> QueryResult<()> {
+    diesel::update(sessions::table.find(id))
+        .set(sessions::school_id.eq(school_id))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// A session that has not been revoked, with its person.
@@ -94,6 +121,24 @@ pub fn revoke_all_sessions(
     diesel::update(
         sessions::table
             .filter(sessions::user_id.eq(user_id))
+            .filter(sessions::revoked_at.is_null()),
+    )
+    .set(sessions::revoked_at.eq(at))
+    .execute(conn)
+}
+
+/// Ends a person's sessions that are working in one school (they have
+/// left it), leaving those in their other schools alone.
+pub fn revoke_sessions_in_school(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    school_id: &str,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        sessions::table
+            .filter(sessions::user_id.eq(user_id))
+            .filter(sessions::school_id.eq(school_id))
             .filter(sessions::revoked_at.is_null()),
     )
     .set(sessions::revoked_at.eq(at))

@@ -9,6 +9,18 @@ diesel::table! {
         require_2fa -> Text,
         report_min_count -> Integer,
         pickup_school_days -> Integer,
+        /// The DfE's unique reference number: six digits; none for a school
+        /// made before URNs were asked for.
+        urn -> Nullable<Text>,
+        trust_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    trusts (id) {
+        id -> Text,
+        name -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -28,6 +40,8 @@ diesel::table! {
 diesel::table! {
     users (id) {
         id -> Text,
+        /// The home school: where a sign-in starts. Which school a request
+        /// works in is the session's, never this.
         school_id -> Text,
         email -> Text,
         name -> Text,
@@ -43,7 +57,8 @@ diesel::table! {
 }
 
 diesel::table! {
-    user_roles (user_id, role) {
+    /// Memberships: the roles an account holds in each of its schools.
+    user_roles (user_id, school_id, role) {
         user_id -> Text,
         school_id -> Text,
         role -> Text,
@@ -287,6 +302,7 @@ diesel::table! {
 }
 
 diesel::joinable!(users -> schools (school_id));
+diesel::joinable!(schools -> trusts (trust_id));
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(recovery_codes -> users (user_id));
@@ -321,6 +337,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     alerts,
     reminders,
     schools,
+    trusts,
     users,
     user_roles,
     sessions,

@@ -25,7 +25,7 @@ pub struct Export {
     /// Only incidents on or before this date.
     #[arg(long)]
     pub to: Option<String>,
-    /// The school's name, when the database holds several.
+    /// The school's name or URN, when the database holds several.
     #[arg(long)]
     pub school: Option<String>,
 }
@@ -38,7 +38,7 @@ pub struct ImportLog {
     /// Check the file and say what would be imported, changing nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// The school's name, when the database holds several.
+    /// The school's name or URN, when the database holds several.
     #[arg(long)]
     pub school: Option<String>,
 }

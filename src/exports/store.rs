@@ -176,8 +176,10 @@ pub fn hydrate(
     unknown.sort_unstable();
     unknown.dedup();
     if !unknown.is_empty() {
+        // The ids come from this school's own incidents; their people may
+        // have another home school, or no longer work here, and are still
+        // named.
         let found: Vec<(String, String)> = users::table
-            .filter(users::school_id.eq(school_id))
             .filter(users::id.eq_any(&unknown))
             .select((users::id, users::name))
             .load(conn)?;

@@ -16,7 +16,7 @@ use crate::error::AppError;
 pub struct ImportPupils {
     /// The CSV file: Name, Tutor group, Year group, Date of birth, optional UPN.
     pub file: PathBuf,
-    /// The school's name, when the database holds several.
+    /// The school's name or URN, when the database holds several.
     #[arg(long)]
     pub school: Option<String>,
 }
@@ -55,34 +55,10 @@ pub fn run(config: &Config, args: &ImportPupils) -> Result<(), String> {
     Ok(())
 }
 
-/// The school named, or the only one.
+/// The school named (or whose URN is given), or the only one.
 pub(crate) fn pick_school(
     conn: &mut crate::db::AnyConnection,
     wanted: Option<&str>,
 ) -> Result<School, String> {
-    let schools = crate::accounts::store::all_schools(conn).map_err(|e| e.to_string())?;
-    let names = || {
-        schools
-            .iter()
-            .map(|s| s.name.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    if let Some(w) = wanted {
-        return schools
-            .iter()
-            .find(|s| s.name.trim().eq_ignore_ascii_case(w.trim()))
-            .cloned()
-            .ok_or_else(|| {
-                format!(
-                    "there is no school named '{w}'; the schools are: {}",
-                    names()
-                )
-            });
-    }
-    match schools.as_slice() {
-        [] => Err("there is no school yet: create the first account with `safelog user add` or the setup link".into()),
-        [only] => Ok(only.clone()),
-        _ => Err(format!("there are several schools; choose one with --school: {}", names())),
-    }
+    crate::accounts::schools::choose(conn, wanted).map_err(|e| e.message())?
 }

@@ -17,6 +17,10 @@ pub struct Page<'a> {
     pub csrf: Option<String>,
     /// Say "Saved." at the top: the page after an administrator's save.
     pub saved: bool,
+    /// The school being worked in and the person's schools (id, name), for
+    /// the header's switch; shown only to people with more than one.
+    pub school: Option<String>,
+    pub schools: Vec<(String, String)>,
 }
 
 impl<'a> Page<'a> {
@@ -27,6 +31,8 @@ impl<'a> Page<'a> {
             signed_in_as: None,
             csrf: None,
             saved: false,
+            school: None,
+            schools: Vec::new(),
         }
     }
 
@@ -38,6 +44,13 @@ impl<'a> Page<'a> {
             signed_in_as: Some(user.name.clone()),
             csrf: Some(csrf.0.clone()),
             saved: false,
+            school: Some(user.school_name.clone()),
+            schools: user
+                .memberships
+                .iter()
+                .filter(|(id, _)| *id != user.school_id)
+                .cloned()
+                .collect(),
         }
     }
 
@@ -104,6 +117,25 @@ pub fn layout(page: &Page<'_>, body: Markup) -> Markup {
                                 @for (href, label) in &page.nav {
                                     li { a href=(href) { (label) } }
                                 }
+                            }
+                        }
+                    }
+                    @if let (Some(school), Some(csrf), false) = (&page.school, &page.csrf, page.schools.is_empty()) {
+                        // A person who works in several schools sees which
+                        // one this page is about, and moves between them
+                        // with a form (the school is named by its opaque id,
+                        // never in an address).
+                        div.school {
+                            span { "School: " strong { (school) } }
+                            form method="post" action="/account/school" {
+                                input type="hidden" name="csrf" value=(csrf);
+                                label for="school-switch" { "Switch to" }
+                                select #school-switch name="school_id" {
+                                    @for (id, name) in &page.schools {
+                                        option value=(id) { (name) }
+                                    }
+                                }
+                                button.link type="submit" { "Switch" }
                             }
                         }
                     }

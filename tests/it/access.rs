@@ -86,6 +86,8 @@ fn expected(path: &str) -> Option<Expect> {
         "/"
         | "/account"
         | "/account/password"
+        // Switching school: the handler checks the membership (tests/it/schools.rs).
+        | "/account/school"
         | "/account/2fa/recovery-codes"
         | "/api/v1/me"
         | "/dashboard/alerts/seen"
@@ -351,6 +353,86 @@ async fn every_route_answers_each_role_as_product_md_says(backend: Backend) {
         "classify these routes in tests/it/access.rs: {unclassified:?}"
     );
     assert!(checked >= table.len() * Role::ALL.len() - Role::ALL.len());
+
+    // The second school, in its own trust: every route that takes an id
+    // answers a request for one of its records (an incident, a pupil, a
+    // category, an account) exactly as for a record that does not exist,
+    // whichever role asks: 404 for every page, and for a POST either 404 or
+    // the same refusal of the body that a made-up id gets (a handler may
+    // check the form before looking the record up; either way nothing
+    // about the record is read or changed). Its own DSL, headteacher and
+    // administrator meet this school's records the same way.
+    let neighbour = app
+        .neighbour
+        .clone()
+        .expect("spawn_app makes a second school");
+    let our_trust = safelog::accounts::store::school(&mut app.conn(), &target.school_id)
+        .unwrap()
+        .trust_id;
+    assert!(our_trust.is_some() && our_trust.as_ref() != Some(&neighbour.trust_id));
+    let theirs = Records {
+        incident: neighbour.incident_id.clone(),
+        pupil: neighbour.pupil_id.clone(),
+        category: neighbour.category_id.clone(),
+    };
+    let ours = Records {
+        category: category_id.clone(),
+        ..records[&Role::Dsl].clone()
+    };
+    let nobody = TestUser {
+        id: uuid::Uuid::nil().to_string(),
+        ..target.clone()
+    };
+    let mut crossed = 0;
+    let mut not_found = 0;
+    for route in table.iter().filter(|r| r.path.contains("{id}")) {
+        let missing = fill(route.path, &nobody, &Records::default());
+        let mut cases: Vec<(String, &TestUser, String)> = holders
+            .iter()
+            .map(|(role, holder)| {
+                (
+                    fill(route.path, &neighbour.staff, &theirs),
+                    holder,
+                    format!("{role} of this school"),
+                )
+            })
+            .collect();
+        for visitor in [&neighbour.dsl, &neighbour.admin] {
+            cases.push((
+                fill(route.path, &target, &ours),
+                visitor,
+                format!("{} of the other school", visitor.email),
+            ));
+        }
+        for (path, who, label) in cases {
+            let token = app.quick_token(who);
+            let status = send(&app, &route.method, &path, Some(&token))
+                .await
+                .status()
+                .as_u16();
+            crossed += 1;
+            if status == 404 {
+                not_found += 1;
+                continue;
+            }
+            let as_if_missing = send(&app, &route.method, &missing, Some(&token))
+                .await
+                .status()
+                .as_u16();
+            assert!(
+                route.method == Method::POST
+                    && status == as_if_missing
+                    && (400..500).contains(&status),
+                "{} {path} as {label}: {status}, where a record that does not exist gets {as_if_missing}",
+                route.method
+            );
+        }
+    }
+    assert!(
+        crossed > 20 * Role::ALL.len(),
+        "{crossed} requests across schools"
+    );
+    assert!(not_found * 2 > crossed, "{not_found} of {crossed} were 404");
 }
 
 async fn the_code_step_is_open_only_to_a_session_waiting_for_its_code(backend: Backend) {

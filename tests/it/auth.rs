@@ -5,7 +5,8 @@ use chrono::Duration;
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    captured_logs, location, spawn_app, spawn_app_with, Backend, TestApp, TestUser, TEST_JWT_SECRET,
+    captured_logs, location, spawn_app, spawn_app_with, spawn_empty_app, Backend, TestApp,
+    TestUser, TEST_JWT_SECRET,
 };
 use crate::on_both_backends;
 use safelog::auth::{totp, Role};
@@ -24,7 +25,7 @@ async fn me_status(app: &TestApp, token: &str) -> u16 {
 }
 
 async fn the_setup_link_works_once_and_creates_the_school_and_its_administrator(backend: Backend) {
-    let app = spawn_app(backend).await;
+    let app = spawn_empty_app(backend).await;
     let link = safelog::auth::setup::setup_link_if_empty(&app.pool, &app.clock, &app.address)
         .unwrap()
         .expect("an empty database gets a setup link");
@@ -66,7 +67,7 @@ async fn the_setup_link_works_once_and_creates_the_school_and_its_administrator(
 }
 
 async fn a_setup_link_expires_after_24_hours(backend: Backend) {
-    let app = spawn_app(backend).await;
+    let app = spawn_empty_app(backend).await;
     let link = safelog::auth::setup::setup_link_if_empty(&app.pool, &app.clock, &app.address)
         .unwrap()
         .unwrap();
@@ -77,7 +78,7 @@ async fn a_setup_link_expires_after_24_hours(backend: Backend) {
 }
 
 async fn a_rejected_setup_form_keeps_what_was_typed_and_says_what_to_fix(backend: Backend) {
-    let app = spawn_app(backend).await;
+    let app = spawn_empty_app(backend).await;
     let link = safelog::auth::setup::setup_link_if_empty(&app.pool, &app.clock, &app.address)
         .unwrap()
         .unwrap();

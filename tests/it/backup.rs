@@ -15,7 +15,7 @@ use safelog::config::Require2fa;
 use safelog::db::schema::{incident_events, incidents};
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_app, spawn_app_with, Backend, TestDb};
+use crate::helpers::{spawn_app, spawn_empty_app_with, Backend, TestDb};
 use crate::on_both_backends;
 
 const CLIENTS: usize = 4;
@@ -168,16 +168,28 @@ async fn a_backup_taken_under_load_restores_every_incident_acknowledged_before_i
         assert_eq!(text.trim().lines().count(), 1, "{text}");
     }
 
-    let restored = spawn_app_with(backend, |c| {
+    // The restored database already holds both schools.
+    let restored = spawn_empty_app_with(backend, |c| {
         c.database_url = target.url();
         c.require_2fa = Some(Require2fa::None);
     })
     .await;
     let token = restored.quick_token(&dsl);
+    let neighbours = app.neighbour.as_ref().unwrap();
     let held: Vec<String> = incidents::table
+        .filter(incidents::school_id.eq(&dsl.school_id))
         .select(incidents::id)
         .load(&mut restored.conn())
         .unwrap();
+    let theirs: i64 = incidents::table
+        .filter(incidents::id.eq(&neighbours.incident_id))
+        .count()
+        .get_result(&mut restored.conn())
+        .unwrap();
+    assert_eq!(
+        theirs, 1,
+        "the other school's incident is in the backup too"
+    );
     let held_set: HashSet<&String> = held.iter().collect();
     for id in &before {
         assert!(

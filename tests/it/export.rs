@@ -522,6 +522,7 @@ fn export_by_command(
     }
     cmd.arg("export")
         .arg(file)
+        .args(["--school", "Test School"])
         .args(extra)
         .env("SAFELOG_DATABASE_URL", app.db.url())
         .stdin(Stdio::null())

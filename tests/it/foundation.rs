@@ -1,7 +1,7 @@
 //! The service shell: health, pages and errors, headers, request logs, and
 //! migrations that match across backends.
 
-use crate::helpers::{captured_logs, spawn_app, Backend};
+use crate::helpers::{captured_logs, spawn_app, spawn_empty_app, Backend};
 use crate::on_both_backends;
 
 async fn health_ready_answers_when_the_database_does(backend: Backend) {
@@ -151,7 +151,7 @@ async fn head_answers_as_get_does_without_a_body(backend: Backend) {
 /// Before anyone has set safelog up, the sign-in page says where the setup
 /// link is, instead of a form nobody can pass.
 async fn the_sign_in_page_points_a_newcomer_to_the_setup_link(backend: Backend) {
-    let app = spawn_app(backend).await;
+    let app = spawn_empty_app(backend).await;
     let page = app.get("/login").await.text().await.unwrap();
     assert!(
         page.contains("The setup link is in the terminal where safelog was started"),

@@ -119,6 +119,10 @@ pub struct TestApp {
     pub config: Config,
     /// The app's mail worker, to wake after enqueueing in a test.
     pub mail: MailWorker,
+    /// Another school, in another trust, with its own people and an
+    /// incident: every test runs beside it, so a leak across schools shows.
+    /// `None` only from [`spawn_empty_app_with`].
+    pub neighbour: Option<Neighbour>,
     server: actix_web::dev::ServerHandle,
     // Dropped last: the database outlives the server using it.
     pub db: TestDb,
@@ -148,8 +152,123 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     spawn_app_with(backend, |c| c.require_2fa = Some(Require2fa::None)).await
 }
 
-/// Starts the app after letting the test adjust its configuration.
+/// Starts the app after letting the test adjust its configuration, beside
+/// a neighbouring school in another trust.
 pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let mut app = spawn_empty_app_with(backend, adjust).await;
+    app.neighbour = Some(Neighbour::make(&app));
+    app
+}
+
+/// The other school every test runs beside: its own trust, people in each
+/// kind of role, a pupil and an incident.
+#[derive(Clone, Debug)]
+pub struct Neighbour {
+    pub school_id: String,
+    pub trust_id: String,
+    pub dsl: TestUser,
+    pub staff: TestUser,
+    pub admin: TestUser,
+    pub incident_id: String,
+    pub pupil_id: String,
+    pub category_id: String,
+}
+
+pub const NEIGHBOUR_SCHOOL: &str = "Neighbour School";
+/// The neighbour's pupil: no page of the test school may ever show it.
+pub const NEIGHBOUR_PUPIL: &str = "Nora Neighbour";
+
+impl Neighbour {
+    fn make(app: &TestApp) -> Neighbour {
+        use safelog::incidents::forms::{Context, IncidentInput, NewIncident};
+        use safelog::incidents::logging::{create, Origin, Provenance};
+        use safelog::incidents::store::timeline::Author;
+        let school_id = app.add_school(NEIGHBOUR_SCHOOL, "900001", Some("Neighbour Trust"));
+        let trust_id = safelog::accounts::store::school(&mut app.conn(), &school_id)
+            .unwrap()
+            .trust_id
+            .unwrap();
+        let dsl = app.add_user_to(
+            &school_id,
+            "Nadia Neighbour-Dsl",
+            &[Role::Dsl, Role::Headteacher],
+        );
+        let staff = app.add_user_to(&school_id, "Ned Neighbour-Staff", &[Role::Staff]);
+        let admin = app.add_user_to(&school_id, "Nell Neighbour-Admin", &[Role::Admin]);
+        let now = app.clock.now_naive();
+        let mut conn = app.conn();
+        let categories =
+            safelog::categories::store::for_school(&mut conn, &school_id, now).unwrap();
+        let input = IncidentInput {
+            pupil_name: NEIGHBOUR_PUPIL.into(),
+            tutor_group: "7N".into(),
+            incident_date: "01/10/2025".into(),
+            category: "online-bullying".into(),
+            details: "Neighbour school's own incident".into(),
+            ..IncidentInput::default()
+        };
+        let new = NewIncident::parse(
+            &input,
+            &Context {
+                today: app.clock.today(),
+                categories: &categories,
+                current_category: None,
+            },
+        )
+        .expect("the neighbour's incident parses");
+        // Made as an import makes one: no alert, so no email of the
+        // neighbour's reaches the tests' mail servers.
+        let incident_id = safelog::db::dialect::write_transaction(&mut conn, |conn| {
+            safelog::db::dialect::lock_school(conn, &school_id)?;
+            create(
+                conn,
+                &school_id,
+                &Author {
+                    user_id: Some(staff.id.clone()),
+                    initials: "NNS".into(),
+                },
+                &new,
+                &Origin {
+                    ip: None,
+                    via: "api",
+                },
+                &Provenance::default(),
+                now,
+            )
+        })
+        .expect("the neighbour's incident is made");
+        let pupil_id = {
+            use diesel::prelude::*;
+            use safelog::db::schema::incidents;
+            incidents::table
+                .find(&incident_id)
+                .select(incidents::pupil_id)
+                .first(&mut conn)
+                .unwrap()
+        };
+        Neighbour {
+            school_id,
+            trust_id,
+            dsl,
+            staff,
+            admin,
+            incident_id,
+            pupil_id,
+            category_id: categories[0].id.clone(),
+        }
+    }
+}
+
+/// An empty deployment (no school, no account), where no one needs a
+/// second factor.
+pub async fn spawn_empty_app(backend: Backend) -> TestApp {
+    spawn_empty_app_with(backend, |c| c.require_2fa = Some(Require2fa::None)).await
+}
+
+/// Starts the app with nothing in its database: for what happens on an
+/// empty deployment (the setup link, the first account), or on a database
+/// brought back from a backup.
+pub async fn spawn_empty_app_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
     init_log_capture();
     let db = TestDb::new(backend);
     let mut config = Config::for_database(db.url());
@@ -181,6 +300,7 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Config)) 
         clock,
         config,
         mail,
+        neighbour: None,
         server: handle,
         db,
     }
@@ -210,15 +330,38 @@ impl TestApp {
         match schools.into_iter().find(|s| s.name == "Test School") {
             Some(s) => s.id,
             None => {
-                safelog::accounts::store::create_school(
-                    &mut conn,
-                    "Test School",
-                    self.clock.now_naive(),
-                )
-                .unwrap()
-                .id
+                drop(conn);
+                self.add_school("Test School", "100001", Some("Test Trust"))
             }
         }
+    }
+
+    /// Another school, with its URN, in the trust named (made on first use).
+    pub fn add_school(&self, name: &str, urn: &str, trust: Option<&str>) -> String {
+        use safelog::accounts::{model::Urn, store};
+        let mut conn = self.conn();
+        let now = self.clock.now_naive();
+        let trust_id = trust.map(|t| match store::trust_by_name(&mut conn, t).unwrap() {
+            Some(found) => found.id,
+            None => store::create_trust(&mut conn, t, now).unwrap().id,
+        });
+        let urn = Urn::parse(urn).unwrap();
+        store::add_school(
+            &mut conn,
+            &store::NewSchool {
+                name,
+                urn: Some(&urn),
+                trust_id: trust_id.as_deref(),
+            },
+            now,
+        )
+        .unwrap()
+        .id
+    }
+
+    /// Gives an existing account roles in another school: a second membership.
+    pub fn add_membership(&self, user: &TestUser, school_id: &str, roles: &[Role]) {
+        safelog::accounts::store::set_roles(&mut self.conn(), &user.id, school_id, roles).unwrap();
     }
 
     /// A new account in the test school with these roles.
@@ -327,11 +470,21 @@ impl TestApp {
         b
     }
 
-    /// Every audit event, oldest first: (action, actor, record id).
+    /// The neighbouring school's id, or one no row holds: for counting the
+    /// rows a test made, whatever else the deployment holds.
+    pub fn neighbour_id(&self) -> String {
+        self.neighbour
+            .as_ref()
+            .map_or_else(|| uuid::Uuid::nil().to_string(), |n| n.school_id.clone())
+    }
+
+    /// Every audit event, oldest first: (action, actor, record id); the
+    /// neighbouring school's own are left out.
     pub fn audit_actions(&self) -> Vec<(String, Option<String>, Option<String>)> {
         use diesel::prelude::*;
         use safelog::db::schema::audit_events::dsl::*;
         audit_events
+            .filter(school_id.is_null().or(school_id.ne(self.neighbour_id())))
             .order((at.asc(), id.asc()))
             .select((action, actor_id, record_id))
             .load(&mut self.conn())

@@ -169,6 +169,7 @@ pub fn export_by_command(
     }
     cmd.arg("export")
         .arg(file)
+        .args(["--school", "Test School"])
         .args(extra)
         .env("SAFELOG_DATABASE_URL", app.db.url())
         .stdin(std::process::Stdio::null())

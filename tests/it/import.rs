@@ -117,6 +117,7 @@ pub fn import_by_command(app: &TestApp, contents: &str, extra: &[&str]) -> Outpu
     let out = cmd
         .args(["import", "log"])
         .arg(&file)
+        .args(["--school", "Test School"])
         .args(extra)
         .env("SAFELOG_DATABASE_URL", app.db.url())
         .stdin(Stdio::null())
@@ -136,20 +137,33 @@ pub struct Counts {
     references: i64,
 }
 
+/// What the tables hold, but for the neighbouring school's own rows.
 pub fn counts(app: &TestApp) -> Counts {
     let mut conn = app.conn();
+    let other = app.neighbour_id();
     Counts {
-        incidents: incidents::table.count().get_result(&mut conn).unwrap(),
-        pupils: pupils::table.count().get_result(&mut conn).unwrap(),
+        incidents: incidents::table
+            .filter(incidents::school_id.ne(&other))
+            .count()
+            .get_result(&mut conn)
+            .unwrap(),
+        pupils: pupils::table
+            .filter(pupils::school_id.ne(&other))
+            .count()
+            .get_result(&mut conn)
+            .unwrap(),
         events: incident_events::table
+            .filter(incident_events::school_id.ne(&other))
             .count()
             .get_result(&mut conn)
             .unwrap(),
         imports: incident_imports::table
+            .filter(incident_imports::school_id.ne(&other))
             .count()
             .get_result(&mut conn)
             .unwrap(),
         references: incident_references::table
+            .filter(incident_references::school_id.ne(&other))
             .count()
             .get_result(&mut conn)
             .unwrap(),
@@ -239,6 +253,7 @@ async fn the_policy_example_imports_cleanly_as_three_incidents_one_undated(backe
         ]
     );
     let acks: Vec<(Option<String>, bool)> = incidents::table
+        .filter(incidents::school_id.ne(app.neighbour_id()))
         .select((
             incidents::lg_acknowledged_by,
             incidents::lg_acknowledged_at.is_not_null(),

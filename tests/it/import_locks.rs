@@ -132,6 +132,7 @@ fn import_at(url: &str, contents: &str, extra: &[&str]) -> Output {
     let out = cmd
         .args(["import", "log"])
         .arg(&file)
+        .args(["--school", "Test School"])
         .args(extra)
         .env("SAFELOG_DATABASE_URL", url)
         .stdin(Stdio::null())

@@ -122,10 +122,12 @@ pub async fn quick_incident(
     res.json().await.unwrap()
 }
 
+/// Incidents in the database, but for the neighbouring school's own.
 pub fn count_incidents(app: &TestApp) -> i64 {
     use diesel::prelude::*;
     use safelog::db::schema::incidents;
     incidents::table
+        .filter(incidents::school_id.ne(app.neighbour_id()))
         .count()
         .get_result(&mut app.conn())
         .unwrap()

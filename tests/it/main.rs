@@ -27,4 +27,5 @@ mod metrics;
 mod pupils;
 mod reports;
 mod role_grants;
+mod schools;
 mod triage;

@@ -22,10 +22,12 @@ a123456789012,Zoë Ångström,12/03/2014,8A,8\n\
 ,Aoife Ní Bhriain,05/11/2012,9C,9\n\
 ,Nia New,01/02/2014,8A,8\n";
 
+/// The pupils in the database, but for the neighbouring school's own.
 fn pupils(app: &TestApp) -> Vec<(String, Option<String>, Option<i32>)> {
     use diesel::prelude::*;
     use safelog::db::schema::pupils;
     pupils::table
+        .filter(pupils::school_id.ne(app.neighbour_id()))
         .order(pupils::name.asc())
         .select((pupils::name, pupils::tutor_group, pupils::year_group))
         .load(&mut app.conn())
@@ -46,6 +48,7 @@ fn import_by_command(app: &TestApp, contents: &str) -> std::process::Output {
     let out = cmd
         .args(["import", "pupils"])
         .arg(&file)
+        .args(["--school", "Test School"])
         .env("SAFELOG_DATABASE_URL", app.db.url())
         .stdin(Stdio::null())
         .output()

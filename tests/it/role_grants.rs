@@ -7,8 +7,9 @@ use safelog::auth::Role;
 use crate::helpers::{spawn_app, Backend, TestApp};
 use crate::on_both_backends;
 
+/// The roles a person holds in the test school.
 fn roles_of(app: &TestApp, user_id: &str) -> Vec<Role> {
-    safelog::accounts::store::roles_of(&mut app.conn(), user_id).unwrap()
+    safelog::accounts::store::roles_in(&mut app.conn(), user_id, &app.school_id()).unwrap()
 }
 
 /// Emails about role grants: (to, subject, body).
