@@ -206,6 +206,23 @@ async fn sign_out_and_stay_out(p: &Person) {
     }
 }
 
+/// The policy's example log through the upload page: a dry run first, which
+/// says the rows arrive as closed history, then the import.
+pub(crate) async fn import_the_example_log(p: &Person) {
+    p.open("/import/log").await;
+    let file =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/example-online-safety-log.csv");
+    p.field("Incident log (CSV)")
+        .await
+        .send_keys(&file.display().to_string())
+        .await
+        .expect("choose the file");
+    p.press("Check the file (dry run)").await;
+    p.sees("3 incidents will be added as closed history").await;
+    p.press("Import these 3 incidents").await;
+    p.sees("Imported").await;
+}
+
 /// Waits for a download to finish in the browser's download folder.
 fn downloaded(dir: &Path, ext: &str) -> String {
     let deadline = Instant::now() + Duration::from_secs(15);
@@ -499,18 +516,7 @@ pub async fn a_new_school_from_its_setup_link_to_signing_out(backend: Backend) {
             );
             assert!(!csv.contains("Mia Evans") || csv.contains("Nudes"), "{csv}");
 
-            dsl.open("/import/log").await;
-            let file = Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("tests/data/example-online-safety-log.csv");
-            dsl.field("Incident log (CSV)")
-                .await
-                .send_keys(&file.display().to_string())
-                .await
-                .expect("choose the file");
-            dsl.press("Check the file (dry run)").await;
-            dsl.sees("3 incidents").await;
-            dsl.press("Import these 3 incidents").await;
-            dsl.sees("Imported").await;
+            import_the_example_log(&dsl).await;
 
             // The focus ring shows where the keyboard is, at 3:1 or better.
             tutor.open("/incidents/new").await;

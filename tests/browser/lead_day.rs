@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 use crate::harness::{Person, Server};
 use crate::helpers::Backend;
-use crate::journeys::{account, pdf_text};
+use crate::journeys::{account, import_the_example_log, pdf_text};
 
 /// Creates an account from the command line; the first creates the school.
 fn add_account(server: &Server, name: &str, initials: &str, roles: &[&str]) {
@@ -267,18 +267,7 @@ pub async fn a_lead_triages_forty_incidents_and_governors_read_what_was_publishe
             deputy.does_not_see("Acknowledge").await;
 
             // The old spreadsheet arrives as closed history: no new case in the queue.
-            dsl.open("/import/log").await;
-            let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("tests/data/example-online-safety-log.csv");
-            dsl.field("Incident log (CSV)")
-                .await
-                .send_keys(&file.display().to_string())
-                .await
-                .expect("choose the file");
-            dsl.press("Check the file (dry run)").await;
-            dsl.sees("closed").await;
-            dsl.press("Import these 3 incidents").await;
-            dsl.sees("Imported").await;
+            import_the_example_log(&dsl).await;
             dsl.open("/").await;
             let rows = queue_rows(&dsl).await;
             assert!(

@@ -23,8 +23,10 @@ const PUPILS: [&str; 3] = ["Joe Briggs", "Sarah Jones", "Abdul Khan"];
 /// (status, outcome, closed_at, version) of each incident, by pupil name.
 fn cases(app: &TestApp) -> Vec<(String, String, Option<String>, bool, i32)> {
     use safelog::db::schema::pupils;
+    // This school's: every test has a neighbouring school beside it.
     let mut rows: Vec<(String, String, Option<String>, bool, i32)> = incidents::table
         .inner_join(pupils::table.on(pupils::id.eq(incidents::pupil_id)))
+        .filter(incidents::school_id.eq(app.school_id()))
         .select((
             pupils::name,
             incidents::status,
@@ -96,6 +98,7 @@ async fn the_policy_example_arrives_as_closed_history_in_no_queue_reminding_no_o
         "Imported from the school's earlier log.\nActions and Outcome in that log: MAL spoke with JH about his conduct whilst using school email. JH's parents were informed about the incident. The threatening and persistent nature of the emails led to a Cd being issued."
     );
     let closed_at: Vec<Option<chrono::NaiveDateTime>> = incidents::table
+        .filter(incidents::school_id.eq(app.school_id()))
         .select(incidents::closed_at)
         .load(&mut app.conn())
         .unwrap();
@@ -142,9 +145,16 @@ async fn the_policy_example_arrives_as_closed_history_in_no_queue_reminding_no_o
     // In no one's queue, now or once the pick-up time has passed, and no
     // reminder.
     app.clock.advance(Days::days(3));
-    let sent = safelog::cases::reminders::send_due(&mut app.conn(), app.clock.now_naive()).unwrap();
-    assert_eq!(sent, 0, "no reminder");
+    safelog::cases::reminders::send_due(&mut app.conn(), app.clock.now_naive()).unwrap();
+    // This school's: the neighbouring school's own new incident is reminded.
+    let reminded: i64 = safelog::db::schema::reminders::table
+        .filter(safelog::db::schema::reminders::school_id.eq(app.school_id()))
+        .count()
+        .get_result(&mut app.conn())
+        .unwrap();
+    assert_eq!(reminded, 0, "no reminder");
     let alerts: i64 = safelog::db::schema::alerts::table
+        .filter(safelog::db::schema::alerts::school_id.eq(app.school_id()))
         .count()
         .get_result(&mut app.conn())
         .unwrap();

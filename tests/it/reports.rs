@@ -1376,18 +1376,24 @@ async fn a_governor_lists_only_published_terms_newest_first(backend: Backend) {
     }
 }
 
+/// The Online Safety Lead publishes a term (`/reports/YEAR/TERM`) with this
+/// commentary, as governors will then read it.
+async fn publish(osl: &crate::helpers::Browser, term: &str, commentary: &str) {
+    let res = osl
+        .post(&format!("{term}/publish"), &[("commentary", commentary)])
+        .await;
+    assert_eq!(res.status(), 303, "{term} published");
+}
+
 async fn a_governor_gets_a_404_for_an_unpublished_terms_page_csv_and_json(backend: Backend) {
     let f = fixture(backend).await;
     let app = &f.app;
-    let res = app
-        .signed_in(&f.osl)
-        .await
-        .post(
-            "/reports/2024/summer/publish",
-            &[("commentary", "Summer only.")],
-        )
-        .await;
-    assert_eq!(res.status(), 303);
+    publish(
+        &app.signed_in(&f.osl).await,
+        "/reports/2024/summer",
+        "Summer only.",
+    )
+    .await;
     let gov = app.quick_token(&f.governor);
     let lead = app.quick_token(&f.dsl);
     let spring = [
@@ -1422,13 +1428,7 @@ async fn a_governor_reads_the_published_figure_after_a_correction_and_the_lead_t
     let f = fixture(backend).await;
     let app = &f.app;
     let osl = app.signed_in(&f.osl).await;
-    let res = osl
-        .post(
-            "/reports/2024/summer/publish",
-            &[("commentary", "Bullying rose in May.")],
-        )
-        .await;
-    assert_eq!(res.status(), 303);
+    publish(&osl, "/reports/2024/summer", "Bullying rose in May.").await;
     // S5 really happened in September: summer's live total is now 8.
     let res = api_post(
         app,
@@ -1480,13 +1480,7 @@ async fn a_governors_copy_has_no_developer_buttons_and_says_none_acknowledged(ba
     let app = &f.app;
     let osl = app.signed_in(&f.osl).await;
     // Autumn 2025/26: A1 and U1, neither acknowledged.
-    let res = osl
-        .post(
-            "/reports/2025/autumn/publish",
-            &[("commentary", "Early days.")],
-        )
-        .await;
-    assert_eq!(res.status(), 303);
+    publish(&osl, "/reports/2025/autumn", "Early days.").await;
     let html = app
         .signed_in(&f.governor)
         .await
