@@ -225,6 +225,10 @@ fn incident_schema() -> Value {
             json!({"type": "string", "enum": ["content", "contact", "conduct", "commerce", "none"]}),
         ),
         ("child_at_risk", json!({"type": "boolean"})),
+        (
+            "about_headteacher",
+            json!({"type": "boolean", "description": "staff conduct about the headteacher: owned by the allegations lead, hidden from the headteacher"}),
+        ),
         ("location", json!({"type": "string", "enum": LOCATIONS})),
         ("platform", nullable(s())),
         ("details", s()),
@@ -308,6 +312,10 @@ pub fn document() -> Value {
             ("incident_date", incident_date.clone()),
             ("category", category.clone()),
             ("child_at_risk", json!({"type": "boolean"})),
+            (
+                "about_headteacher",
+                json!({"type": "boolean", "description": "staff-conduct only: the allegation is about the headteacher, so it goes to the school's allegations lead (422 when the school has none) and the headteacher cannot read it"}),
+            ),
             ("details", required_text(20000)),
             ("actions_outcome", free_text(20000)),
             ("location", location("null or absent when not known")),

@@ -14,10 +14,13 @@ use crate::auth::Role;
 use crate::db::AnyConnection;
 use crate::error::AppError;
 
-pub const GUARDED: [Role; 2] = [Role::Headteacher, Role::Dsl];
+/// The allegations lead reads allegations about the headteacher, so it is
+/// guarded too: an administrator cannot quietly make themselves the one who
+/// reads them.
+pub const GUARDED: [Role; 3] = [Role::Headteacher, Role::Dsl, Role::AllegationsLead];
 
 /// The message on the role field when an administrator tries it on themselves.
-pub const NOT_TO_YOURSELF: &str = "You cannot give yourself the headteacher or DSL role. \
+pub const NOT_TO_YOURSELF: &str = "You cannot give yourself the headteacher, DSL or allegations lead role. \
     Ask the headteacher (or another administrator) to give it to you: they are told when it is given.";
 
 /// The guarded roles in `new` that `old` did not have.
@@ -105,6 +108,7 @@ pub const ROLE_GRANTED: &str = "role_granted";
 fn reads(role: Role) -> &'static str {
     match role {
         Role::Headteacher => "every incident, allegations about staff included",
+        Role::AllegationsLead => "allegations about the headteacher",
         _ => "every incident that may have put a child at risk",
     }
 }

@@ -19,10 +19,14 @@ pub enum Role {
     /// A senior leader (deputy or assistant head): acknowledges for the
     /// leadership group and reads what the Online Safety Lead reads.
     Leadership,
+    /// The chair of governors (in a trust, often its CEO): owns allegations
+    /// about the headteacher (KCSIE Part 4), which the headteacher must not
+    /// read.
+    AllegationsLead,
 }
 
 impl Role {
-    pub const ALL: [Role; 8] = [
+    pub const ALL: [Role; 9] = [
         Role::Staff,
         Role::OnlineSafetyLead,
         Role::Dsl,
@@ -31,6 +35,7 @@ impl Role {
         Role::Governor,
         Role::Admin,
         Role::Leadership,
+        Role::AllegationsLead,
     ];
 
     /// The leads who read incidents of every (unrestricted) category.
@@ -54,6 +59,7 @@ impl Role {
             Role::Governor => "governor",
             Role::Admin => "admin",
             Role::Leadership => "leadership",
+            Role::AllegationsLead => "allegations_lead",
         }
     }
 
@@ -68,6 +74,7 @@ impl Role {
             Role::Governor => "Governor / trustee",
             Role::Admin => "Administrator",
             Role::Leadership => "Senior leader (leadership group)",
+            Role::AllegationsLead => "Allegations lead (chair of governors)",
         }
     }
 

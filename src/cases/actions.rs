@@ -26,6 +26,9 @@ fn invalid(field: &'static str, message: impl Into<String>) -> Rejected {
 
 /// The roles that may hold a case of this category (and so be assigned it).
 pub fn case_roles(view: &IncidentView) -> Vec<Role> {
+    if view.incident.about_headteacher {
+        return vec![Role::AllegationsLead];
+    }
     if view.category.restricted {
         return vec![Role::Headteacher];
     }

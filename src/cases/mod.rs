@@ -28,6 +28,7 @@ const CASE_ROLES: &[Role] = &[
     Role::Dsl,
     Role::Headteacher,
     Role::Dpo,
+    Role::AllegationsLead,
 ];
 const CASE_WORKERS: Access = Access::Roles(CASE_ROLES);
 /// Leadership acknowledgement: the headteacher or a senior leader.

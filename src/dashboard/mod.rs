@@ -29,6 +29,7 @@ async fn home(
         Role::Headteacher,
         Role::Dpo,
         Role::Leadership,
+        Role::AllegationsLead,
     ]);
     let logs = user.roles.has(Role::Staff);
     let (school_id, user_id) = (user.school_id.clone(), user.id.clone());

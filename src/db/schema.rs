@@ -210,6 +210,10 @@ diesel::table! {
         idempotency_key -> Nullable<Text>,
         /// The day it counts on in reports: incident_date, or the day it was logged.
         counted_on -> Date,
+        /// Staff-conduct about the headteacher: owned by the allegations
+        /// lead, hidden from the headteacher. The 32nd column: the most
+        /// diesel's `32-column-tables` allows.
+        about_headteacher -> Bool,
     }
 }
 

@@ -38,6 +38,7 @@ pub struct IncidentJson {
     pub category_name: String,
     pub four_c: String,
     pub child_at_risk: bool,
+    pub about_headteacher: bool,
     pub location: String,
     pub platform: Option<String>,
     pub details: String,
@@ -96,6 +97,7 @@ impl IncidentJson {
             category_name: v.category.name.clone(),
             four_c: v.category.four_c.clone(),
             child_at_risk: i.child_at_risk,
+            about_headteacher: i.about_headteacher,
             location: i.location.clone(),
             platform: i.platform.clone(),
             details: i.details.clone(),
@@ -104,7 +106,7 @@ impl IncidentJson {
             lg_acknowledged: i.lg_acknowledged_at.is_some(),
             lg_acknowledged_at: i.lg_acknowledged_at.map(utc),
             status: i.status.clone(),
-            owner_role: i.owner_role.clone(),
+            owner_role: i.owner().as_str().into(),
             other_pupils: v
                 .others
                 .iter()
@@ -165,6 +167,8 @@ pub struct IncidentBody {
     pub incident_date: Option<String>,
     pub category: String,
     pub child_at_risk: bool,
+    /// Staff conduct only: the allegation is about the headteacher.
+    pub about_headteacher: bool,
     pub details: String,
     #[serde(alias = "actions_taken")]
     pub actions_outcome: String,
@@ -184,6 +188,7 @@ impl From<IncidentBody> for IncidentInput {
             incident_date: date,
             category: b.category,
             child_at_risk: b.child_at_risk,
+            about_headteacher: b.about_headteacher,
             details: b.details,
             actions_outcome: b.actions_outcome,
             location: b.location.unwrap_or_default(),

@@ -137,7 +137,9 @@ pub fn correct(
         } else {
             pupil_for(conn, school_id, &f.pupil, "pupil_name", now)?
         };
-        let route = routing::decide(&category, f.child_at_risk);
+        // Who it is about is not corrected here: once logged as about the
+        // headteacher, it stays out of the headteacher's sight.
+        let route = routing::decide(&category, f.child_at_risk, view.incident.about_headteacher);
         let before = values_of(&view);
         let after = values(
             &pupil.name,
@@ -149,7 +151,7 @@ pub fn correct(
             f.platform.as_deref(),
             &f.details,
             &f.actions_taken,
-            route.owner.as_str(),
+            route.stored_owner().as_str(),
         );
         let changed: Vec<(&str, &String, &String)> = before
             .iter()
@@ -175,7 +177,7 @@ pub fn correct(
                 platform: f.platform.as_deref(),
                 details: &f.details,
                 actions_taken: &f.actions_taken,
-                owner_role: route.owner.as_str(),
+                owner_role: route.stored_owner().as_str(),
             },
             now,
         )?;

@@ -47,6 +47,8 @@ pub struct IncidentInput {
     pub date_not_known: bool,
     pub category: String,
     pub child_at_risk: bool,
+    /// Staff conduct only: "Is this about the headteacher?"
+    pub about_headteacher: bool,
     pub details: String,
     pub actions_outcome: String,
     pub location: String,
@@ -98,6 +100,7 @@ impl IncidentInput {
                 "date_not_known" => input.date_not_known = true,
                 "category" => input.category = v,
                 "child_at_risk" => input.child_at_risk = true,
+                "about_headteacher" => input.about_headteacher = true,
                 "details" => input.details = v,
                 "actions_outcome" => input.actions_outcome = v,
                 "location" => input.location = v,
@@ -182,6 +185,9 @@ pub struct NewIncident {
     pub fields: IncidentFields,
     pub others: Vec<OtherRef>,
     pub idempotency_key: Option<String>,
+    /// Ticked "about the headteacher"; routing honours it only for a
+    /// restricted category (staff conduct).
+    pub about_headteacher: bool,
 }
 
 /// A correction, checked.
@@ -366,6 +372,7 @@ impl NewIncident {
         Ok(NewIncident {
             fields,
             others,
+            about_headteacher: input.about_headteacher,
             idempotency_key: (!key.is_empty()
                 && key.len() <= 200
                 && crate::plain_text::first_refused(key, false).is_none())

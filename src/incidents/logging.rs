@@ -149,7 +149,18 @@ pub fn create(
         .filter(|c| c.active)
         .ok_or_else(|| invalid("category", "Choose one of the categories listed."))?;
     let pupil = pupil_for(conn, school_id, &f.pupil, "pupil_name", now)?;
-    let route = routing::decide(&category, f.child_at_risk);
+    let route = routing::decide(&category, f.child_at_risk, new.about_headteacher);
+    // Refused rather than logged: an allegation about the headteacher that
+    // alerts no one would sit unread, and the headteacher may not see it to
+    // pass it on. The form comes back with everything typed still in it.
+    if route.about_headteacher && !write::someone_holds(conn, school_id, route.owner)? {
+        return Err(invalid(
+            "about_headteacher",
+            "This school has no allegations lead to send this to. Tell the chair of governors \
+             in person now, and ask the school's administrator to name an allegations lead \
+             in safelog. What you typed is kept below.",
+        ));
+    }
     let row = NewRow {
         school_id,
         pupil_id: &pupil.id,
@@ -162,7 +173,8 @@ pub fn create(
         platform: f.platform.as_deref(),
         details: &f.details,
         actions_taken: &f.actions_taken,
-        owner_role: route.owner.as_str(),
+        owner_role: route.stored_owner().as_str(),
+        about_headteacher: route.about_headteacher,
         logged_by: author.user_id.as_deref(),
         staff_initials: &author.initials,
         idempotency_key: new.idempotency_key.as_deref(),

@@ -35,6 +35,7 @@ pub const READERS: Access = Access::Roles(&[
     Role::Headteacher,
     Role::Dpo,
     Role::Leadership,
+    Role::AllegationsLead,
 ]);
 
 /// Who may mark an incident entered in error.

@@ -253,6 +253,7 @@ pub struct Incident {
     pub entered_in_error_by: Option<String>,
     pub entered_in_error_reason: Option<String>,
     pub idempotency_key: Option<String>,
+    pub about_headteacher: bool,
 }
 
 impl Incident {
@@ -264,7 +265,13 @@ impl Incident {
         Location::parse(&self.location).unwrap_or(Location::Unknown)
     }
 
+    /// The allegations lead owns an allegation about the headteacher,
+    /// whatever `owner_role` says (see the allegations_lead migration: the
+    /// column keeps the category's owner).
     pub fn owner(&self) -> crate::auth::Role {
+        if self.about_headteacher {
+            return crate::auth::Role::AllegationsLead;
+        }
         self.owner_role.parse().unwrap_or(crate::auth::Role::Dsl)
     }
 

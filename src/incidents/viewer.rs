@@ -27,7 +27,8 @@ impl Viewer {
         }
     }
 
-    /// Reads every incident of the school, restricted ones included.
+    /// Reads every incident of the school, restricted ones included, but
+    /// not allegations about the headteacher.
     pub fn reads_restricted(&self) -> bool {
         self.roles.has(Role::Headteacher)
     }
@@ -37,6 +38,12 @@ impl Viewer {
         self.roles.any(Role::LEADS)
     }
 
+    /// Reads allegations about the headteacher (and, from this role, nothing
+    /// else but what they logged).
+    pub fn reads_allegations(&self) -> bool {
+        self.roles.has(Role::AllegationsLead)
+    }
+
     /// Reads the incidents of the categories the DPO owns.
     pub fn reads_dpo_categories(&self) -> bool {
         self.roles.has(Role::Dpo)
@@ -44,7 +51,10 @@ impl Viewer {
 
     /// Whether this viewer reads an incident of `category` in full (its case
     /// notes, who viewed it) rather than only as the person who logged it.
-    pub fn reads_in_full(&self, category: &Category) -> bool {
+    pub fn reads_in_full(&self, category: &Category, about_headteacher: bool) -> bool {
+        if about_headteacher {
+            return self.reads_allegations();
+        }
         if self.reads_restricted() {
             return true;
         }
@@ -62,7 +72,8 @@ impl Viewer {
 
     /// Sees on an incident's page who has viewed it.
     pub fn sees_viewers(&self) -> bool {
-        self.roles.any(&[Role::Dsl, Role::Headteacher])
+        self.roles
+            .any(&[Role::Dsl, Role::Headteacher, Role::AllegationsLead])
     }
 }
 
@@ -104,13 +115,34 @@ mod tests {
         let staff_conduct = category("headteacher", true);
         let bullying = category("dsl", false);
         let breach = category("dpo", false);
-        assert!(viewer(&[Role::Headteacher]).reads_in_full(&staff_conduct));
+        assert!(viewer(&[Role::Headteacher]).reads_in_full(&staff_conduct, false));
         for role in [Role::Dsl, Role::OnlineSafetyLead, Role::Dpo, Role::Staff] {
-            assert!(!viewer(&[role]).reads_in_full(&staff_conduct), "{role}");
+            assert!(
+                !viewer(&[role]).reads_in_full(&staff_conduct, false),
+                "{role}"
+            );
         }
-        assert!(viewer(&[Role::OnlineSafetyLead]).reads_in_full(&bullying));
-        assert!(!viewer(&[Role::Dpo]).reads_in_full(&bullying));
-        assert!(viewer(&[Role::Dpo]).reads_in_full(&breach));
-        assert!(!viewer(&[Role::Staff, Role::Governor, Role::Admin]).reads_in_full(&breach));
+        assert!(viewer(&[Role::OnlineSafetyLead]).reads_in_full(&bullying, false));
+        assert!(!viewer(&[Role::Dpo]).reads_in_full(&bullying, false));
+        assert!(viewer(&[Role::Dpo]).reads_in_full(&breach, false));
+        assert!(!viewer(&[Role::Staff, Role::Governor, Role::Admin]).reads_in_full(&breach, false));
+    }
+
+    #[test]
+    fn only_the_allegations_lead_reads_an_allegation_about_the_headteacher_in_full() {
+        let staff_conduct = category("headteacher", true);
+        assert!(viewer(&[Role::AllegationsLead]).reads_in_full(&staff_conduct, true));
+        for role in [
+            Role::Headteacher,
+            Role::Dsl,
+            Role::OnlineSafetyLead,
+            Role::Dpo,
+        ] {
+            assert!(
+                !viewer(&[role]).reads_in_full(&staff_conduct, true),
+                "{role}"
+            );
+        }
+        assert!(!viewer(&[Role::AllegationsLead]).reads_in_full(&staff_conduct, false));
     }
 }

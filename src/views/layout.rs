@@ -72,6 +72,7 @@ fn nav_for(user: &CurrentUser) -> Vec<(&'static str, &'static str)> {
         Role::Headteacher,
         Role::Dpo,
         Role::Leadership,
+        Role::AllegationsLead,
     ]);
     if reads_incidents {
         nav.push(("/incidents/new", "Log an incident"));

@@ -34,16 +34,20 @@ const READERS: &[Role] = &[
     Role::Headteacher,
     Role::Dpo,
     Role::Leadership,
+    // Reads allegations about the headteacher (and logs like anyone).
+    Role::AllegationsLead,
 ];
 /// "LG Acknowledged": the headteacher and the leadership group.
 const ACKNOWLEDGERS: &[Role] = &[Role::Headteacher, Role::Leadership];
 const MARK_IN_ERROR: &[Role] = &[Role::Dsl, Role::Headteacher];
-/// Who works a case (PRODUCT.md: the leads and, for its categories, the DPO).
+/// Who works a case (PRODUCT.md: the leads and, for its categories, the DPO;
+/// the allegations lead for allegations about the headteacher).
 const CASE_WORKERS: &[Role] = &[
     Role::OnlineSafetyLead,
     Role::Dsl,
     Role::Headteacher,
     Role::Dpo,
+    Role::AllegationsLead,
 ];
 const CASE_ACTIONS: [&str; 6] = [
     "/take",
@@ -245,14 +249,21 @@ async fn every_route_answers_each_role_as_product_md_says(backend: Backend) {
             } else {
                 &holders[0].1
             };
-            let made = crate::incidents::quick_incident(
-                &app,
-                &app.quick_token(logger),
-                "Route Pupil",
-                category,
-                "route test",
-            )
-            .await;
+            // The allegations lead reads only allegations about the
+            // headteacher.
+            let made = if *role == Role::AllegationsLead {
+                crate::allegations::about_the_head(&app, &app.quick_token(logger), "route test")
+                    .await
+            } else {
+                crate::incidents::quick_incident(
+                    &app,
+                    &app.quick_token(logger),
+                    "Route Pupil",
+                    category,
+                    "route test",
+                )
+                .await
+            };
             records.insert(
                 *role,
                 Records {

@@ -8,6 +8,7 @@ mod helpers;
 
 mod access;
 mod accounts;
+mod allegations;
 mod auth;
 mod backup;
 mod cases;

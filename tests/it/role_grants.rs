@@ -42,7 +42,7 @@ async fn an_administrator_cannot_make_themselves_headteacher_or_dsl(backend: Bac
         assert_eq!(res.status(), 422, "{role}");
         let html = res.text().await.unwrap();
         assert!(
-            html.contains("You cannot give yourself the headteacher or DSL role"),
+            html.contains("You cannot give yourself the headteacher, DSL or allegations lead role"),
             "{role}: {html}"
         );
         assert!(html.contains("Adam Typed-Name"), "what was typed is kept");

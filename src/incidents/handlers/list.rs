@@ -104,6 +104,7 @@ async fn show(
         Role::Headteacher,
         Role::Dpo,
         Role::Leadership,
+        Role::AllegationsLead,
     ]);
     let page_info = Page::for_user("Incidents", user, csrf);
     let (filters, paging, errors) = match query.parse() {

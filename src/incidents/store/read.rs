@@ -164,8 +164,18 @@ pub fn narrowed(base: Condition, school: &str, f: &Filters) -> Condition {
     if let Some(to) = f.to {
         c = Box::new(c.and(incidents::counted_on.le(to)));
     }
+    // An allegation about the headteacher keeps its category's owner in
+    // owner_role; its real owner is the allegations lead (Incident::owner).
     if let Some(owner) = f.owner {
-        c = Box::new(c.and(incidents::owner_role.eq(owner.as_str())));
+        c = Box::new(c.and(if owner == crate::auth::Role::AllegationsLead {
+            Box::new(incidents::about_headteacher.eq(true)) as Condition
+        } else {
+            Box::new(
+                incidents::owner_role
+                    .eq(owner.as_str())
+                    .and(incidents::about_headteacher.eq(false)),
+            )
+        }));
     }
     if f.unacknowledged {
         c = Box::new(c.and(incidents::lg_acknowledged_at.is_null()));
@@ -312,7 +322,7 @@ fn hydrate(
             // The foreign keys make this impossible; skip rather than panic.
             continue;
         };
-        let full = viewer.reads_in_full(&category);
+        let full = viewer.reads_in_full(&category, incident.about_headteacher);
         let others = links
             .iter()
             .filter(|(i, _, _)| *i == incident.id)

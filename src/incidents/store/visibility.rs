@@ -7,8 +7,9 @@
 //! |---|---|
 //! | anyone | the incidents they logged themselves |
 //! | `online_safety_lead`, `dsl`, `headteacher` | all of the school's, except restricted categories |
-//! | `headteacher` | restricted categories too |
+//! | `headteacher` | restricted categories too, except allegations about the headteacher |
 //! | `dpo` | the categories the DPO owns (`data-breach`) |
+//! | `allegations_lead` | allegations about the headteacher, which no other role reads |
 //!
 //! Always within the viewer's own school. Governors and administrators
 //! cannot reach incident routes at all (their access rules answer 404).
@@ -28,9 +29,6 @@ pub type Condition = Box<dyn BoxableExpression<incidents::table, MultiBackend, S
 /// can still open one, under a banner).
 pub fn visible_to(viewer: &Viewer) -> Condition {
     let school = incidents::school_id.eq(viewer.school_id.clone());
-    if viewer.reads_restricted() {
-        return Box::new(school);
-    }
     // logged_by is NULL only for command-line imports; NULL = x is not true,
     // which is what is wanted here.
     let mut access: Condition = Box::new(
@@ -38,12 +36,20 @@ pub fn visible_to(viewer: &Viewer) -> Condition {
             .assume_not_null()
             .eq(viewer.user_id.clone()),
     );
+    // What each role reads is among the incidents not about the
+    // headteacher: those are the allegations lead's alone, whatever the
+    // category says (a correction may have moved one to another category).
+    let not_about_head = || incidents::about_headteacher.eq(false);
+    if viewer.reads_restricted() {
+        access = Box::new(access.or(not_about_head()));
+    }
     if viewer.reads_unrestricted() {
         let restricted = categories::table
             .filter(categories::school_id.eq(viewer.school_id.clone()))
             .filter(categories::restricted.eq(true))
             .select(categories::code);
-        access = Box::new(access.or(incidents::category_code.ne_all(restricted)));
+        access =
+            Box::new(access.or(not_about_head().and(incidents::category_code.ne_all(restricted))));
     }
     if viewer.reads_dpo_categories() {
         let owned = categories::table
@@ -51,7 +57,10 @@ pub fn visible_to(viewer: &Viewer) -> Condition {
             .filter(categories::owner_role.eq(Role::Dpo.as_str()))
             .filter(categories::restricted.eq(false))
             .select(categories::code);
-        access = Box::new(access.or(incidents::category_code.eq_any(owned)));
+        access = Box::new(access.or(not_about_head().and(incidents::category_code.eq_any(owned))));
+    }
+    if viewer.reads_allegations() {
+        access = Box::new(access.or(incidents::about_headteacher.eq(true)));
     }
     Box::new(school.and(access))
 }

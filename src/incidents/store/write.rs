@@ -24,6 +24,7 @@ pub struct NewRow<'a> {
     pub details: &'a str,
     pub actions_taken: &'a str,
     pub owner_role: &'a str,
+    pub about_headteacher: bool,
     pub logged_by: Option<&'a str>,
     pub staff_initials: &'a str,
     pub idempotency_key: Option<&'a str>,
@@ -208,6 +209,7 @@ fn insert_row(
                 )),
                 incidents::status.eq(Status::New.as_str()),
                 incidents::owner_role.eq(row.owner_role),
+                incidents::about_headteacher.eq(row.about_headteacher),
                 incidents::logged_by.eq(row.logged_by),
                 incidents::staff_initials.eq(row.staff_initials),
                 incidents::logged_at.eq(at),
@@ -329,4 +331,22 @@ pub fn mark_entered_in_error(
     ))
     .execute(conn)?;
     Ok(n == 1)
+}
+
+/// Whether anyone active in the school holds `role`: an incident routed to
+/// a role nobody holds would alert no one.
+pub fn someone_holds(
+    conn: &mut AnyConnection,
+    school_id: &str,
+    role: crate::auth::Role,
+) -> QueryResult<bool> {
+    use crate::db::schema::{user_roles, users};
+    diesel::select(diesel::dsl::exists(
+        user_roles::table
+            .inner_join(users::table)
+            .filter(user_roles::school_id.eq(school_id))
+            .filter(user_roles::role.eq(role.as_str()))
+            .filter(users::active.eq(true)),
+    ))
+    .get_result(conn)
 }

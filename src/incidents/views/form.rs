@@ -103,8 +103,20 @@ fn fields(
                 @for c in categories {
                     div.guidance.urgent[c.urgent] data-category=(c.code) hidden[chosen.is_none_or(|x| x.code != c.code)] {
                         @if c.urgent { p { strong { "Urgent: tell the DSL in person now." } } }
-                        @if c.restricted { p { strong { "Only the headteacher will see this record." } } }
+                        @if c.restricted { p { strong { "Only the headteacher will see this record, unless it is about the headteacher." } } }
                         @if !c.guidance.is_empty() { p { (c.guidance) } }
+                        // Asked when logging only: who it is about decides
+                        // who may read it, so a correction does not change it.
+                        @if c.restricted && current.is_none() {
+                            div.field.has-error[errors.get("about_headteacher").is_some()] {
+                                label.choice {
+                                    input type="checkbox" id="f-about_headteacher" name="about_headteacher" checked[input.about_headteacher];
+                                    " Is this about the headteacher?"
+                                }
+                                p.hint { "If it is, it goes to the school's allegations lead (the chair of governors), and the headteacher cannot see it." }
+                                (field_error(errors, "about_headteacher"))
+                            }
+                        }
                     }
                 }
             }

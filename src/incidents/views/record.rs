@@ -28,7 +28,8 @@ fn facts(v: &IncidentView) -> Markup {
                 (v.category.name)
                 " " span.muted { "(" (v.category.four_c().label()) ")" }
                 @if v.category.urgent { " " span.badge.urgent { "urgent" } }
-                @if v.category.restricted { " " span.badge { "restricted: headteacher only" } }
+                @if i.about_headteacher { " " span.badge { "about the headteacher: allegations lead only" } }
+                @else if v.category.restricted { " " span.badge { "restricted: headteacher only" } }
             }
             dt { "The child may have been put at risk" } dd { @if i.child_at_risk { "Yes" } @else { "No" } }
             dt { "Where it happened" } dd { (i.location().label()) }
@@ -233,7 +234,8 @@ pub fn confirmation(page: &Page<'_>, v: &IncidentView, again: bool) -> Markup {
             section.card {
                 h2 { "What happens next" }
                 p { "It has gone to " (owner_phrase(i.owner())) @if i.child_at_risk && !v.category.restricted && v.category.owner() != Role::Dsl { ", because a child may have been put at risk" } "." }
-                @if v.category.restricted { p { "Only the headteacher can see this record." } }
+                @if i.about_headteacher { p { "Only the allegations lead can see this record: the headteacher cannot." } }
+                @else if v.category.restricted { p { "Only the headteacher can see this record." } }
                 @if !v.category.guidance.is_empty() { p { strong { "For " (v.category.name) ": " } (v.category.guidance) } }
                 p { "You can follow its status and add follow-up notes from " a href="/incidents" { "your incidents" } "." }
             }
