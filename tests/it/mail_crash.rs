@@ -14,7 +14,7 @@ use safelog::mail::{self, NewMail};
 use crate::helpers::{Backend, TestDb};
 use crate::mail::{free_port, SmtpServer};
 
-const EMAILS: usize = 150;
+const EMAILS: usize = 1000;
 const KILLS: usize = 20;
 
 fn serve(db: &TestDb, data_dir: &std::path::Path, smtp_port: u16) -> Child {
