@@ -17,6 +17,18 @@ use crate::journeys::{account, import_the_example_log, pdf_text};
 
 /// Creates an account from the command line; the first creates the school.
 fn add_account(server: &Server, name: &str, initials: &str, roles: &[&str]) {
+    add_account_at(server, "Hill School", name, initials, roles);
+}
+
+/// The same at a named school; an email that has an account already gets
+/// roles at this school too.
+pub(crate) fn add_account_at(
+    server: &Server,
+    school: &str,
+    name: &str,
+    initials: &str,
+    roles: &[&str],
+) {
     let first = name.split(' ').next().unwrap_or(name);
     let a = account(first);
     let mut args = vec![
@@ -30,7 +42,7 @@ fn add_account(server: &Server, name: &str, initials: &str, roles: &[&str]) {
         initials,
         "--password-stdin",
         "--school",
-        "Hill School",
+        school,
     ];
     for role in roles {
         args.push("--role");
@@ -40,7 +52,7 @@ fn add_account(server: &Server, name: &str, initials: &str, roles: &[&str]) {
 }
 
 /// Signs a person in through the sign-in page.
-async fn sign_in(p: &Person, first: &str) {
+pub(crate) async fn sign_in(p: &Person, first: &str) {
     let a = account(first);
     p.open("/login").await;
     p.fill("Email", &a.email).await;
@@ -50,14 +62,14 @@ async fn sign_in(p: &Person, first: &str) {
 }
 
 /// The API, as a school's script uses it: a token, then JSON.
-struct Api {
+pub(crate) struct Api {
     http: reqwest::Client,
     base: String,
     token: String,
 }
 
 impl Api {
-    async fn sign_in(server: &Server, first: &str) -> Api {
+    pub(crate) async fn sign_in(server: &Server, first: &str) -> Api {
         let a = account(first);
         let http = reqwest::Client::new();
         let res: Value = http
@@ -77,7 +89,7 @@ impl Api {
     }
 
     /// Logs an incident; returns (id, reference).
-    async fn log(&self, body: Value) -> (String, String) {
+    pub(crate) async fn log(&self, body: Value) -> (String, String) {
         let res = self
             .http
             .post(format!("{}/api/v1/incidents", self.base))

@@ -17,6 +17,7 @@ mod helpers;
 mod harness;
 mod journeys;
 mod lead_day;
+mod schools;
 
 /// One test per backend; the PostgreSQL one runs when a server is named.
 macro_rules! in_the_browser {
@@ -41,8 +42,10 @@ macro_rules! in_the_browser {
 
 use journeys::a_new_school_from_its_setup_link_to_signing_out;
 use lead_day::a_lead_triages_forty_incidents_and_governors_read_what_was_published;
+use schools::a_dsl_of_two_schools_switches_between_them_and_sees_one_at_a_time;
 
 in_the_browser!(
     a_new_school_from_its_setup_link_to_signing_out,
     a_lead_triages_forty_incidents_and_governors_read_what_was_published,
+    a_dsl_of_two_schools_switches_between_them_and_sees_one_at_a_time,
 );

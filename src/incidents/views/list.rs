@@ -192,7 +192,7 @@ pub fn list(page: &Page<'_>, l: &ListPage<'_>) -> Markup {
                     tbody {
                         @for v in l.items {
                             tr {
-                                td { a href=(format!("/incidents/{}", v.incident.id)) { (v.incident.reference) } }
+                                td { a.ref href=(format!("/incidents/{}", v.incident.id)) { (v.incident.reference) } }
                                 td { (incident_day(v.incident.incident_date)) }
                                 td { (v.pupil.name) }
                                 td { (v.incident.tutor_group) }
