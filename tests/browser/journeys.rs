@@ -241,7 +241,18 @@ fn downloaded(dir: &Path, ext: &str) -> String {
     }
 }
 
-pub(crate) fn pdf_text(pdf: &[u8]) -> (String, usize) {
+/// The page as the browser prints it (the DevTools print command): its
+/// text, page by page (separated by form feeds), and how many pages.
+pub(crate) async fn printed(p: &Person) -> (String, usize) {
+    let pdf = p
+        .client
+        .print(fantoccini::wd::PrintConfiguration::default())
+        .await
+        .expect("print to PDF");
+    pdf_text(&pdf)
+}
+
+fn pdf_text(pdf: &[u8]) -> (String, usize) {
     let dir = std::env::temp_dir().join(format!("safelog-pdf-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).expect("pdf folder");
     let file = dir.join("report.pdf");
@@ -462,12 +473,7 @@ pub async fn a_new_school_from_its_setup_link_to_signing_out(backend: Backend) {
             governor.open(&term_path).await;
             governor.sees("A quiet term online").await;
             governor.screenshot("report-phone.png", 390).await;
-            let pdf = governor
-                .client
-                .print(fantoccini::wd::PrintConfiguration::default())
-                .await
-                .expect("print to PDF");
-            let (text, pages) = pdf_text(&pdf);
+            let (text, pages) = printed(&governor).await;
             assert!(
                 text.contains("Online safety report"),
                 "the PDF has the report:\n{text}"

@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 use crate::harness::{Person, Server};
 use crate::helpers::Backend;
-use crate::journeys::{account, import_the_example_log, pdf_text};
+use crate::journeys::{account, import_the_example_log, printed};
 
 /// Creates an account from the command line; the first creates the school.
 fn add_account(server: &Server, name: &str, initials: &str, roles: &[&str]) {
@@ -305,12 +305,7 @@ pub async fn a_lead_triages_forty_incidents_and_governors_read_what_was_publishe
             governor.sees("A busy autumn").await;
             governor.does_not_see("JSON").await;
             governor.screenshot("governor-report.png", 1280).await;
-            let pdf = governor
-                .client
-                .print(fantoccini::wd::PrintConfiguration::default())
-                .await
-                .expect("print to PDF");
-            let (text, pages) = pdf_text(&pdf);
+            let (text, pages) = printed(&governor).await;
             assert!((1..=2).contains(&pages), "{pages} pages:\n{text}");
             for (n, page) in text.split('\u{c}').filter(|p| !p.trim().is_empty()).enumerate() {
                 assert!(page.contains("Hill School"), "page {} names the school:\n{page}", n + 1);
