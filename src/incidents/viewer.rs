@@ -33,6 +33,12 @@ impl Viewer {
         self.roles.has(Role::Headteacher)
     }
 
+    /// Holds a role of the school itself, not only a trust's: may log,
+    /// correct and add notes (a trust safeguarding lead only reads).
+    pub fn writes(&self) -> bool {
+        self.roles.iter().any(|r| !Role::TRUST.contains(&r))
+    }
+
     /// Reads every incident of the school except restricted ones.
     pub fn reads_unrestricted(&self) -> bool {
         // A trust safeguarding lead reads, in each school of the trust,

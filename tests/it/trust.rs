@@ -109,6 +109,22 @@ async fn a_trust_lead_reads_what_a_dsl_reads_in_each_school_of_their_trust_only(
     assert!(list.contains("Amy Alder"), "{list}");
     assert!(!list.contains("Cy Conduct") && !list.contains("Ben Birch"));
     assert!(!list.contains(crate::helpers::NEIGHBOUR_PUPIL));
+    assert!(
+        list.contains("<h1>Incidents</h1>"),
+        "the lead's list: {list}"
+    );
+    assert!(!list.contains("href=\"/incidents/new\""), "{list}");
+    let record = b.text(&format!("/incidents/{}", id(&at_hill))).await;
+    assert!(record.contains("At the test school"), "{record}");
+    for offered in [
+        "/notes\"",
+        "/correct\"",
+        "/take\"",
+        "/status\"",
+        "entered-in-error",
+    ] {
+        assert!(!record.contains(offered), "offered {offered}: {record}");
+    }
     assert_eq!(
         b.get(&format!("/incidents/{}", id(&at_hill)))
             .await
