@@ -30,4 +30,5 @@ pub mod reports;
 pub mod spreadsheet;
 pub mod state;
 pub mod telemetry;
+pub mod trust;
 pub mod views;

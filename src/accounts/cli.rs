@@ -26,7 +26,8 @@ pub struct AddUser {
     /// Their initials, as they sign incident records (e.g. MAL).
     #[arg(long)]
     pub initials: String,
-    /// A role; repeat for several: staff, online_safety_lead, dsl, headteacher, dpo, governor, admin.
+    /// A role; repeat for several: staff, online_safety_lead, dsl, headteacher, dpo, governor, admin,
+    /// leadership, allegations_lead; with --trust: trust_safeguarding_lead.
     #[arg(long = "role", required = true, value_parser = parse_role)]
     pub roles: Vec<Role>,
     /// Read the password from the first line of standard input.
@@ -37,10 +38,18 @@ pub struct AddUser {
     /// account gains roles at this school (one person, one account).
     #[arg(long)]
     pub school: Option<String>,
+    /// A trust's name: the roles are held across every school of the trust
+    /// (trust_safeguarding_lead), not at one school. Instead of --school.
+    #[arg(long, conflicts_with = "school")]
+    pub trust: Option<String>,
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
-    s.parse()
+    let wanted = s.trim().to_ascii_lowercase().replace('-', "_");
+    match store::trust_role(&wanted) {
+        Some(role) => Ok(role),
+        None => s.parse(),
+    }
 }
 
 pub fn add_user(config: &Config, args: &AddUser) -> Result<(), String> {
@@ -65,6 +74,21 @@ pub fn add_user(config: &Config, args: &AddUser) -> Result<(), String> {
         }
     }
 
+    let trust_roles = args
+        .roles
+        .iter()
+        .filter(|r| Role::TRUST.contains(r))
+        .count();
+    match (&args.trust, trust_roles) {
+        (Some(_), n) if n < args.roles.len() => {
+            return Err("--trust gives only trust roles (trust_safeguarding_lead); give a school's roles with --school".into())
+        }
+        (None, n) if n > 0 => {
+            return Err("trust_safeguarding_lead is held across a trust: name it with --trust".into())
+        }
+        _ => {}
+    }
+
     let pool = crate::db::open(&config.database_url).map_err(|e| e.to_string())?;
     let mut conn = pool.get().map_err(|e| e.to_string())?;
     let email = normalise_email(&email);
@@ -82,6 +106,24 @@ pub fn add_user(config: &Config, args: &AddUser) -> Result<(), String> {
         Some(password::hash(&pass).map_err(|e| format!("cannot hash the password: {e}"))?)
     };
     let now = Clock::system().now_naive();
+    if let Some(trust) = &args.trust {
+        let new = NewPerson {
+            email: &email,
+            name: &name,
+            initials: &initials,
+            hash: hash.as_deref(),
+        };
+        let (user, trust, existing) =
+            write_transaction(&mut conn, |conn| add_to_trust(conn, args, trust, &new, now))
+                .map_err(|e| e.message())??;
+        let roles = role_names(&args.roles);
+        let made = if existing { "Gave" } else { "Created" };
+        println!(
+            "{made} {} <{}> across {} (every school of the trust) with roles: {roles}.",
+            user.name, user.email, trust.name
+        );
+        return Ok(());
+    }
     let school_name = args.school.as_deref();
     let result = write_transaction(&mut conn, |conn| {
         let school = match pick_school(conn, school_name)? {
@@ -167,6 +209,96 @@ pub fn add_user(config: &Config, args: &AddUser) -> Result<(), String> {
         );
     }
     Ok(())
+}
+
+/// A person as typed on the command line; `hash` only for a new account.
+struct NewPerson<'a> {
+    email: &'a str,
+    name: &'a str,
+    initials: &'a str,
+    hash: Option<&'a str>,
+}
+
+/// `user add --trust`: trust roles for a new account (whose home school is
+/// the trust's first by name) or an existing one (unchanged otherwise).
+/// A trust role is no membership of any school: nobody is alerted for it,
+/// so nothing is announced to a school's headteachers either.
+fn add_to_trust(
+    conn: &mut crate::db::AnyConnection,
+    args: &AddUser,
+    wanted: &str,
+    new: &NewPerson<'_>,
+    now: chrono::NaiveDateTime,
+) -> Result<Result<(super::model::User, super::model::Trust, bool), String>, AppError> {
+    let Some(trust) = store::trust_by_name(conn, wanted)? else {
+        return Ok(Err(format!(
+            "there is no trust named '{}'; add it first with safelog trust add --name",
+            wanted.trim()
+        )));
+    };
+    let schools = store::schools_of_trust(conn, &trust.id)?;
+    let Some((home, _)) = schools.first() else {
+        return Ok(Err(format!(
+            "{} has no school yet: add one with safelog school add --trust",
+            trust.name
+        )));
+    };
+    let (user, existing) = match (store::user_by_email(conn, new.email)?, new.hash) {
+        (Some(existing), _) => (existing, true),
+        (None, Some(hash)) => {
+            let user = store::create_user(
+                conn,
+                &store::NewUser {
+                    school_id: home,
+                    email: new.email,
+                    name: new.name,
+                    initials: new.initials,
+                    password_hash: hash,
+                    roles: &[],
+                },
+                now,
+            )?;
+            audit::store::insert(
+                conn,
+                &Event::new("account_created", now)
+                    .school(home)
+                    .record("user", &user.id)
+                    .detail("command line"),
+            )?;
+            (user, false)
+        }
+        (None, None) => {
+            return Ok(Err(format!(
+                "the account {} changed while this ran; run the command again",
+                new.email
+            )))
+        }
+    };
+    let mut added = Vec::new();
+    for role in &args.roles {
+        if store::add_trust_role(conn, &user.id, &trust.id, *role)? {
+            added.push(*role);
+        }
+    }
+    if added.is_empty() {
+        return Ok(Err(format!(
+            "{} already holds {} across {}",
+            user.email,
+            role_names(&args.roles),
+            trust.name
+        )));
+    }
+    audit::store::insert(
+        conn,
+        &Event::new("trust_role_added", now)
+            .record("user", &user.id)
+            .detail(format!(
+                "command line; trust: {}; roles: {}",
+                trust.name,
+                role_names(&added)
+            )),
+    )?;
+    Ok(Ok((user, trust, existing)))
 }
 
 fn role_names(roles: &[Role]) -> String {

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use super::model::{School, Sharing, Trust, Urn, User};
 use crate::auth::roles::Role;
-use crate::db::schema::{schools, trusts, user_roles, users};
+use crate::db::schema::{schools, trust_roles, trusts, user_roles, users};
 use crate::db::AnyConnection;
 
 /// A school without a URN or a trust: the setup page's, and the first
@@ -246,6 +246,102 @@ pub fn memberships(conn: &mut AnyConnection, user_id: &str) -> QueryResult<Vec<(
                 .filter(user_roles::school_id.eq(schools::id))
                 .filter(user_roles::user_id.eq(user_id)),
         ))
+        .order((schools::name.asc(), schools::id.asc()))
+        .select((schools::id, schools::name))
+        .load(conn)
+}
+
+/// The roles a person holds across the trust `school_id` belongs to (none
+/// when it belongs to no trust).
+pub fn trust_roles_in(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    school_id: &str,
+) -> QueryResult<Vec<Role>> {
+    let names: Vec<String> = trust_roles::table
+        .inner_join(
+            schools::table.on(schools::trust_id
+                .assume_not_null()
+                .eq(trust_roles::trust_id)),
+        )
+        .filter(schools::id.eq(school_id))
+        .filter(trust_roles::user_id.eq(user_id))
+        .select(trust_roles::role)
+        .load(conn)?;
+    Ok(names.iter().filter_map(|n| trust_role(n)).collect())
+}
+
+/// A trust role as `trust_roles.role` stores it.
+pub fn trust_role(name: &str) -> Option<Role> {
+    Role::TRUST.into_iter().find(|r| r.as_str() == name)
+}
+
+/// What a person holds while working in `school_id`: the school's roles
+/// and their trust's.
+pub fn roles_working_in(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    school_id: &str,
+) -> QueryResult<Vec<Role>> {
+    let mut roles = roles_in(conn, user_id, school_id)?;
+    roles.extend(trust_roles_in(conn, user_id, school_id)?);
+    Ok(roles)
+}
+
+/// The schools a person may work in, by name: those they hold roles in
+/// and every school of a trust they hold a trust role in.
+pub fn workplaces(conn: &mut AnyConnection, user_id: &str) -> QueryResult<Vec<(String, String)>> {
+    schools::table
+        .filter(
+            diesel::dsl::exists(
+                user_roles::table
+                    .filter(user_roles::school_id.eq(schools::id))
+                    .filter(user_roles::user_id.eq(user_id)),
+            )
+            .or(diesel::dsl::exists(
+                trust_roles::table
+                    .filter(trust_roles::trust_id.nullable().eq(schools::trust_id))
+                    .filter(trust_roles::user_id.eq(user_id)),
+            )),
+        )
+        .order((schools::name.asc(), schools::id.asc()))
+        .select((schools::id, schools::name))
+        .load(conn)
+}
+
+/// Gives `user_id` a role across `trust_id`; false if they held it already.
+pub fn add_trust_role(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    trust_id: &str,
+    role: Role,
+) -> QueryResult<bool> {
+    let held = trust_roles::table
+        .filter(trust_roles::user_id.eq(user_id))
+        .filter(trust_roles::trust_id.eq(trust_id))
+        .filter(trust_roles::role.eq(role.as_str()))
+        .count()
+        .get_result::<i64>(conn)?;
+    if held > 0 {
+        return Ok(false);
+    }
+    diesel::insert_into(trust_roles::table)
+        .values((
+            trust_roles::user_id.eq(user_id),
+            trust_roles::trust_id.eq(trust_id),
+            trust_roles::role.eq(role.as_str()),
+        ))
+        .execute(conn)?;
+    Ok(true)
+}
+
+/// A trust's schools by name: (id, name).
+pub fn schools_of_trust(
+    conn: &mut AnyConnection,
+    trust_id: &str,
+) -> QueryResult<Vec<(String, String)>> {
+    schools::table
+        .filter(schools::trust_id.eq(trust_id))
         .order((schools::name.asc(), schools::id.asc()))
         .select((schools::id, schools::name))
         .load(conn)

@@ -293,6 +293,21 @@ pub async fn renew_recovery_codes(
 #[derive(Deserialize)]
 pub struct SwitchForm {
     school_id: String,
+    /// Where to go once there (the trust dashboard's links to a school's
+    /// filtered list): only the incident list, else the start page.
+    #[serde(default)]
+    then: String,
+}
+
+/// The page a switch lands on: the incident list (with its filters) when
+/// asked, else the start page; never anywhere off the site.
+fn landing(then: &str) -> String {
+    let list = then == "/incidents" || then.starts_with("/incidents?");
+    if list && !then.contains(['\\', '\r', '\n']) {
+        then.to_string()
+    } else {
+        "/".to_string()
+    }
 }
 
 /// Moves the session to another of the person's schools: from the next
@@ -305,12 +320,13 @@ pub async fn switch_school(
     user: CurrentUser,
     form: Form<SwitchForm>,
 ) -> Result<HttpResponse, AppError> {
-    let to = form.into_inner().school_id;
+    let form = form.into_inner();
+    let (to, then) = (form.school_id, landing(&form.then));
     if !user.memberships.iter().any(|(id, _)| *id == to) {
         return Err(AppError::NotFound);
     }
     if to == user.school_id {
-        return Ok(see_other("/"));
+        return Ok(see_other(&then));
     }
     let (ip, now) = (client_ip(&req), state.clock.now_naive());
     let (id, session_id, from) = (
@@ -322,7 +338,7 @@ pub async fn switch_school(
         write_transaction(conn, |conn| {
             // Checked again here: a membership ended since this request
             // was authenticated must not let the switch through.
-            if accounts::roles_in(conn, &id, &to)?.is_empty() {
+            if accounts::roles_working_in(conn, &id, &to)?.is_empty() {
                 return Err(AppError::NotFound);
             }
             store::set_session_school(conn, &session_id, &to)?;
@@ -338,5 +354,5 @@ pub async fn switch_school(
         })
     })
     .await?;
-    Ok(see_other("/"))
+    Ok(see_other(&then))
 }

@@ -23,6 +23,11 @@ pub enum Role {
     /// about the headteacher (KCSIE Part 4), which the headteacher must not
     /// read.
     AllegationsLead,
+    /// A trust's safeguarding lead: held across a trust (`trust_roles`),
+    /// never as a school membership. In a school of the trust it reads what
+    /// the DSL reads, and it sees the trust dashboard. Not in [`Role::ALL`],
+    /// which lists the roles a school gives.
+    TrustSafeguardingLead,
 }
 
 impl Role {
@@ -60,6 +65,7 @@ impl Role {
             Role::Admin => "admin",
             Role::Leadership => "leadership",
             Role::AllegationsLead => "allegations_lead",
+            Role::TrustSafeguardingLead => "trust_safeguarding_lead",
         }
     }
 
@@ -75,11 +81,15 @@ impl Role {
             Role::Admin => "Administrator",
             Role::Leadership => "Senior leader (leadership group)",
             Role::AllegationsLead => "Allegations lead (chair of governors)",
+            Role::TrustSafeguardingLead => "Trust safeguarding lead",
         }
     }
 
     /// Every role but plain staff can read incident content or reports, so
     /// by default each of them signs in with a second factor.
+    /// The roles held across a trust rather than given by a school.
+    pub const TRUST: [Role; 1] = [Role::TrustSafeguardingLead];
+
     pub fn reads_sensitive_data(self) -> bool {
         self != Role::Staff
     }

@@ -206,9 +206,9 @@ pub async fn authenticate(req: &HttpRequest) -> Result<Option<CurrentUser>, acti
         if now - session.last_seen_at > TOUCH_EVERY {
             store::touch_session(conn, &session.id, now)?;
         }
-        let roles = crate::accounts::store::roles_in(conn, &user.id, &session.school_id)?;
+        let roles = crate::accounts::store::roles_working_in(conn, &user.id, &session.school_id)?;
         let school = crate::accounts::store::school(conn, &session.school_id)?;
-        let memberships = crate::accounts::store::memberships(conn, &user.id)?;
+        let memberships = crate::accounts::store::workplaces(conn, &user.id)?;
         let policy = override_policy.unwrap_or_else(|| school.two_factor_policy());
         let mut stage = Stage::parse(&session.stage);
         // A role given since sign-in can make a second factor necessary now.

@@ -58,7 +58,7 @@ pub fn create_session(conn: &mut AnyConnection, new: &NewSession<'_>) -> QueryRe
 /// school again when they have no membership at all, which gives them no
 /// roles anywhere).
 pub fn starting_school(conn: &mut AnyConnection, user: &User) -> QueryResult<String> {
-    let schools = crate::accounts::store::memberships(conn, &user.id)?;
+    let schools = crate::accounts::store::workplaces(conn, &user.id)?;
     if schools.iter().any(|(id, _)| *id == user.home_school_id) {
         return Ok(user.home_school_id.clone());
     }

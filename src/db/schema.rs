@@ -25,6 +25,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// Roles held across a whole trust (not a membership of any school).
+    trust_roles (user_id, trust_id, role) {
+        user_id -> Text,
+        trust_id -> Text,
+        role -> Text,
+    }
+}
+
+diesel::table! {
     terms (id) {
         id -> Text,
         school_id -> Text,
@@ -342,6 +351,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     reminders,
     schools,
     trusts,
+    trust_roles,
     users,
     user_roles,
     sessions,

@@ -38,16 +38,30 @@ pub const READERS: Access = Access::Roles(&[
     Role::AllegationsLead,
 ]);
 
+/// Who reads incidents (the list, a record, a pupil's chronology): the
+/// readers and a trust's safeguarding lead, who reads what the DSL reads in
+/// each school of the trust but logs and writes nothing there.
+pub const LOOKERS: Access = Access::Roles(&[
+    Role::Staff,
+    Role::OnlineSafetyLead,
+    Role::Dsl,
+    Role::Headteacher,
+    Role::Dpo,
+    Role::Leadership,
+    Role::AllegationsLead,
+    Role::TrustSafeguardingLead,
+]);
+
 /// Who may mark an incident entered in error.
 const CORRECTORS_OF_RECORD: Access = Access::Roles(&[Role::Dsl, Role::Headteacher]);
 
 pub fn routes(r: &mut Router<'_>) {
     // "/incidents/new" before "/incidents/{id}", which would take it.
-    r.get("/incidents", READERS, handlers::list::page)
-        .post("/incidents/search", READERS, handlers::list::search_form)
+    r.get("/incidents", LOOKERS, handlers::list::page)
+        .post("/incidents/search", LOOKERS, handlers::list::search_form)
         .get("/incidents/new", READERS, handlers::log::form)
         .post("/incidents", READERS, handlers::log::submit)
-        .get("/incidents/{id}", READERS, handlers::record::show)
+        .get("/incidents/{id}", LOOKERS, handlers::record::show)
         .get(
             "/incidents/{id}/logged",
             READERS,

@@ -64,7 +64,11 @@ pub fn owner_phrase(owner: Role) -> &'static str {
         Role::Headteacher => "the headteacher",
         Role::Dpo => "the data protection officer",
         Role::AllegationsLead => "the allegations lead (chair of governors)",
-        Role::Staff | Role::Governor | Role::Admin | Role::Leadership => "the school's leads",
+        Role::Staff
+        | Role::Governor
+        | Role::Admin
+        | Role::Leadership
+        | Role::TrustSafeguardingLead => "the school's leads",
     }
 }
 

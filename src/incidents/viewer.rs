@@ -33,9 +33,17 @@ impl Viewer {
         self.roles.has(Role::Headteacher)
     }
 
+    /// Holds a role of the school itself, not only a trust's: may log,
+    /// correct and add notes (a trust safeguarding lead only reads).
+    pub fn writes(&self) -> bool {
+        self.roles.iter().any(|r| !Role::TRUST.contains(&r))
+    }
+
     /// Reads every incident of the school except restricted ones.
     pub fn reads_unrestricted(&self) -> bool {
-        self.roles.any(Role::LEADS)
+        // A trust safeguarding lead reads, in each school of the trust,
+        // what the DSL reads.
+        self.roles.any(Role::LEADS) || self.roles.has(Role::TrustSafeguardingLead)
     }
 
     /// Reads allegations about the headteacher (and, from this role, nothing
@@ -72,8 +80,12 @@ impl Viewer {
 
     /// Sees on an incident's page who has viewed it.
     pub fn sees_viewers(&self) -> bool {
-        self.roles
-            .any(&[Role::Dsl, Role::Headteacher, Role::AllegationsLead])
+        self.roles.any(&[
+            Role::Dsl,
+            Role::Headteacher,
+            Role::AllegationsLead,
+            Role::TrustSafeguardingLead,
+        ])
     }
 }
 

@@ -10,12 +10,12 @@ pub mod store;
 mod views;
 
 use crate::auth::{Access, Role, Router};
-use crate::incidents::READERS;
+use crate::incidents::{LOOKERS, READERS};
 
 const ADMIN: Access = Access::Roles(&[Role::Admin]);
 
 pub fn routes(r: &mut Router<'_>) {
-    r.get("/pupils/{id}", READERS, handlers::chronology)
+    r.get("/pupils/{id}", LOOKERS, handlers::chronology)
         .get("/api/v1/pupils", READERS, handlers::typeahead)
         .get("/admin/pupils", ADMIN, handlers::upload_page)
         .post("/admin/pupils", ADMIN, handlers::upload);

@@ -77,6 +77,12 @@ fn nav_for(user: &CurrentUser) -> Vec<(&'static str, &'static str)> {
     if reads_incidents {
         nav.push(("/incidents/new", "Log an incident"));
         nav.push(("/incidents", "Incidents"));
+    } else if user.has(Role::TrustSafeguardingLead) {
+        // Reads the school's incidents as the DSL does; logs nothing there.
+        nav.push(("/incidents", "Incidents"));
+    }
+    if user.has(Role::TrustSafeguardingLead) {
+        nav.push(("/trust", "Trust"));
     }
     if user.roles.any(crate::reports::READER_ROLES) {
         nav.push(("/reports", "Reports"));

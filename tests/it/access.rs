@@ -98,6 +98,10 @@ fn expected(path: &str) -> Option<Expect> {
         | "/dashboard/alerts/{alert}/dismiss"
         | "/api/v1/openapi.json" => Expect::SignedIn,
         p if p == "/admin" || p.starts_with("/admin/") => Expect::Roles(ADMIN),
+        // The trust dashboard: only a trust's safeguarding lead, a trust
+        // role no school gives, so every role here is refused
+        // (tests/it/trust.rs signs one in).
+        "/trust" => Expect::Roles(&[Role::TrustSafeguardingLead]),
         // The log as a spreadsheet: the leads who read it all. The old
         // spreadsheet in: the DSL and administrators (issue 7).
         "/incidents/export.csv" | "/api/v1/export.csv" => Expect::Roles(EXPORTERS),

@@ -30,3 +30,4 @@ mod reports;
 mod role_grants;
 mod schools;
 mod triage;
+mod trust;

@@ -544,9 +544,107 @@ async fn user_add_gives_an_existing_account_roles_at_another_school(backend: Bac
     assert_eq!(store::user_count(&mut conn).unwrap(), 1, "one account");
 }
 
+/// `safelog user add --trust`: a trust safeguarding lead, held across the
+/// trust's schools (no membership of any), for a new account or one that
+/// already works at a school.
+async fn user_add_makes_a_trust_safeguarding_lead(backend: Backend) {
+    let db = TestDb::new(backend);
+    let url = db.url();
+    said(&safelog(&url, &["trust", "add", "--name", "Oak Trust"], ""));
+    said(&safelog(
+        &url,
+        &["trust", "add", "--name", "Empty Trust"],
+        "",
+    ));
+    for (name, urn) in [("Oak Primary", "123456"), ("Ash Primary", "654321")] {
+        said(&safelog(
+            &url,
+            &[
+                "school",
+                "add",
+                "--name",
+                name,
+                "--urn",
+                urn,
+                "--trust",
+                "Oak Trust",
+            ],
+            "",
+        ));
+    }
+    let add = |email: &str, role: &str, trust: Option<&str>| {
+        let mut args = vec![
+            "user",
+            "add",
+            "--email",
+            email,
+            "--name",
+            "Tia Lead",
+            "--initials",
+            "TL",
+            "--role",
+            role,
+            "--password-stdin",
+        ];
+        if let Some(t) = trust {
+            args.extend(["--trust", t]);
+        }
+        safelog(&url, &args, "a long enough password")
+    };
+    let out = add("tia@oak.test", "trust_safeguarding_lead", Some("oak trust"));
+    assert!(
+        said(&out).contains("Created Tia Lead <tia@oak.test> across Oak Trust"),
+        "{out:?}"
+    );
+    refused(
+        &add("tia@oak.test", "trust-safeguarding-lead", Some("Oak Trust")),
+        "already holds trust_safeguarding_lead across Oak Trust",
+    );
+    refused(
+        &add("tia@oak.test", "dsl", Some("Oak Trust")),
+        "--trust gives only trust roles",
+    );
+    refused(
+        &add("tia@oak.test", "trust_safeguarding_lead", None),
+        "name it with --trust",
+    );
+    refused(
+        &add("new@oak.test", "trust_safeguarding_lead", Some("Elm Trust")),
+        "no trust named 'Elm Trust'",
+    );
+    refused(
+        &add(
+            "new@oak.test",
+            "trust_safeguarding_lead",
+            Some("Empty Trust"),
+        ),
+        "Empty Trust has no school yet",
+    );
+
+    let pool = safelog::db::open(&url).unwrap();
+    let mut conn = pool.get().unwrap();
+    use safelog::accounts::store;
+    let tia = store::user_by_email(&mut conn, "tia@oak.test")
+        .unwrap()
+        .unwrap();
+    assert!(store::memberships(&mut conn, &tia.id).unwrap().is_empty());
+    let schools = store::workplaces(&mut conn, &tia.id).unwrap();
+    let names: Vec<&str> = schools.iter().map(|(_, n)| n.as_str()).collect();
+    assert_eq!(names, ["Ash Primary", "Oak Primary"]);
+    for (id, name) in &schools {
+        assert_eq!(
+            store::roles_working_in(&mut conn, &tia.id, id).unwrap(),
+            vec![Role::TrustSafeguardingLead],
+            "{name}"
+        );
+    }
+    assert_eq!(store::user_count(&mut conn).unwrap(), 1, "one account");
+}
+
 on_both_backends!(
     trusts_and_schools_are_added_from_a_script_and_mistakes_are_one_line,
     user_add_gives_an_existing_account_roles_at_another_school,
+    user_add_makes_a_trust_safeguarding_lead,
 );
 
 /// The migration that made memberships, run on a database made before it:

@@ -105,7 +105,9 @@ async fn show(
         Role::Dpo,
         Role::Leadership,
         Role::AllegationsLead,
+        Role::TrustSafeguardingLead,
     ]);
+    let logs = crate::incidents::Viewer::of(user).writes();
     let page_info = Page::for_user("Incidents", user, csrf);
     let (filters, paging, errors) = match query.parse() {
         Ok((f, p)) => (f, p, FieldErrors::default()),
@@ -141,6 +143,7 @@ async fn show(
                 categories: &cats,
                 errors: &errors,
                 lead,
+                logs,
                 exporter: user
                     .roles
                     .any(&[Role::Dsl, Role::Headteacher, Role::OnlineSafetyLead]),

@@ -23,6 +23,9 @@ pub struct ListPage<'a> {
     pub errors: &'a FieldErrors,
     /// Leads get the filters; staff see their own incidents.
     pub lead: bool,
+    /// Logs incidents here (everyone who reads the list but a trust's
+    /// safeguarding lead).
+    pub logs: bool,
     /// May download the list as CSV (the DSL, headteacher, Online Safety Lead).
     pub exporter: bool,
     /// The saved search the address names, carried on by paging and download.
@@ -168,7 +171,9 @@ pub fn list(page: &Page<'_>, l: &ListPage<'_>) -> Markup {
         page,
         html! {
             h1 { @if l.lead { "Incidents" } @else { "Incidents you logged" } }
-            p { a.button href="/incidents/new" { "Log an incident" } }
+            @if l.logs {
+                p { a.button href="/incidents/new" { "Log an incident" } }
+            }
             (error_summary(l.errors, &["q", "status", "pupil", "tutor_group", "year_group", "from", "to", "term", "year", "owner"]))
             @if l.expired {
                 (flash("error", "That search has expired (a search is kept for two hours), so the list shows every incident for the other filters. Search again."))

@@ -181,7 +181,7 @@ pub fn page(
             @if let (Some(case), false) = (&r.case, i.entered_in_error()) {
                 (crate::cases::views::panel(&csrf, i, case))
             }
-            @if !i.entered_in_error() {
+            @if !i.entered_in_error() && viewer.writes() {
                 p.actions {
                     a.button.secondary href=(format!("/incidents/{}/correct", i.id)) { "Correct this record" }
                     @if v.full && viewer.may_mark_in_error() {
@@ -192,7 +192,7 @@ pub fn page(
             section.card #timeline {
                 h2 { "Timeline" }
                 ol.timeline { @for e in &r.timeline { (event(e, &categories, v.full)) } }
-                @if !i.entered_in_error() {
+                @if !i.entered_in_error() && viewer.writes() {
                     form.stack method="post" action=(format!("/incidents/{}/notes", i.id)) {
                         (csrf_field(&csrf))
                         (textarea("text", if v.full { "Add a note" } else { "Add a follow-up note" }, None, note, note_errors, true))
