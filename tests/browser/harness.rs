@@ -546,6 +546,21 @@ impl Person {
             .await;
     }
 
+    /// Clicks the button a screen reader names this way (where several
+    /// buttons share one visible word, such as "Open").
+    pub async fn press_labelled(&self, label: &str) {
+        let xpath = format!("//button[@aria-label={}]", xpath_literal(label));
+        let el = self
+            .client
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::XPath(&xpath))
+            .await
+            .unwrap_or_else(|_| panic!("{}: no button labelled {label:?}", self.name));
+        self.navigating(|| async { el.click().await.expect("click") })
+            .await;
+    }
+
     /// Follows a link by its text.
     pub async fn follow(&self, link: &str) {
         let xpath = format!("//a[normalize-space(.)={}]", xpath_literal(link));
