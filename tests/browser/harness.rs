@@ -535,14 +535,7 @@ impl Person {
             "//button[normalize-space(.)={0}] | //input[@type='submit' and @value={0}]",
             xpath_literal(button)
         );
-        let el = self
-            .client
-            .wait()
-            .at_most(WAIT)
-            .for_element(Locator::XPath(&xpath))
-            .await
-            .unwrap_or_else(|_| panic!("{}: no button {button:?}", self.name));
-        self.navigating(|| async { el.click().await.expect("click") })
+        self.click_through(&xpath, &format!("button {button:?}"))
             .await;
     }
 
@@ -550,27 +543,25 @@ impl Person {
     /// buttons share one visible word, such as "Open").
     pub async fn press_labelled(&self, label: &str) {
         let xpath = format!("//button[@aria-label={}]", xpath_literal(label));
-        let el = self
-            .client
-            .wait()
-            .at_most(WAIT)
-            .for_element(Locator::XPath(&xpath))
-            .await
-            .unwrap_or_else(|_| panic!("{}: no button labelled {label:?}", self.name));
-        self.navigating(|| async { el.click().await.expect("click") })
+        self.click_through(&xpath, &format!("button labelled {label:?}"))
             .await;
     }
 
     /// Follows a link by its text.
     pub async fn follow(&self, link: &str) {
         let xpath = format!("//a[normalize-space(.)={}]", xpath_literal(link));
+        self.click_through(&xpath, &format!("link {link:?}")).await;
+    }
+
+    /// Waits for the element, clicks it, and waits for the page it leads to.
+    async fn click_through(&self, xpath: &str, what: &str) {
         let el = self
             .client
             .wait()
             .at_most(WAIT)
-            .for_element(Locator::XPath(&xpath))
+            .for_element(Locator::XPath(xpath))
             .await
-            .unwrap_or_else(|_| panic!("{}: no link {link:?}", self.name));
+            .unwrap_or_else(|_| panic!("{}: no {what}", self.name));
         self.navigating(|| async { el.click().await.expect("click") })
             .await;
     }
