@@ -27,7 +27,7 @@ pub struct AddUser {
     #[arg(long)]
     pub initials: String,
     /// A role; repeat for several: staff, online_safety_lead, dsl, headteacher, dpo, governor, admin,
-    /// leadership, allegations_lead; with --trust: trust_safeguarding_lead.
+    /// leadership, allegations_lead; with --trust: trust_safeguarding_lead, trust_admin, trustee.
     #[arg(long = "role", required = true, value_parser = parse_role)]
     pub roles: Vec<Role>,
     /// Read the password from the first line of standard input.
@@ -81,10 +81,10 @@ pub fn add_user(config: &Config, args: &AddUser) -> Result<(), String> {
         .count();
     match (&args.trust, trust_roles) {
         (Some(_), n) if n < args.roles.len() => {
-            return Err("--trust gives only trust roles (trust_safeguarding_lead); give a school's roles with --school".into())
+            return Err("--trust gives only trust roles (trust_safeguarding_lead, trust_admin, trustee); give a school's roles with --school".into())
         }
         (None, n) if n > 0 => {
-            return Err("trust_safeguarding_lead is held across a trust: name it with --trust".into())
+            return Err("trust_safeguarding_lead, trust_admin and trustee are held across a trust: name it with --trust".into())
         }
         _ => {}
     }

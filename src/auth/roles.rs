@@ -28,6 +28,14 @@ pub enum Role {
     /// the DSL reads, and it sees the trust dashboard. Not in [`Role::ALL`],
     /// which lists the roles a school gives.
     TrustSafeguardingLead,
+    /// A trust's administrator: held across a trust. Manages the trust's
+    /// schools, its shared categories and who holds its trust roles; reads
+    /// no incident.
+    TrustAdmin,
+    /// A trustee (a member of the trust's board): reads the trust's
+    /// published termly reports, as a governor reads a school's; nothing
+    /// else.
+    Trustee,
 }
 
 impl Role {
@@ -66,6 +74,8 @@ impl Role {
             Role::Leadership => "leadership",
             Role::AllegationsLead => "allegations_lead",
             Role::TrustSafeguardingLead => "trust_safeguarding_lead",
+            Role::TrustAdmin => "trust_admin",
+            Role::Trustee => "trustee",
         }
     }
 
@@ -82,14 +92,16 @@ impl Role {
             Role::Leadership => "Senior leader (leadership group)",
             Role::AllegationsLead => "Allegations lead (chair of governors)",
             Role::TrustSafeguardingLead => "Trust safeguarding lead",
+            Role::TrustAdmin => "Trust administrator",
+            Role::Trustee => "Trustee (trust board)",
         }
     }
 
+    /// The roles held across a trust rather than given by a school.
+    pub const TRUST: [Role; 3] = [Role::TrustSafeguardingLead, Role::TrustAdmin, Role::Trustee];
+
     /// Every role but plain staff can read incident content or reports, so
     /// by default each of them signs in with a second factor.
-    /// The roles held across a trust rather than given by a school.
-    pub const TRUST: [Role; 1] = [Role::TrustSafeguardingLead];
-
     pub fn reads_sensitive_data(self) -> bool {
         self != Role::Staff
     }

@@ -68,7 +68,9 @@ pub fn owner_phrase(owner: Role) -> &'static str {
         | Role::Governor
         | Role::Admin
         | Role::Leadership
-        | Role::TrustSafeguardingLead => "the school's leads",
+        | Role::TrustSafeguardingLead
+        | Role::TrustAdmin
+        | Role::Trustee => "the school's leads",
     }
 }
 

@@ -236,11 +236,19 @@ async fn every_route_answers_each_role_as_product_md_says(backend: Backend) {
                 app.add_user(&format!("Holder {}", r.as_str().replace('_', " ")), &[*r]),
             )
         })
-        .chain(std::iter::once((
-            // Not a school role: a trust membership (tests/it/trust.rs).
-            Role::TrustSafeguardingLead,
-            crate::trust::trust_lead(&app, &target.school_id, "Test Trust", "Holder trust lead"),
-        )))
+        // Not school roles: trust memberships (tests/it/trust.rs).
+        .chain(Role::TRUST.iter().map(|r| {
+            (
+                *r,
+                crate::trust::trust_member(
+                    &app,
+                    &target.school_id,
+                    "Test Trust",
+                    &format!("Holder {}", r.as_str().replace('_', " ")),
+                    *r,
+                ),
+            )
+        }))
         .collect();
     let category_id = safelog::categories::store::for_school(
         &mut app.conn(),

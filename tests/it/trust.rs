@@ -13,19 +13,21 @@ use crate::on_both_backends;
 
 /// A trust safeguarding lead of `trust`, whose home school is `home`.
 pub fn trust_lead(app: &TestApp, home: &str, trust: &str, name: &str) -> TestUser {
-    let lead = app.add_user_to(home, name, &[]);
+    trust_member(app, home, trust, name, Role::TrustSafeguardingLead)
+}
+
+/// Someone holding the trust role `role` across `trust`, whose home school
+/// is `home` (and who holds no role of the school itself).
+pub fn trust_member(app: &TestApp, home: &str, trust: &str, name: &str, role: Role) -> TestUser {
+    let member = app.add_user_to(home, name, &[]);
     let mut conn = app.conn();
     let trust = safelog::accounts::store::trust_by_name(&mut conn, trust)
         .unwrap()
         .expect("the trust");
-    assert!(safelog::accounts::store::add_trust_role(
-        &mut conn,
-        &lead.id,
-        &trust.id,
-        Role::TrustSafeguardingLead
-    )
-    .unwrap());
-    lead
+    assert!(
+        safelog::accounts::store::add_trust_role(&mut conn, &member.id, &trust.id, role).unwrap()
+    );
+    member
 }
 
 async fn case(app: &TestApp, token: &str, id: &str, action: &str, body: Value) {
