@@ -175,6 +175,8 @@ fn feature_routes(r: &mut Router<'_>) {
     crate::cases::routes(r);
     crate::trust::routes(r);
     crate::categories::admin::routes(r);
+    crate::categories::trust::routes(r);
+    crate::trust_admin::routes(r);
     crate::api_docs::routes(r);
     crate::metrics::routes(r);
 }

@@ -31,4 +31,5 @@ pub mod spreadsheet;
 pub mod state;
 pub mod telemetry;
 pub mod trust;
+pub mod trust_admin;
 pub mod views;

@@ -222,7 +222,8 @@ struct NewPerson<'a> {
 /// `user add --trust`: trust roles for a new account (whose home school is
 /// the trust's first by name) or an existing one (unchanged otherwise).
 /// A trust role is no membership of any school: nobody is alerted for it,
-/// so nothing is announced to a school's headteachers either.
+/// so nothing is announced to a school's headteachers; a trust
+/// safeguarding lead is announced to the trust's administrators.
 fn add_to_trust(
     conn: &mut crate::db::AnyConnection,
     args: &AddUser,
@@ -276,7 +277,22 @@ fn add_to_trust(
     };
     let mut added = Vec::new();
     for role in &args.roles {
-        if store::add_trust_role(conn, &user.id, &trust.id, *role)? {
+        let given = super::trust_roles::give(
+            conn,
+            &trust,
+            &user,
+            *role,
+            &super::grants::GrantedBy {
+                id: None,
+                name: "the server's administrator (safelog user add)",
+            },
+            &super::trust_roles::Origin {
+                school_id: None,
+                ip: None,
+            },
+            now,
+        )?;
+        if given {
             added.push(*role);
         }
     }
@@ -288,16 +304,6 @@ fn add_to_trust(
             trust.name
         )));
     }
-    audit::store::insert(
-        conn,
-        &Event::new("trust_role_added", now)
-            .record("user", &user.id)
-            .detail(format!(
-                "command line; trust: {}; roles: {}",
-                trust.name,
-                role_names(&added)
-            )),
-    )?;
     Ok(Ok((user, trust, existing)))
 }
 

@@ -5,7 +5,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::forms::{Account, AccountInput, SchoolInput, SchoolSettings};
 use super::model::{Sharing, User};
-use super::{grants, store, views};
+use super::{grants, people, store, views};
 use crate::audit::{self, Event};
 use crate::auth::csrf::CsrfToken;
 use crate::auth::reset::{send_password_link, LinkKind};
@@ -96,22 +96,18 @@ pub async fn create(
             if store::email_taken(conn, &account.email, None)? {
                 return Ok(None);
             }
-            // Nobody knows this password: the person sets theirs from the welcome link.
-            let unguessable = crate::auth::password::hash(&crate::auth::tokens::random_token(32))
-                .map_err(AppError::internal)?;
-            let new = store::create_user(
+            let (new, link) = people::welcome(
                 conn,
-                &store::NewUser {
+                &people::NewAccount {
                     school_id: &school_id,
                     email: &account.email,
                     name: &account.name,
                     initials: &account.initials,
-                    password_hash: &unguessable,
                     roles: &account.roles,
                 },
+                &base,
                 now,
             )?;
-            let link = send_password_link(conn, &base, &new, LinkKind::Welcome, now)?;
             grants::announce(
                 conn,
                 &school_id,

@@ -7,8 +7,10 @@ mod forms;
 pub mod grants;
 mod handlers;
 pub mod model;
+pub mod people;
 pub mod schools;
 pub mod store;
+pub mod trust_roles;
 mod views;
 
 use crate::auth::{Access, Role, Router};

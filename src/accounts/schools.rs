@@ -4,6 +4,7 @@
 //! what people read, and two schools may share one.
 
 use clap::Args;
+use diesel::Connection;
 
 use super::model::{School, Trust, Urn};
 use super::store;
@@ -69,17 +70,15 @@ pub fn add_trust(config: &Config, args: &AddTrust) -> Result<(), String> {
 }
 
 pub fn add_school(config: &Config, args: &AddSchool) -> Result<(), String> {
-    let name = name(&args.name, "the school's name")?;
-    let urn = Urn::parse(&args.urn).map_err(|why| format!("--urn: {why}"))?;
+    let new = SchoolToAdd::parse(&args.name, &args.urn).map_err(|errors| {
+        match (errors.get("name"), errors.get("urn")) {
+            (Some(message), _) => format!("--name: {message}"),
+            (None, Some(message)) => format!("--urn: {message}"),
+            (None, None) => "the school could not be checked".into(),
+        }
+    })?;
     let now = Clock::system().now_naive();
     let (school, trust) = in_transaction(config, |conn| {
-        if let Some(holder) = store::school_by_urn(conn, &urn)? {
-            return Ok(Err(format!(
-                "URN {} is already {}'s: each school has its own",
-                urn.as_str(),
-                holder.name
-            )));
-        }
         let trust = match args.trust.as_deref() {
             None => None,
             Some(wanted) => match store::trust_by_name(conn, wanted)? {
@@ -87,26 +86,116 @@ pub fn add_school(config: &Config, args: &AddSchool) -> Result<(), String> {
                 None => return Ok(Err(no_such_trust(conn, wanted)?)),
             },
         };
-        let school = store::add_school(
-            conn,
-            &store::NewSchool {
-                name: &name,
-                urn: Some(&urn),
-                trust_id: trust.as_ref().map(|t| t.id.as_str()),
-            },
-            now,
-        )?;
-        audit::store::insert(
-            conn,
-            &Event::new("school_created", now)
-                .school(&school.id)
-                .record("school", &school.id)
-                .detail("command line"),
-        )?;
-        Ok(Ok((school, trust)))
+        // The server's administrator sees every school, so the holder of
+        // a URN is named.
+        match add(conn, &new, trust.as_ref(), None, "command line", now)? {
+            Ok(school) => Ok(Ok((school, trust))),
+            Err(holder) => Ok(Err(urn_taken(&new.urn, Some(&holder.name)))),
+        }
     })?;
     println!("{}", added(&school, trust.as_ref()));
     Ok(())
+}
+
+/// A school to add, as typed and checked: the same rules, in the same
+/// words, on the command line and on the trust administrator's page.
+#[derive(Clone, Debug)]
+pub struct SchoolToAdd {
+    pub name: String,
+    pub urn: Urn,
+}
+
+impl SchoolToAdd {
+    /// What is wrong, by field (`name`, `urn`).
+    pub fn parse(name: &str, urn: &str) -> Result<SchoolToAdd, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let name = forms::required(
+            &mut errors,
+            "name",
+            name,
+            "the school's name",
+            forms::ONE_LINE_MAX,
+        );
+        match Urn::parse(urn) {
+            Ok(urn) if errors.is_empty() => Ok(SchoolToAdd { name, urn }),
+            Ok(_) => Err(errors),
+            Err(why) => {
+                errors.add("urn", why);
+                Err(errors)
+            }
+        }
+    }
+}
+
+/// Adds the school, to `trust` if given, with the default categories and
+/// then the trust's shared ones, and records it (`by`: who, `via`: from
+/// where). `Err(holder)` when the URN is already another school's; nothing
+/// is added then. Call it inside a write transaction.
+pub fn add(
+    conn: &mut AnyConnection,
+    new: &SchoolToAdd,
+    trust: Option<&Trust>,
+    by: Option<&str>,
+    via: &str,
+    now: chrono::NaiveDateTime,
+) -> Result<Result<School, School>, AppError> {
+    if let Some(holder) = store::school_by_urn(conn, &new.urn)? {
+        return Ok(Err(holder));
+    }
+    // A savepoint: if another request took the URN since the look above,
+    // the unique index refuses this insert and the transaction goes on.
+    let made = conn.transaction(|conn| {
+        store::add_school(
+            conn,
+            &store::NewSchool {
+                name: &new.name,
+                urn: Some(&new.urn),
+                trust_id: trust.map(|t| t.id.as_str()),
+            },
+            now,
+        )
+    });
+    let school = match made {
+        Ok(school) => school,
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        )) => {
+            return match store::school_by_urn(conn, &new.urn)? {
+                Some(holder) => Ok(Err(holder)),
+                None => Err(AppError::internal("a URN clashed with no school")),
+            }
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let mut event = Event::new("school_created", now)
+        .school(&school.id)
+        .record("school", &school.id)
+        .detail(match trust {
+            Some(t) => format!("{via}; trust: {}", t.name),
+            None => via.to_string(),
+        });
+    if let Some(actor) = by {
+        event = event.actor(actor);
+    }
+    audit::store::insert(conn, &event)?;
+    Ok(Ok(school))
+}
+
+/// The refusal of a URN another school holds. `holder` is its name, given
+/// only to whoever may know of that school: a trust's administrator is not
+/// told which school of another trust uses this safelog.
+pub fn urn_taken(urn: &Urn, holder: Option<&str>) -> String {
+    match holder {
+        Some(name) => format!(
+            "URN {} is already {name}'s: each school has its own",
+            urn.as_str()
+        ),
+        None => format!(
+            "URN {} is already another school's in safelog: each school has its own. Check the number on Get Information about Schools",
+            urn.as_str()
+        ),
+    }
 }
 
 /// The school a command means: the one named (or whose URN is given), or

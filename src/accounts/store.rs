@@ -33,7 +33,7 @@ pub struct NewSchool<'a> {
     pub trust_id: Option<&'a str>,
 }
 
-/// A new school with the default categories.
+/// A new school with the default categories (and its trust's shared ones).
 pub fn add_school(
     conn: &mut AnyConnection,
     new: &NewSchool<'_>,
@@ -51,6 +51,10 @@ pub fn add_school(
         ))
         .execute(conn)?;
     crate::categories::store::seed_defaults(conn, &id, at)?;
+    if let Some(trust_id) = new.trust_id {
+        // A school joining a trust starts from the trust's shared set.
+        crate::categories::store::carry_trust_set(conn, &id, trust_id, at)?;
+    }
     school(conn, &id)
 }
 
@@ -501,4 +505,172 @@ pub fn role_grants_since(
         .into_iter()
         .filter_map(|(at, to, role, by)| Some((at, to?, role?, by)))
         .collect())
+}
+
+/// The trust `school_id` belongs to, if `user_id` holds `role` across it:
+/// how a trust role holder's pages find their trust from the school they
+/// work in.
+pub fn trust_held_in(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    school_id: &str,
+    role: Role,
+) -> QueryResult<Option<Trust>> {
+    trusts::table
+        .inner_join(schools::table)
+        .filter(schools::id.eq(school_id))
+        .filter(diesel::dsl::exists(
+            trust_roles::table
+                .filter(trust_roles::trust_id.eq(trusts::id))
+                .filter(trust_roles::user_id.eq(user_id))
+                .filter(trust_roles::role.eq(role.as_str())),
+        ))
+        .select(Trust::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// A trust's schools, by name.
+pub fn schools_in_trust(conn: &mut AnyConnection, trust_id: &str) -> QueryResult<Vec<School>> {
+    schools::table
+        .filter(schools::trust_id.eq(trust_id))
+        .order((schools::name.asc(), schools::id.asc()))
+        .select(School::as_select())
+        .load(conn)
+}
+
+/// A school of this trust, or NotFound: never one of another trust's.
+pub fn school_in_trust(
+    conn: &mut AnyConnection,
+    trust_id: &str,
+    school_id: &str,
+) -> QueryResult<School> {
+    schools::table
+        .filter(schools::id.eq(school_id))
+        .filter(schools::trust_id.eq(trust_id))
+        .select(School::as_select())
+        .first(conn)
+}
+
+/// Every holder of a role in these schools: (school id, account), for
+/// listing each school's administrators in one query.
+pub fn holders_in_schools(
+    conn: &mut AnyConnection,
+    school_ids: &[String],
+    role: Role,
+) -> QueryResult<Vec<(String, User)>> {
+    users::table
+        .inner_join(user_roles::table)
+        .filter(user_roles::school_id.eq_any(school_ids))
+        .filter(user_roles::role.eq(role.as_str()))
+        .order((users::name.asc(), users::id.asc()))
+        .select((user_roles::school_id, User::as_select()))
+        .load(conn)
+}
+
+/// Who holds which role across a trust, by name.
+pub fn trust_role_holders(
+    conn: &mut AnyConnection,
+    trust_id: &str,
+) -> QueryResult<Vec<(Role, User)>> {
+    let rows: Vec<(String, User)> = users::table
+        .inner_join(trust_roles::table.on(trust_roles::user_id.eq(users::id)))
+        .filter(trust_roles::trust_id.eq(trust_id))
+        .order((users::name.asc(), users::id.asc()))
+        .select((trust_roles::role, User::as_select()))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(role, user)| trust_role(&role).map(|r| (r, user)))
+        .collect())
+}
+
+/// Whether `user_id` holds `role` across `trust_id`.
+pub fn holds_trust_role(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    trust_id: &str,
+    role: Role,
+) -> QueryResult<bool> {
+    let n: i64 = trust_roles::table
+        .filter(trust_roles::user_id.eq(user_id))
+        .filter(trust_roles::trust_id.eq(trust_id))
+        .filter(trust_roles::role.eq(role.as_str()))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// Takes a trust role away; false if it was not held.
+pub fn remove_trust_role(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    trust_id: &str,
+    role: Role,
+) -> QueryResult<bool> {
+    let n = diesel::delete(
+        trust_roles::table
+            .filter(trust_roles::user_id.eq(user_id))
+            .filter(trust_roles::trust_id.eq(trust_id))
+            .filter(trust_roles::role.eq(role.as_str())),
+    )
+    .execute(conn)?;
+    Ok(n > 0)
+}
+
+/// One trust role given or taken away, as recorded.
+#[derive(Clone, Debug, Queryable)]
+pub struct TrustRoleChange {
+    pub at: NaiveDateTime,
+    pub user_id: String,
+    pub role: String,
+    /// "given" or "taken".
+    pub change: String,
+    pub by_user_id: Option<String>,
+}
+
+pub fn record_trust_role_change(
+    conn: &mut AnyConnection,
+    trust_id: &str,
+    user_id: &str,
+    role: Role,
+    change: &str,
+    by_user_id: Option<&str>,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    use crate::db::schema::trust_role_changes as c;
+    diesel::insert_into(c::table)
+        .values((
+            c::id.eq(uuid::Uuid::new_v4().to_string()),
+            c::trust_id.eq(trust_id),
+            c::user_id.eq(user_id),
+            c::role.eq(role.as_str()),
+            c::change.eq(change),
+            c::by_user_id.eq(by_user_id),
+            c::at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A trust's role changes since `since`, newest first; `role` narrows them.
+pub fn trust_role_changes_since(
+    conn: &mut AnyConnection,
+    trust_id: &str,
+    since: NaiveDateTime,
+    role: Option<Role>,
+    limit: i64,
+) -> QueryResult<Vec<TrustRoleChange>> {
+    use crate::db::schema::trust_role_changes as c;
+    let mut q = c::table
+        .filter(c::trust_id.eq(trust_id))
+        .filter(c::at.gt(since))
+        .into_boxed();
+    if let Some(r) = role {
+        q = q.filter(c::role.eq(r.as_str()));
+    }
+    q.order((c::at.desc(), c::id.desc()))
+        .limit(limit)
+        .select((c::at, c::user_id, c::role, c::change, c::by_user_id))
+        .load(conn)
 }

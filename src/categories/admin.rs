@@ -7,7 +7,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::model::{Category, FourC};
+use super::model::{Category, FourC, TrustCategory};
 use super::{safeguards, store};
 use crate::audit::{self, Event};
 use crate::auth::csrf::CsrfToken;
@@ -20,7 +20,7 @@ use crate::state::AppState;
 use crate::views::components::{csrf_field, error_summary, flash, Field};
 use crate::views::{layout, page, page_with, see_other, Page};
 
-const OWNERS: [Role; 4] = [
+pub(super) const OWNERS: [Role; 4] = [
     Role::OnlineSafetyLead,
     Role::Dsl,
     Role::Headteacher,
@@ -39,12 +39,12 @@ pub fn routes(r: &mut Router<'_>) {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct CategoryInput {
-    name: String,
-    four_c: String,
-    owner_role: String,
-    guidance: String,
-    urgent: Option<String>,
-    active: Option<String>,
+    pub(super) name: String,
+    pub(super) four_c: String,
+    pub(super) owner_role: String,
+    pub(super) guidance: String,
+    pub(super) urgent: Option<String>,
+    pub(super) active: Option<String>,
 }
 
 impl CategoryInput {
@@ -59,8 +59,27 @@ impl CategoryInput {
         }
     }
 
+    pub(super) fn of_trust(c: &TrustCategory) -> Self {
+        Self {
+            name: c.name.clone(),
+            four_c: c.four_c.clone(),
+            owner_role: c.owner_role.clone(),
+            guidance: c.guidance.clone(),
+            urgent: c.urgent.then(|| "on".into()),
+            active: c.active.then(|| "on".into()),
+        }
+    }
+
+    /// A new category's form: offered unless unticked.
+    pub(super) fn blank() -> Self {
+        Self {
+            active: Some("on".into()),
+            ..Default::default()
+        }
+    }
+
     /// The edit, checked against the form's rules and, for `code`, the safeguards.
-    fn parse(&self, code: Option<&str>) -> Result<store::Edit<'_>, FieldErrors> {
+    pub(super) fn parse(&self, code: Option<&str>) -> Result<store::Edit<'_>, FieldErrors> {
         let mut e = FieldErrors::default();
         forms::required(&mut e, "name", &self.name, "the category's name", 200);
         if FourC::parse(&self.four_c).is_none() {
@@ -114,10 +133,7 @@ async fn list(
         &p,
         &categories,
         school.pickup_school_days,
-        &CategoryInput {
-            active: Some("on".into()),
-            ..Default::default()
-        },
+        &CategoryInput::blank(),
         &FieldErrors::default(),
     )))
 }
@@ -138,12 +154,30 @@ async fn edit_form(
 ) -> Result<HttpResponse, AppError> {
     let c = load(&state, &user.school_id, &id).await?;
     let p = Page::for_user("Edit category", &user, &csrf);
+    if c.from_trust() {
+        let trust = trust_name(&state, &user.school_id).await?;
+        return Ok(page(shared_view(&p, &c, &trust, false)));
+    }
     Ok(page(edit_view(
         &p,
         &c,
         &CategoryInput::of(&c),
         &FieldErrors::default(),
     )))
+}
+
+/// The name of the school's trust, as a shared category's page names it.
+async fn trust_name(state: &AppState, school_id: &str) -> Result<String, AppError> {
+    let school_id = school_id.to_string();
+    db::run(&state.pool, move |conn| {
+        let school = crate::accounts::store::school(conn, &school_id)?;
+        let trusts = crate::accounts::store::all_trusts(conn)?;
+        Ok(trusts
+            .into_iter()
+            .find(|t| Some(&t.id) == school.trust_id.as_ref())
+            .map_or_else(|| "the trust".to_string(), |t| t.name))
+    })
+    .await
 }
 
 async fn update(
@@ -155,6 +189,15 @@ async fn update(
     input: Form<CategoryInput>,
 ) -> Result<HttpResponse, AppError> {
     let c = load(&state, &user.school_id, &id).await?;
+    if c.from_trust() {
+        // The trust's administrator changes it, for every school at once.
+        let trust = trust_name(&state, &user.school_id).await?;
+        let p = Page::for_user("Edit category", &user, &csrf);
+        return Ok(page_with(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            shared_view(&p, &c, &trust, true),
+        ));
+    }
     let input = input.into_inner();
     let edit = match input.parse(Some(&c.code)) {
         Ok(_) => input.clone(),
@@ -177,7 +220,11 @@ async fn update(
             .parse(Some(&c.code))
             .map_err(|_| AppError::Invalid("The category form changed.".into()))?;
         write_transaction(conn, |conn| {
-            store::update(conn, &c.id, &e, now)?;
+            if !store::update(conn, &c.id, &e, now)? {
+                return Err(AppError::Conflict(
+                    "The trust now shares this category: only its administrator changes it.".into(),
+                ));
+            }
             let detail = format!(
                 "{}: owner {}, urgent {}, offered {}",
                 c.code, e.owner_role, e.urgent, e.active
@@ -199,7 +246,7 @@ async fn update(
 }
 
 /// A code for a new category from its name: "Sexting apps" → "sexting-apps".
-fn code_from(name: &str) -> String {
+pub(super) fn code_from(name: &str) -> String {
     let mut code = String::new();
     for c in name.trim().to_lowercase().chars() {
         if c.is_ascii_alphanumeric() {
@@ -324,6 +371,9 @@ fn list_view(
         html! {
             h1 { "Categories and routing" }
             p.muted { "Each category's owner is alerted when an incident is logged in it. An incident where a child may have been put at risk goes to the DSL whatever its category. Staff-conduct is seen by the headteacher alone." }
+            @if categories.iter().any(Category::from_trust) {
+                p.muted { "Categories shared by the trust are changed by the trust's administrator, for every school of the trust at once. You can add categories of your own." }
+            }
             section.card {
                 h2 { "Pick-up time" }
                 form.stack method="post" action="/admin/pickup-time" {
@@ -341,7 +391,8 @@ fn list_view(
                     td {
                         @if c.urgent { span.badge.urgent { "Urgent" } " " }
                         @if c.restricted { span.badge { "Headteacher only" } " " }
-                        @if !c.active { span.badge { "Not offered" } }
+                        @if !c.active { span.badge { "Not offered" } " " }
+                        @if c.from_trust() { span.badge.trust { "Shared by the trust" } }
                     }
                 } } }
             }
@@ -353,13 +404,41 @@ fn list_view(
     )
 }
 
+/// A category the trust shares: what it is, and who changes it.
+fn shared_view(page: &Page<'_>, c: &Category, trust: &str, refused: bool) -> Markup {
+    layout(
+        page,
+        html! {
+            h1 { "Category: " (c.name) }
+            @if refused {
+                div.flash.error role="alert" {
+                    "Not saved: " (trust) " shares this category with its schools, so only the trust's administrator can rename it, change who owns it, or stop offering it."
+                }
+            } @else {
+                (flash("warn", &format!("{trust} shares this category with its schools: the trust's administrator changes it, for every school at once.")))
+            }
+            section.card {
+                dl.record {
+                    dt { "Code" } dd { (c.code) }
+                    dt { "4C" } dd { (c.four_c().label()) }
+                    dt { "Owner" } dd { (c.owner().label()) }
+                    dt { "Urgent" } dd { @if c.urgent { "Yes: staff are told to tell the DSL in person now" } @else { "No" } }
+                    dt { "Offered to staff" } dd { @if c.active { "Yes" } @else { "No" } }
+                    dt { "Guidance" } dd { @if c.guidance.is_empty() { span.muted { "None" } } @else { (c.guidance) } }
+                }
+            }
+            p { a href="/admin/categories" { "Back to categories" } }
+        },
+    )
+}
+
 fn edit_view(page: &Page<'_>, c: &Category, typed: &CategoryInput, errors: &FieldErrors) -> Markup {
     let csrf = page.csrf.clone().unwrap_or_default();
     layout(
         page,
         html! {
             h1 { "Category: " (c.name) }
-            @if matches!(c.code.as_str(), "nudes-sharing" | "abuse-imagery" | "staff-conduct") {
+            @if safeguards::GUARDED.contains(&c.code.as_str()) {
                 (flash("warn", "This category carries safeguards: its owner, urgency and standard guidance cannot be removed."))
             }
             section.card { (form_fields(&csrf, &format!("/admin/categories/{}", c.id), typed, errors, "Save")) }
@@ -367,7 +446,7 @@ fn edit_view(page: &Page<'_>, c: &Category, typed: &CategoryInput, errors: &Fiel
     )
 }
 
-fn form_fields(
+pub(super) fn form_fields(
     csrf: &str,
     action: &str,
     t: &CategoryInput,

@@ -6,6 +6,9 @@
 use super::defaults::DEFAULTS;
 use super::store::Edit;
 
+/// The categories whose safeguards no school or trust may remove.
+pub const GUARDED: [&str; 3] = ["nudes-sharing", "abuse-imagery", "staff-conduct"];
+
 /// The first safeguard an edit would remove, as (field, message).
 pub fn check(code: &str, e: &Edit<'_>) -> Option<(&'static str, String)> {
     all(code, e).into_iter().next()

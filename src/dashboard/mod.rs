@@ -81,6 +81,32 @@ async fn home(
     } else {
         Vec::new()
     };
+    // A trust safeguarding lead given is shown to the trust's other
+    // administrators, as a school's DSL given is to its headteachers.
+    let trust_grants = if user.has(Role::TrustAdmin) {
+        let (user_id, school_id, now) = (
+            user.id.clone(),
+            user.school_id.clone(),
+            state.clock.now_naive(),
+        );
+        crate::db::run(
+            &state.pool,
+            move |conn| match crate::accounts::store::trust_held_in(
+                conn,
+                &user_id,
+                &school_id,
+                Role::TrustAdmin,
+            )? {
+                Some(trust) => crate::accounts::trust_roles::leads_given_recently(
+                    conn, &trust.id, &user_id, now,
+                ),
+                None => Ok(Vec::new()),
+            },
+        )
+        .await?
+    } else {
+        Vec::new()
+    };
     Ok(page(views::home(
         &user,
         &csrf,
@@ -89,6 +115,7 @@ async fn home(
             mine: &mine,
             checklist: checklist.as_ref(),
             grants: &grants,
+            trust_grants: &trust_grants,
         },
     )))
 }

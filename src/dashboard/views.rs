@@ -16,6 +16,8 @@ pub struct Parts<'a> {
     pub mine: &'a [Logged],
     pub checklist: Option<&'a super::checklist::Checklist>,
     pub grants: &'a [Grant],
+    /// For a trust administrator: trust safeguarding leads given recently.
+    pub trust_grants: &'a [Grant],
 }
 
 pub fn home(user: &CurrentUser, csrf: &CsrfToken, parts: Parts<'_>) -> Markup {
@@ -24,6 +26,7 @@ pub fn home(user: &CurrentUser, csrf: &CsrfToken, parts: Parts<'_>) -> Markup {
         mine,
         checklist,
         grants,
+        trust_grants,
     } = parts;
     let logs = user.roles.any(&[
         Role::Staff,
@@ -47,6 +50,7 @@ pub fn home(user: &CurrentUser, csrf: &CsrfToken, parts: Parts<'_>) -> Markup {
             p.muted { "Signed in as " (user.roles.labels()) "." }
             @if let Some(c) = checklist { (super::checklist::view(c)) }
             @if !grants.is_empty() { (role_grants(grants)) }
+            @if !trust_grants.is_empty() { (trust_lead_grants(trust_grants)) }
             @if let Some(d) = cases { (crate::cases::views::dashboard(&csrf.0, d)) }
             @if !mine.is_empty() {
                 section.card #mine {
@@ -103,6 +107,12 @@ pub fn home(user: &CurrentUser, csrf: &CsrfToken, parts: Parts<'_>) -> Markup {
                         }
                     }
                 }
+                @if user.has(Role::TrustAdmin) {
+                    section.card {
+                        h2 { a href="/trust/admin" { "Trust administration" } }
+                        p { "The trust's schools and their administrators, who holds the trust's roles, and the categories the trust shares." }
+                    }
+                }
                 @if user.has(Role::Admin) {
                     section.card {
                         h2 { a href="/admin" { "Administration" } }
@@ -137,6 +147,29 @@ fn role_grants(grants: &[Grant]) -> Markup {
     }
 }
 
+/// Trust safeguarding leads given in the last 30 days by someone else:
+/// nobody reads every school's child-at-risk records unseen.
+fn trust_lead_grants(grants: &[Grant]) -> Markup {
+    html! {
+        section.card #trust-role-grants {
+            h2 { "Trust safeguarding leads given recently" }
+            ul {
+                @for g in grants {
+                    li {
+                        (g.to_name) " was given the " (role_label(&g.role)) " role by "
+                        (g.by_name.as_deref().unwrap_or("the server's administrator"))
+                        " on " (g.at.format("%d/%m/%Y %H:%M")) " UTC."
+                    }
+                }
+            }
+            p.muted { "Not expected? Check " a href="/trust/admin/people" { "People and trust roles" } "." }
+        }
+    }
+}
+
 fn role_label(role: &str) -> &'static str {
-    role.parse::<Role>().map_or("unknown", Role::label)
+    role.parse::<Role>()
+        .ok()
+        .or_else(|| crate::accounts::store::trust_role(role))
+        .map_or("unknown", Role::label)
 }

@@ -166,6 +166,44 @@ diesel::table! {
         active -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        /// The trust category this row carries, for a category the school's
+        /// trust shares (which only the trust changes); none for the
+        /// school's own.
+        trust_category_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// A trust's shared categories: each school of the trust carries each
+    /// as a row of its own in `categories`, matched by code.
+    trust_categories (id) {
+        id -> Text,
+        trust_id -> Text,
+        code -> Text,
+        name -> Text,
+        four_c -> Text,
+        owner_role -> Text,
+        guidance -> Text,
+        urgent -> Bool,
+        restricted -> Bool,
+        position -> Integer,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Each trust role given or taken away: by whom (none from the command
+    /// line) and when. Only ever added to.
+    trust_role_changes (id) {
+        id -> Text,
+        trust_id -> Text,
+        user_id -> Text,
+        role -> Text,
+        change -> Text,
+        by_user_id -> Nullable<Text>,
+        at -> Timestamp,
     }
 }
 
@@ -352,6 +390,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     schools,
     trusts,
     trust_roles,
+    trust_categories,
+    trust_role_changes,
     users,
     user_roles,
     sessions,

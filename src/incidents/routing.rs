@@ -96,6 +96,7 @@ mod tests {
             active: true,
             created_at: at,
             updated_at: at,
+            trust_category_id: None,
         }
     }
 

@@ -111,6 +111,7 @@ mod tests {
             active: true,
             created_at: at,
             updated_at: at,
+            trust_category_id: None,
         }
     }
 
