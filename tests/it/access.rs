@@ -102,6 +102,12 @@ fn expected(path: &str) -> Option<Expect> {
         // role no school gives, so every role here is refused
         // (tests/it/trust.rs signs one in).
         "/trust" => Expect::Roles(&[Role::TrustSafeguardingLead]),
+        // The trust administrator's pages: its schools, its trust roles and
+        // its shared categories; nobody else, a school's administrator
+        // included (tests/it/trust_admin.rs).
+        p if p == "/trust/admin" || p.starts_with("/trust/admin/") => {
+            Expect::Roles(&[Role::TrustAdmin])
+        }
         // The log as a spreadsheet: the leads who read it all. The old
         // spreadsheet in: the DSL and administrators (issue 7).
         "/incidents/export.csv" | "/api/v1/export.csv" => Expect::Roles(EXPORTERS),
@@ -142,6 +148,11 @@ struct Records {
     incident: String,
     pupil: String,
     category: String,
+    /// A school of the trust, a category the trust shares, and someone
+    /// holding a trust role there: for the trust administrator's pages.
+    school: String,
+    trust_category: String,
+    trust_member: String,
 }
 
 impl Default for Records {
@@ -152,7 +163,10 @@ impl Default for Records {
         Records {
             incident: none.clone(),
             pupil: none.clone(),
-            category: none,
+            category: none.clone(),
+            school: none.clone(),
+            trust_category: none.clone(),
+            trust_member: none,
         }
     }
 }
@@ -165,6 +179,12 @@ fn fill(path: &str, target: &TestUser, records: &Records) -> String {
         records.category.as_str()
     } else if path.starts_with("/pupils/") {
         records.pupil.as_str()
+    } else if path.starts_with("/trust/admin/schools/") {
+        records.school.as_str()
+    } else if path.starts_with("/trust/admin/categories/") {
+        records.trust_category.as_str()
+    } else if path.starts_with("/trust/admin/people/") {
+        records.trust_member.as_str()
     } else {
         records.incident.as_str()
     };
@@ -266,6 +286,20 @@ async fn every_route_answers_each_role_as_product_md_says(backend: Backend) {
             ..Records::default()
         },
     );
+    // The trust administrator's records: this school, a category the trust
+    // shares, and the trustee (who holds a role across the trust).
+    let trustee = &holders
+        .iter()
+        .find(|(r, _)| *r == Role::Trustee)
+        .expect("a trustee")
+        .1;
+    let trust_records = Records {
+        school: target.school_id.clone(),
+        trust_category: crate::trust_admin::shared_category(&app, "Test Trust", "Route test"),
+        trust_member: trustee.id.clone(),
+        ..Records::default()
+    };
+    records.insert(Role::TrustAdmin, trust_records.clone());
     for (role, holder) in &holders {
         if READERS.contains(role) || *role == Role::TrustSafeguardingLead {
             // The DPO reads only data breaches; staff only what they logged.
@@ -300,6 +334,7 @@ async fn every_route_answers_each_role_as_product_md_says(backend: Backend) {
                     incident: made["id"].as_str().unwrap().into(),
                     pupil: made["pupil_id"].as_str().unwrap().into(),
                     category: category_id.clone(),
+                    ..Records::default()
                 },
             );
         }
@@ -418,10 +453,26 @@ async fn every_route_answers_each_role_as_product_md_says(backend: Backend) {
         incident: neighbour.incident_id.clone(),
         pupil: neighbour.pupil_id.clone(),
         category: neighbour.category_id.clone(),
+        school: neighbour.school_id.clone(),
+        trust_category: crate::trust_admin::shared_category(
+            &app,
+            "Neighbour Trust",
+            "Neighbour route test",
+        ),
+        trust_member: crate::trust::trust_member(
+            &app,
+            &neighbour.school_id,
+            "Neighbour Trust",
+            "Nia Neighbour-Trustee",
+            Role::Trustee,
+        )
+        .id,
     };
     let ours = Records {
         category: category_id.clone(),
-        ..records[&Role::Dsl].clone()
+        incident: records[&Role::Dsl].incident.clone(),
+        pupil: records[&Role::Dsl].pupil.clone(),
+        ..trust_records
     };
     let nobody = TestUser {
         id: uuid::Uuid::nil().to_string(),
