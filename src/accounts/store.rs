@@ -653,19 +653,20 @@ pub fn record_trust_role_change(
     Ok(())
 }
 
-/// A trust's role changes since `since`, newest first; `role` narrows them.
+/// A trust's role changes (since `since`, if given), newest first; `role`
+/// narrows them.
 pub fn trust_role_changes_since(
     conn: &mut AnyConnection,
     trust_id: &str,
-    since: NaiveDateTime,
+    since: Option<NaiveDateTime>,
     role: Option<Role>,
     limit: i64,
 ) -> QueryResult<Vec<TrustRoleChange>> {
     use crate::db::schema::trust_role_changes as c;
-    let mut q = c::table
-        .filter(c::trust_id.eq(trust_id))
-        .filter(c::at.gt(since))
-        .into_boxed();
+    let mut q = c::table.filter(c::trust_id.eq(trust_id)).into_boxed();
+    if let Some(t) = since {
+        q = q.filter(c::at.gt(t));
+    }
     if let Some(r) = role {
         q = q.filter(c::role.eq(r.as_str()));
     }

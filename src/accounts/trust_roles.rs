@@ -173,7 +173,7 @@ pub fn leads_given_recently(
     let changes = store::trust_role_changes_since(
         conn,
         trust_id,
-        now - SHOWN_FOR,
+        Some(now - SHOWN_FOR),
         Some(Role::TrustSafeguardingLead),
         50,
     )?;

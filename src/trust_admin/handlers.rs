@@ -359,8 +359,7 @@ async fn people_of(state: &AppState, asker: Asker) -> Result<People, AppError> {
         let trust = trust_of(conn, &asker)?;
         let holders = store::trust_role_holders(conn, &trust.id)?;
         let mut changes = Vec::new();
-        let since = NaiveDateTime::MIN;
-        for c in store::trust_role_changes_since(conn, &trust.id, since, None, 30)? {
+        for c in store::trust_role_changes_since(conn, &trust.id, None, None, 30)? {
             changes.push(Change {
                 at: c.at,
                 who: store::user(conn, &c.user_id)?.name,
