@@ -25,7 +25,7 @@ use crate::db::{self, dialect::write_transaction, AnyConnection};
 use crate::error::AppError;
 use crate::forms::{FieldErrors, Form};
 use crate::state::AppState;
-use crate::views::components::{csrf_field, flash};
+use crate::views::components::{csrf_field, flash, trust_admin_nav};
 use crate::views::{layout, page, page_with, see_other, Page};
 
 const TRUST_ADMIN: Access = Access::Roles(&[Role::TrustAdmin]);
@@ -336,6 +336,7 @@ fn list_view(
         page,
         html! {
             h1 { "Shared categories: " (l.trust.name) }
+            (trust_admin_nav())
             p {
                 "Categories shared here are offered in every school of the trust ("
                 (l.schools) @if l.schools == 1 { " school" } @else { " schools" }
@@ -343,21 +344,24 @@ fn list_view(
                 "and a school added to the trust later starts with them. Each school keeps the standard categories you have not shared, and may add its own."
             }
             p.muted { "The safeguards hold here too: the DSL keeps nudes-sharing and abuse-imagery (both urgent), the headteacher keeps staff-conduct, none of them can be withdrawn, and their standard guidance can be added to but not cut." }
-            @if l.shared.is_empty() {
-                p.muted { "The trust shares no category yet." }
-            } @else {
-                table {
-                    thead { tr { th { "Category" } th { "4C" } th { "Owner" } th { "" } } }
-                    tbody { @for c in &l.shared { tr {
-                        td { a href=(format!("/trust/admin/categories/{}", c.id)) { (c.name) } br; span.muted { (c.code) } }
-                        td { (c.four_c().label()) }
-                        td { (c.owner().label()) }
-                        td {
-                            @if c.urgent { span.badge.urgent { "Urgent" } " " }
-                            @if c.restricted { span.badge { "Headteacher only" } " " }
-                            @if !c.active { span.badge { "Not offered" } }
-                        }
-                    } } }
+            section.card {
+                h2 { "Shared with every school" }
+                @if l.shared.is_empty() {
+                    p.muted { "The trust shares no category yet." }
+                } @else {
+                    table {
+                        thead { tr { th { "Category" } th { "4C" } th { "Owner" } th { "" } } }
+                        tbody { @for c in &l.shared { tr {
+                            td { a href=(format!("/trust/admin/categories/{}", c.id)) { (c.name) } br; span.muted { (c.code) } }
+                            td { (c.four_c().label()) }
+                            td { (c.owner().label()) }
+                            td {
+                                @if c.urgent { span.badge.urgent { "Urgent" } " " }
+                                @if c.restricted { span.badge { "Headteacher only" } " " }
+                                @if !c.active { span.badge { "Not offered" } }
+                            }
+                        } } }
+                    }
                 }
             }
             @if !unshared.is_empty() {
@@ -381,7 +385,6 @@ fn list_view(
                 h2 { "Add a category for the whole trust" }
                 (form_fields(&csrf, "/trust/admin/categories", typed, errors, "Add and share"))
             }
-            p { a href="/trust/admin" { "Back to trust administration" } }
         },
     )
 }

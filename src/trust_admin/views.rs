@@ -9,7 +9,7 @@ use crate::accounts::model::{School, Trust, User};
 use crate::accounts::people::{Named, PersonInput};
 use crate::auth::Role;
 use crate::forms::FieldErrors;
-use crate::views::components::{csrf_field, error_summary, flash, Field};
+use crate::views::components::{csrf_field, error_summary, flash, trust_admin_nav, Field};
 use crate::views::{layout, Page};
 
 /// A school of the trust and its administrators.
@@ -34,16 +34,6 @@ pub struct People {
     pub changes: Vec<Change>,
     /// The administrator looking.
     pub me: String,
-}
-
-fn sub_nav() -> Markup {
-    html! {
-        nav.pages aria-label="Trust administration" {
-            a href="/trust/admin" { "Schools" } " · "
-            a href="/trust/admin/people" { "People and trust roles" } " · "
-            a href="/trust/admin/categories" { "Shared categories" }
-        }
-    }
 }
 
 fn admins_cell(admins: &[User]) -> Markup {
@@ -71,16 +61,18 @@ pub fn home(
         page,
         html! {
             h1 { "Trust administration: " (trust.name) }
-            (sub_nav())
-            h2 { "Schools" }
-            table.stack #schools {
-                thead { tr { th { "School" } th { "URN" } th { "Administrators" } } }
-                tbody {
-                    @for r in rows {
-                        tr {
-                            td data-label="School" { a href=(format!("/trust/admin/schools/{}", r.school.id)) { (r.school.name) } }
-                            td data-label="URN" { (r.school.urn.as_deref().unwrap_or("not given yet")) }
-                            td data-label="Administrators" { (admins_cell(&r.admins)) }
+            (trust_admin_nav())
+            section.card {
+                h2 { "Schools" }
+                table.stack #schools {
+                    thead { tr { th { "School" } th { "URN" } th { "Administrators" } } }
+                    tbody {
+                        @for r in rows {
+                            tr {
+                                td data-label="School" { a href=(format!("/trust/admin/schools/{}", r.school.id)) { (r.school.name) } }
+                                td data-label="URN" { (r.school.urn.as_deref().unwrap_or("not given yet")) }
+                                td data-label="Administrators" { (admins_cell(&r.admins)) }
+                            }
                         }
                     }
                 }
@@ -182,7 +174,7 @@ pub fn school(
         page,
         html! {
             h1 { (row.school.name) }
-            (sub_nav())
+            (trust_admin_nav())
             section.card {
                 dl.record {
                     dt { "Trust" } dd { (trust.name) }
@@ -244,7 +236,7 @@ pub fn people(
         page,
         html! {
             h1 { "People and trust roles: " (p.trust.name) }
-            (sub_nav())
+            (trust_admin_nav())
             @if let Some(message) = refused { (flash("error", message)) }
             p { "A trust role is held across every school of the trust: its holder signs in once and switches between the trust's schools from the header. A school's own roles are given on that school's Accounts page." }
             @for role in Role::TRUST {

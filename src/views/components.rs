@@ -99,3 +99,15 @@ pub fn error_summary(errors: &FieldErrors, fields: &[&'static str]) -> Markup {
         }
     }
 }
+
+/// The links between the trust administrator's pages (the trust's schools,
+/// its people and roles, its shared categories), which two features serve.
+pub fn trust_admin_nav() -> Markup {
+    html! {
+        nav.pages aria-label="Trust administration" {
+            a href="/trust/admin" { "Schools" } " · "
+            a href="/trust/admin/people" { "People and trust roles" } " · "
+            a href="/trust/admin/categories" { "Shared categories" }
+        }
+    }
+}

@@ -133,7 +133,7 @@ pub async fn a_trust_admin_adds_a_school_and_shares_a_category(backend: Backend)
             // Offered on the log form in a school of the trust.
             sign_in(&tia, "Tia").await;
             tia.follow("Log an incident").await;
-            tia.select("Category", "Sextortion scams").await;
+            tia.select("Category", "Sextortion scams (urgent)").await;
             tia.sees("Do not pay and do not reply. Tell the DSL today.")
                 .await;
             tia.screenshot("log-form-shared-category.png", 1280).await;
