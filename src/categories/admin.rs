@@ -20,7 +20,7 @@ use crate::state::AppState;
 use crate::views::components::{csrf_field, error_summary, flash, Field};
 use crate::views::{layout, page, page_with, see_other, Page};
 
-pub(super) const OWNERS: [Role; 4] = [
+const OWNERS: [Role; 4] = [
     Role::OnlineSafetyLead,
     Role::Dsl,
     Role::Headteacher,
