@@ -488,6 +488,7 @@ async fn the_code_step_is_open_only_to_a_session_waiting_for_its_code(backend: B
         &mut conn,
         &safelog::auth::store::NewSession {
             user: &account,
+            school_id: &account.home_school_id,
             stage: "totp",
             ip: None,
             user_agent: None,
