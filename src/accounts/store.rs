@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use super::model::{School, Sharing, Trust, Urn, User};
 use crate::auth::roles::Role;
-use crate::db::schema::{schools, trust_roles, trusts, user_roles, users};
+use crate::db::schema::{schools, trust_help, trust_roles, trusts, user_roles, users};
 use crate::db::AnyConnection;
 
 /// A school without a URN or a trust: the setup page's, and the first
@@ -284,8 +284,28 @@ pub fn roles_working_in(
     school_id: &str,
 ) -> QueryResult<Vec<Role>> {
     let mut roles = roles_in(conn, user_id, school_id)?;
-    roles.extend(trust_roles_in(conn, user_id, school_id)?);
+    let trust_roles = trust_roles_in(conn, user_id, school_id)?;
+    // A school that has asked its trust's safeguarding lead to work its
+    // cases lets them act there as its DSL does, until it ends the request.
+    if trust_roles.contains(&Role::TrustSafeguardingLead)
+        && !roles.contains(&Role::Dsl)
+        && trust_help_open(conn, school_id)?
+    {
+        roles.push(Role::Dsl);
+    }
+    roles.extend(trust_roles);
     Ok(roles)
+}
+
+/// Whether the school has an open request for its trust's safeguarding
+/// lead to work its cases.
+pub fn trust_help_open(conn: &mut AnyConnection, school_id: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        trust_help::table
+            .filter(trust_help::school_id.eq(school_id))
+            .filter(trust_help::ended_at.is_null()),
+    ))
+    .get_result(conn)
 }
 
 /// The schools a person may work in, by name: those they hold roles in

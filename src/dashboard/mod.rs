@@ -81,6 +81,24 @@ async fn home(
     } else {
         Vec::new()
     };
+    // Whether the school's trust lead is working its cases: for the
+    // school's own DSL or headteacher in a school of a trust.
+    let trust_help = if user.roles.any(&[Role::Dsl, Role::Headteacher])
+        && !user.has(Role::TrustSafeguardingLead)
+    {
+        let school_id = user.school_id.clone();
+        crate::db::run(&state.pool, move |conn| {
+            Ok(
+                match crate::trust::help_store::trust_of(conn, &school_id)? {
+                    Some(_) => Some(crate::accounts::store::trust_help_open(conn, &school_id)?),
+                    None => None,
+                },
+            )
+        })
+        .await?
+    } else {
+        None
+    };
     Ok(page(views::home(
         &user,
         &csrf,
@@ -89,6 +107,7 @@ async fn home(
             mine: &mine,
             checklist: checklist.as_ref(),
             grants: &grants,
+            trust_help,
         },
     )))
 }

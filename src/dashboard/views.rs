@@ -16,6 +16,9 @@ pub struct Parts<'a> {
     pub mine: &'a [Logged],
     pub checklist: Option<&'a super::checklist::Checklist>,
     pub grants: &'a [Grant],
+    /// For the school's DSL or headteacher in a trust: whether the trust's
+    /// safeguarding lead is working the school's cases now.
+    pub trust_help: Option<bool>,
 }
 
 pub fn home(user: &CurrentUser, csrf: &CsrfToken, parts: Parts<'_>) -> Markup {
@@ -24,6 +27,7 @@ pub fn home(user: &CurrentUser, csrf: &CsrfToken, parts: Parts<'_>) -> Markup {
         mine,
         checklist,
         grants,
+        trust_help,
     } = parts;
     let logs = user.roles.any(&[
         Role::Staff,
@@ -100,6 +104,16 @@ pub fn home(user: &CurrentUser, csrf: &CsrfToken, parts: Parts<'_>) -> Markup {
                             p { "Each term's figures for governors. Write the commentary and publish the report." }
                         } @else {
                             p { "Each term's figures, live until the Online Safety Lead publishes them for governors." }
+                        }
+                    }
+                }
+                @if let Some(open) = trust_help {
+                    section.card #trust-help {
+                        h2 { a href="/trust/help" { "Help from the trust" } }
+                        @if open {
+                            p { strong { "The trust's safeguarding lead is working our cases." } " End the request when it is over." }
+                        } @else {
+                            p { "Ask the trust's safeguarding lead to work this school's cases while the DSL is away or a case needs them." }
                         }
                     }
                 }

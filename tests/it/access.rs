@@ -102,6 +102,9 @@ fn expected(path: &str) -> Option<Expect> {
         // role no school gives, so every role here is refused
         // (tests/it/trust.rs signs one in).
         "/trust" => Expect::Roles(&[Role::TrustSafeguardingLead]),
+        // A school's DSL or headteacher asks the trust lead to work its
+        // cases (tests/it/trust.rs).
+        "/trust/help" | "/trust/help/end" => Expect::Roles(&[Role::Dsl, Role::Headteacher]),
         // The log as a spreadsheet: the leads who read it all. The old
         // spreadsheet in: the DSL and administrators (issue 7).
         "/incidents/export.csv" | "/api/v1/export.csv" => Expect::Roles(EXPORTERS),
