@@ -273,7 +273,7 @@ pub fn trust_roles_in(
 
 /// A trust role as `trust_roles.role` stores it.
 pub fn trust_role(name: &str) -> Option<Role> {
-    Role::TRUST.into_iter().find(|r| r.as_str() == name)
+    Role::TRUST_WIDE.into_iter().find(|r| r.as_str() == name)
 }
 
 /// What a person holds while working in `school_id`: the school's roles
@@ -521,4 +521,38 @@ pub fn role_grants_since(
         .into_iter()
         .filter_map(|(at, to, role, by)| Some((at, to?, role?, by)))
         .collect())
+}
+
+/// Active people of a school holding any of `roles`: (id, name, email, roles).
+pub fn people_with(
+    conn: &mut AnyConnection,
+    school_id: &str,
+    roles: &[&str],
+) -> QueryResult<Vec<(String, String, String)>> {
+    let mut rows: Vec<(String, String, String)> = users::table
+        .inner_join(user_roles::table)
+        .filter(user_roles::school_id.eq(school_id))
+        .filter(user_roles::role.eq_any(roles))
+        .filter(users::active.eq(true))
+        .select((users::id, users::name, users::email))
+        .order((users::name.asc(), users::id.asc()))
+        .load(conn)?;
+    // A role held across the school's trust (a trust-wide allegations
+    // lead) counts in each of its schools.
+    let across_trust: Vec<(String, String, String)> = users::table
+        .inner_join(trust_roles::table.on(trust_roles::user_id.eq(users::id)))
+        .inner_join(
+            schools::table.on(schools::trust_id
+                .assume_not_null()
+                .eq(trust_roles::trust_id)),
+        )
+        .filter(schools::id.eq(school_id))
+        .filter(trust_roles::role.eq_any(roles))
+        .filter(users::active.eq(true))
+        .select((users::id, users::name, users::email))
+        .load(conn)?;
+    rows.extend(across_trust);
+    rows.sort_by(|a, b| (&a.1, &a.0).cmp(&(&b.1, &b.0)));
+    rows.dedup_by(|a, b| a.0 == b.0);
+    Ok(rows)
 }
