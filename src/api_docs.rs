@@ -394,6 +394,7 @@ pub fn document() -> Value {
             ("email", any_text()),
             ("password", any_text()),
             ("totp", nullable(any_text())),
+            ("school", nullable(any_text())),
         ],
         &["email", "password"],
     );
@@ -431,15 +432,15 @@ pub fn document() -> Value {
             }
         },
         "paths": {
-            "/api/v1/auth/token": {"post": {"summary": "Sign in: email, password and (with two-factor) totp; returns a bearer token",
+            "/api/v1/auth/token": {"post": {"summary": "Sign in: email, password, (with two-factor) totp and (for someone in several schools) school: the id, URN or name of the school the token works in; returns a bearer token",
                 "requestBody": {"required": true, "content": {"application/json": {"schema": token_body}}},
                 "responses": {"200": json_response("A bearer token", token), "401": error_response("Refused"),
                               "403": error_response("The account must set up two-factor sign-in on the website first"),
                               "413": error_response("The body is over the 4 MB limit"),
-                              "422": error_response("The body is not the JSON this endpoint expects"),
+                              "422": error_response("The body is not the JSON this endpoint expects, or school names a school the person holds no role at"),
                               "429": error_response("Too many attempts")}}},
             "/api/v1/auth/logout": {"post": op("End this token's session", None, ("204", json!({"description": "Signed out"})))},
-            "/api/v1/me": {"get": op("Who the token belongs to", None, ("200", json!({"description": "id, school_id, name, initials, email, roles, two_factor"})))},
+            "/api/v1/me": {"get": op("Who the token belongs to", None, ("200", json!({"description": "id, school_id, name, initials, email, roles (in school_id), two_factor, schools (id and name of each school the person may work in)"})))},
             "/api/v1/openapi.json": {"get": op("This document", None, ("200", json!({"description": "This document"})))},
             "/api/v1/categories": {"get": op("The school's categories", None, ("200", json!({"description": "items: code, name, four_c, owner_role, urgent, restricted, guidance"})))},
             "/api/v1/pupils": {"get": op("Pupils matching ?q= (type-ahead)", None, ("200", json!({"description": "items: id, name, tutor_group, year_group"})))},

@@ -27,7 +27,8 @@ pub struct AddUser {
     #[arg(long)]
     pub initials: String,
     /// A role; repeat for several: staff, online_safety_lead, dsl, headteacher, dpo, governor, admin,
-    /// leadership, allegations_lead; with --trust: trust_safeguarding_lead, trust_admin, trustee.
+    /// leadership, allegations_lead; with --trust: trust_safeguarding_lead, trust_admin, trustee,
+    /// allegations_lead.
     #[arg(long = "role", required = true, value_parser = parse_role)]
     pub roles: Vec<Role>,
     /// Read the password from the first line of standard input.
@@ -74,16 +75,21 @@ pub fn add_user(config: &Config, args: &AddUser) -> Result<(), String> {
         }
     }
 
-    let trust_roles = args
+    let trust_wide = args
+        .roles
+        .iter()
+        .filter(|r| Role::TRUST_WIDE.contains(r))
+        .count();
+    let trust_only = args
         .roles
         .iter()
         .filter(|r| Role::TRUST.contains(r))
         .count();
-    match (&args.trust, trust_roles) {
-        (Some(_), n) if n < args.roles.len() => {
-            return Err("--trust gives only trust roles (trust_safeguarding_lead, trust_admin, trustee); give a school's roles with --school".into())
+    match (&args.trust, trust_wide, trust_only) {
+        (Some(_), n, _) if n < args.roles.len() => {
+            return Err("--trust gives only roles held across a trust (trust_safeguarding_lead, trust_admin, trustee, allegations_lead); give a school's roles with --school".into())
         }
-        (None, n) if n > 0 => {
+        (None, _, n) if n > 0 => {
             return Err("trust_safeguarding_lead, trust_admin and trustee are held across a trust: name it with --trust".into())
         }
         _ => {}

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use super::model::{School, Sharing, Trust, Urn, User};
 use crate::auth::roles::Role;
-use crate::db::schema::{schools, trust_roles, trusts, user_roles, users};
+use crate::db::schema::{schools, trust_help, trust_roles, trusts, user_roles, users};
 use crate::db::AnyConnection;
 
 /// A school without a URN or a trust: the setup page's, and the first
@@ -277,7 +277,7 @@ pub fn trust_roles_in(
 
 /// A trust role as `trust_roles.role` stores it.
 pub fn trust_role(name: &str) -> Option<Role> {
-    Role::TRUST.into_iter().find(|r| r.as_str() == name)
+    Role::TRUST_WIDE.into_iter().find(|r| r.as_str() == name)
 }
 
 /// What a person holds while working in `school_id`: the school's roles
@@ -288,8 +288,28 @@ pub fn roles_working_in(
     school_id: &str,
 ) -> QueryResult<Vec<Role>> {
     let mut roles = roles_in(conn, user_id, school_id)?;
-    roles.extend(trust_roles_in(conn, user_id, school_id)?);
+    let trust_roles = trust_roles_in(conn, user_id, school_id)?;
+    // A school that has asked its trust's safeguarding lead to work its
+    // cases lets them act there as its DSL does, until it ends the request.
+    if trust_roles.contains(&Role::TrustSafeguardingLead)
+        && !roles.contains(&Role::Dsl)
+        && trust_help_open(conn, school_id)?
+    {
+        roles.push(Role::Dsl);
+    }
+    roles.extend(trust_roles);
     Ok(roles)
+}
+
+/// Whether the school has an open request for its trust's safeguarding
+/// lead to work its cases.
+pub fn trust_help_open(conn: &mut AnyConnection, school_id: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        trust_help::table
+            .filter(trust_help::school_id.eq(school_id))
+            .filter(trust_help::ended_at.is_null()),
+    ))
+    .get_result(conn)
 }
 
 /// The schools a person may work in, by name: those they hold roles in
@@ -674,4 +694,38 @@ pub fn trust_role_changes_since(
         .limit(limit)
         .select((c::at, c::user_id, c::role, c::change, c::by_user_id))
         .load(conn)
+}
+
+/// Active people of a school holding any of `roles`: (id, name, email, roles).
+pub fn people_with(
+    conn: &mut AnyConnection,
+    school_id: &str,
+    roles: &[&str],
+) -> QueryResult<Vec<(String, String, String)>> {
+    let mut rows: Vec<(String, String, String)> = users::table
+        .inner_join(user_roles::table)
+        .filter(user_roles::school_id.eq(school_id))
+        .filter(user_roles::role.eq_any(roles))
+        .filter(users::active.eq(true))
+        .select((users::id, users::name, users::email))
+        .order((users::name.asc(), users::id.asc()))
+        .load(conn)?;
+    // A role held across the school's trust (a trust-wide allegations
+    // lead) counts in each of its schools.
+    let across_trust: Vec<(String, String, String)> = users::table
+        .inner_join(trust_roles::table.on(trust_roles::user_id.eq(users::id)))
+        .inner_join(
+            schools::table.on(schools::trust_id
+                .assume_not_null()
+                .eq(trust_roles::trust_id)),
+        )
+        .filter(schools::id.eq(school_id))
+        .filter(trust_roles::role.eq_any(roles))
+        .filter(users::active.eq(true))
+        .select((users::id, users::name, users::email))
+        .load(conn)?;
+    rows.extend(across_trust);
+    rows.sort_by(|a, b| (&a.1, &a.0).cmp(&(&b.1, &b.0)));
+    rows.dedup_by(|a, b| a.0 == b.0);
+    Ok(rows)
 }

@@ -1,11 +1,13 @@
-//! Trust roles given and taken away, from the trust administrator's page or
-//! the command line. Each change is kept (whose role, which, by whom, when)
-//! in `trust_role_changes` and in the audit trail, and nothing is deleted
-//! from either. The trust safeguarding lead reads what a DSL reads in every
-//! school of the trust, so, as a school's guarded roles are announced to
-//! its headteachers, giving it is announced to the trust's other
-//! administrators (by email and on their start page), and no trust
-//! administrator may give it to themselves.
+//! Roles held across a trust given and taken away, from the trust
+//! administrator's page or the command line. Each change is kept (whose
+//! role, which, by whom, when) in `trust_role_changes` and in the audit
+//! trail, and nothing is deleted from either. The trust safeguarding lead
+//! reads what a DSL reads in every school of the trust, and a trust-wide
+//! allegations lead reads allegations about every school's headteacher;
+//! so, as a school's guarded roles are announced to its headteachers,
+//! giving either is announced to the trust's other administrators (by
+//! email and on their start page), and no trust administrator may give
+//! either to themselves.
 
 use chrono::NaiveDateTime;
 
@@ -17,8 +19,12 @@ use crate::auth::Role;
 use crate::db::AnyConnection;
 use crate::error::AppError;
 
-/// The message beside the role when a trust administrator tries it.
-pub const NOT_TO_YOURSELF: &str = "You cannot give yourself the trust safeguarding lead role. \
+/// The roles across a trust that open the most sensitive records.
+pub const GUARDED: [Role; 2] = [Role::TrustSafeguardingLead, Role::AllegationsLead];
+
+/// The message beside the role when a trust administrator tries one on
+/// themselves.
+pub const NOT_TO_YOURSELF: &str = "You cannot give yourself the trust safeguarding lead or allegations lead role. \
     Ask another trust administrator (or the server's administrator) to give it to you: the trust's administrators are told when it is given.";
 
 /// The message when a trust administrator would take away their own role.
@@ -50,8 +56,8 @@ pub fn give(
         conn,
         &event("trust_role_given", trust, target, role, by.id, from, now),
     )?;
-    if role == Role::TrustSafeguardingLead {
-        announce(conn, trust, target, by, now)?;
+    if GUARDED.contains(&role) {
+        announce(conn, trust, target, role, by, now)?;
     }
     Ok(true)
 }
@@ -121,20 +127,29 @@ fn announce(
     conn: &mut AnyConnection,
     trust: &Trust,
     target: &User,
+    role: Role,
     by: &GrantedBy<'_>,
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
     let subject = format!(
-        "safelog: {} was made a trust safeguarding lead of {}",
-        target.name, trust.name
+        "safelog: {} was given the {} role across {}",
+        target.name,
+        role.label(),
+        trust.name
     );
+    let reads = if role == Role::AllegationsLead {
+        "allegations about the headteacher"
+    } else {
+        "every incident that may have put a child at risk"
+    };
     let body = format!(
-        "{} ({}) was given the trust safeguarding lead role across {} by {} on {} UTC.\n\n\
-         This role reads every incident that may have put a child at risk, in every school of the trust.\n\
+        "{} ({}) was given the {} role across {} by {} on {} UTC.\n\n\
+         This role reads {reads}, in every school of the trust.\n\
          If you did not expect this, check Trust administration, People in safelog:\n{}/trust/admin/people\n\n\
          You are told because you are an administrator of the trust. This email holds no pupil's name and no incident.\n",
         target.name,
         target.email,
+        role.label(),
         trust.name,
         by.name,
         now.format("%d/%m/%Y %H:%M"),
@@ -162,7 +177,7 @@ fn announce(
     Ok(())
 }
 
-/// Trust safeguarding leads given in the last 30 days, for a trust
+/// Guarded trust roles given in the last 30 days, for a trust
 /// administrator's start page: all but those they gave themselves.
 pub fn leads_given_recently(
     conn: &mut AnyConnection,
@@ -170,16 +185,12 @@ pub fn leads_given_recently(
     viewer_id: &str,
     now: NaiveDateTime,
 ) -> Result<Vec<Grant>, AppError> {
-    let changes = store::trust_role_changes_since(
-        conn,
-        trust_id,
-        Some(now - SHOWN_FOR),
-        Some(Role::TrustSafeguardingLead),
-        50,
-    )?;
+    let changes =
+        store::trust_role_changes_since(conn, trust_id, Some(now - SHOWN_FOR), None, 100)?;
     let mut out = Vec::new();
     for c in changes {
-        if c.change != "given" || c.by_user_id.as_deref() == Some(viewer_id) {
+        let guarded = store::trust_role(&c.role).is_some_and(|r| GUARDED.contains(&r));
+        if !guarded || c.change != "given" || c.by_user_id.as_deref() == Some(viewer_id) {
             continue;
         }
         out.push(Grant {

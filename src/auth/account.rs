@@ -122,14 +122,14 @@ pub async fn change_password(
                 conn,
                 &store::NewSession {
                     user: &account,
+                    // It carries on in the school the person was working in.
+                    school_id: &school_id,
                     stage: "complete",
                     ip: Some(&ip),
                     user_agent: ua.as_deref(),
                     at: now,
                 },
             )?;
-            // The new session carries on in the school the person was working in.
-            store::set_session_school(conn, &session, &school_id)?;
             Ok(Ok(session))
         })
     })

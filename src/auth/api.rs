@@ -17,6 +17,9 @@ pub struct TokenRequest {
     email: String,
     password: String,
     totp: Option<String>,
+    /// The school the token works in, for someone in several: its id, URN
+    /// or name. The home school when absent.
+    school: Option<String>,
 }
 
 pub async fn token(
@@ -28,6 +31,7 @@ pub async fn token(
         email,
         password,
         totp,
+        school,
     } = body.into_inner();
     let (ip, ua, now) = (client_ip(&req), user_agent(&req), state.clock.now_naive());
     let policy_override = state.config.require_2fa;
@@ -43,6 +47,7 @@ pub async fn token(
                 channel: Channel::Api { code: totp },
                 now,
                 policy_override,
+                school: school.as_deref(),
             },
         )
     })
@@ -67,6 +72,10 @@ pub async fn token(
             "Set up two-factor sign-in on the website (Account, Two-factor sign-in) before using the API.",
         )
         .into()),
+        Outcome::NotTheirSchool(message) => Err(AppError::InvalidFields(
+            [("school".to_string(), message)].into_iter().collect(),
+        )
+        .into()),
     }
 }
 
@@ -89,5 +98,11 @@ pub async fn me(user: CurrentUser) -> HttpResponse {
         "email": user.email,
         "roles": user.roles.iter().collect::<Vec<_>>(),
         "two_factor": user.has_2fa,
+        // The schools a token could be asked for (`school` at sign-in).
+        "schools": user
+            .memberships
+            .iter()
+            .map(|(id, name)| json!({"id": id, "name": name}))
+            .collect::<Vec<_>>(),
     }))
 }

@@ -79,6 +79,7 @@ pub async fn login(
                 channel: Channel::Browser,
                 now,
                 policy_override,
+                school: None,
             },
         )
     })
@@ -94,10 +95,12 @@ pub async fn login(
                 None,
             ),
         )),
-        Outcome::Refused | Outcome::NeedsCode | Outcome::MustEnrol => Ok(page_with(
-            StatusCode::UNAUTHORIZED,
-            views::login(&csrf.0, &typed_email, Some(signin::REFUSED), None),
-        )),
+        Outcome::Refused | Outcome::NeedsCode | Outcome::MustEnrol | Outcome::NotTheirSchool(_) => {
+            Ok(page_with(
+                StatusCode::UNAUTHORIZED,
+                views::login(&csrf.0, &typed_email, Some(signin::REFUSED), None),
+            ))
+        }
     }
 }
 

@@ -244,10 +244,12 @@ pub async fn submit(
             } else {
                 Stage::Complete
             };
+            let school_id = store::starting_school(conn, &user)?;
             let session = store::create_session(
                 conn,
                 &store::NewSession {
                     user: &user,
+                    school_id: &school_id,
                     stage: stage.as_str(),
                     ip: Some(&ip),
                     user_agent: ua.as_deref(),

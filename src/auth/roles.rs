@@ -100,6 +100,16 @@ impl Role {
     /// The roles held across a trust rather than given by a school.
     pub const TRUST: [Role; 3] = [Role::TrustSafeguardingLead, Role::TrustAdmin, Role::Trustee];
 
+    /// The roles a trust may hold across its schools: its own, and the
+    /// allegations lead (in an academy trust often the CEO, for every
+    /// school's headteacher), which a school may also give.
+    pub const TRUST_WIDE: [Role; 4] = [
+        Role::TrustSafeguardingLead,
+        Role::TrustAdmin,
+        Role::Trustee,
+        Role::AllegationsLead,
+    ];
+
     /// Every role but plain staff can read incident content or reports, so
     /// by default each of them signs in with a second factor.
     pub fn reads_sensitive_data(self) -> bool {

@@ -248,6 +248,7 @@ fn new_session(
         conn,
         &store::NewSession {
             user,
+            school_id: &user.home_school_id,
             stage: stage.as_str(),
             ip: Some(ip),
             user_agent: ua,

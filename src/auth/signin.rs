@@ -47,6 +47,9 @@ pub struct Attempt<'a> {
     pub channel: Channel,
     pub now: NaiveDateTime,
     pub policy_override: Option<Require2fa>,
+    /// API only: the school the session is to work in (its id, URN or
+    /// name), instead of the home school.
+    pub school: Option<&'a str>,
 }
 
 pub enum Outcome {
@@ -60,6 +63,9 @@ pub enum Outcome {
     NeedsCode,
     /// API only: the account must set up a second factor on the website first.
     MustEnrol,
+    /// API only: the school asked for is not one the person works in; the
+    /// message names it and lists theirs.
+    NotTheirSchool(String),
 }
 
 pub fn sign_in(conn: &mut AnyConnection, a: &Attempt<'_>) -> Result<Outcome, AppError> {
@@ -88,8 +94,17 @@ pub fn sign_in(conn: &mut AnyConnection, a: &Attempt<'_>) -> Result<Outcome, App
 
     // The second factor is asked for as the school the session starts in
     // requires; switching to a stricter school asks again (session.rs).
-    let start = store::starting_school(conn, &user)?;
-    let roles = crate::accounts::store::roles_in(conn, &user.id, &start)?;
+    let start = match a.school {
+        None => store::starting_school(conn, &user)?,
+        Some(named) => match chosen_school(conn, &user.id, named)? {
+            Ok(id) => id,
+            Err(message) => return Ok(Outcome::NotTheirSchool(message)),
+        },
+    };
+    // Trust roles count: a trust's safeguarding lead reads this school's
+    // incidents, so the school's two-factor rule holds them as it holds
+    // its DSL.
+    let roles = crate::accounts::store::roles_working_in(conn, &user.id, &start)?;
     let school = crate::accounts::store::school(conn, &start)?;
     let policy = a
         .policy_override
@@ -115,6 +130,7 @@ pub fn sign_in(conn: &mut AnyConnection, a: &Attempt<'_>) -> Result<Outcome, App
         conn,
         &store::NewSession {
             user: &user,
+            school_id: &start,
             stage: stage.as_str(),
             ip: Some(a.ip),
             user_agent: a.user_agent,
@@ -125,6 +141,29 @@ pub fn sign_in(conn: &mut AnyConnection, a: &Attempt<'_>) -> Result<Outcome, App
         record_sign_in(conn, &user, &start, a.ip, a.now, channel_name(&a.channel))?;
     }
     Ok(Outcome::SignedIn { session_id, stage })
+}
+
+/// The school among those `user_id` works in that `named` names: by id,
+/// URN or name (any case). Asked only after the password was right, so the
+/// list of their own schools tells nobody anything new.
+fn chosen_school(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    named: &str,
+) -> Result<Result<String, String>, AppError> {
+    let wanted = named.trim();
+    let theirs = crate::accounts::store::workplaces(conn, user_id)?;
+    for (id, name) in &theirs {
+        let urn = crate::accounts::store::school(conn, id)?.urn;
+        if id == wanted || urn.as_deref() == Some(wanted) || name.eq_ignore_ascii_case(wanted) {
+            return Ok(Ok(id.clone()));
+        }
+    }
+    let names: Vec<&str> = theirs.iter().map(|(_, n)| n.as_str()).collect();
+    Ok(Err(format!(
+        "You hold no role at a school named '{wanted}': give the id, URN or name of one of your schools ({})",
+        names.join(", ")
+    )))
 }
 
 fn channel_name(c: &Channel) -> &'static str {

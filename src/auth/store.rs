@@ -24,23 +24,23 @@ pub struct Session {
 
 pub struct NewSession<'a> {
     pub user: &'a User,
+    /// The school it works in (see [`starting_school`]).
+    pub school_id: &'a str,
     pub stage: &'a str,
     pub ip: Option<&'a str>,
     pub user_agent: Option<&'a str>,
     pub at: NaiveDateTime,
 }
 
-/// A new session, working in the school a sign-in starts in (see
-/// [`starting_school`]).
+/// A new session, working in `new.school_id`.
 pub fn create_session(conn: &mut AnyConnection, new: &NewSession<'_>) -> QueryResult<String> {
     // 256 bits: the session id is the secret a token stands for.
     let id = super::tokens::random_token(32);
-    let school_id = starting_school(conn, new.user)?;
     diesel::insert_into(sessions::table)
         .values((
             sessions::id.eq(&id),
             sessions::user_id.eq(&new.user.id),
-            sessions::school_id.eq(&school_id),
+            sessions::school_id.eq(new.school_id),
             sessions::stage.eq(new.stage),
             sessions::created_at.eq(new.at),
             sessions::last_seen_at.eq(new.at),

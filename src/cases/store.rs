@@ -4,9 +4,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use crate::db::schema::{
-    alerts, categories, incidents, pupils, referrals, reminders, user_roles, users,
-};
+use crate::db::schema::{alerts, categories, incidents, pupils, referrals, reminders, users};
 use crate::db::AnyConnection;
 use crate::incidents::model::Incident;
 use crate::incidents::store::visibility::listed_to;
@@ -120,22 +118,14 @@ pub fn referrals_of(conn: &mut AnyConnection, incident_id: &str) -> QueryResult<
         .load(conn)
 }
 
-/// Active people of a school holding any of `roles`: (id, name, email, roles).
+/// Active people holding any of `roles` in the school, by name: (id,
+/// name, email). See [`crate::accounts::store::people_with`].
 pub fn people_with(
     conn: &mut AnyConnection,
     school_id: &str,
     roles: &[&str],
 ) -> QueryResult<Vec<(String, String, String)>> {
-    let mut rows: Vec<(String, String, String)> = users::table
-        .inner_join(user_roles::table)
-        .filter(user_roles::school_id.eq(school_id))
-        .filter(user_roles::role.eq_any(roles))
-        .filter(users::active.eq(true))
-        .select((users::id, users::name, users::email))
-        .order((users::name.asc(), users::id.asc()))
-        .load(conn)?;
-    rows.dedup_by(|a, b| a.0 == b.0);
-    Ok(rows)
+    crate::accounts::store::people_with(conn, school_id, roles)
 }
 
 pub fn name_of(conn: &mut AnyConnection, user_id: &str) -> QueryResult<Option<String>> {

@@ -81,8 +81,9 @@ async fn home(
     } else {
         Vec::new()
     };
-    // A trust safeguarding lead given is shown to the trust's other
-    // administrators, as a school's DSL given is to its headteachers.
+    // A trust safeguarding lead or allegations lead given is shown to the
+    // trust's other administrators, as a school's DSL given is to its
+    // headteachers.
     let trust_grants = if user.has(Role::TrustAdmin) {
         let (user_id, school_id, now) = (
             user.id.clone(),
@@ -107,6 +108,24 @@ async fn home(
     } else {
         Vec::new()
     };
+    // Whether the school's trust lead is working its cases: for the
+    // school's own DSL or headteacher in a school of a trust.
+    let trust_help = if user.roles.any(&[Role::Dsl, Role::Headteacher])
+        && !user.has(Role::TrustSafeguardingLead)
+    {
+        let school_id = user.school_id.clone();
+        crate::db::run(&state.pool, move |conn| {
+            Ok(
+                match crate::trust::help_store::trust_of(conn, &school_id)? {
+                    Some(_) => Some(crate::accounts::store::trust_help_open(conn, &school_id)?),
+                    None => None,
+                },
+            )
+        })
+        .await?
+    } else {
+        None
+    };
     Ok(page(views::home(
         &user,
         &csrf,
@@ -116,6 +135,7 @@ async fn home(
             checklist: checklist.as_ref(),
             grants: &grants,
             trust_grants: &trust_grants,
+            trust_help,
         },
     )))
 }

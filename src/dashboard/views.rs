@@ -18,6 +18,9 @@ pub struct Parts<'a> {
     pub grants: &'a [Grant],
     /// For a trust administrator: trust safeguarding leads given recently.
     pub trust_grants: &'a [Grant],
+    /// For the school's DSL or headteacher in a trust: whether the trust's
+    /// safeguarding lead is working the school's cases now.
+    pub trust_help: Option<bool>,
 }
 
 pub fn home(user: &CurrentUser, csrf: &CsrfToken, parts: Parts<'_>) -> Markup {
@@ -27,6 +30,7 @@ pub fn home(user: &CurrentUser, csrf: &CsrfToken, parts: Parts<'_>) -> Markup {
         checklist,
         grants,
         trust_grants,
+        trust_help,
     } = parts;
     let logs = user.roles.any(&[
         Role::Staff,
@@ -113,6 +117,16 @@ pub fn home(user: &CurrentUser, csrf: &CsrfToken, parts: Parts<'_>) -> Markup {
                         p { "The trust's schools and their administrators, who holds the trust's roles, and the categories the trust shares." }
                     }
                 }
+                @if let Some(open) = trust_help {
+                    section.card #trust-help {
+                        h2 { a href="/trust/help" { "Help from the trust" } }
+                        @if open {
+                            p { strong { "The trust's safeguarding lead is working our cases." } " End the request when it is over." }
+                        } @else {
+                            p { "Ask the trust's safeguarding lead to work this school's cases while the DSL is away or a case needs them." }
+                        }
+                    }
+                }
                 @if user.has(Role::Admin) {
                     section.card {
                         h2 { a href="/admin" { "Administration" } }
@@ -147,12 +161,13 @@ fn role_grants(grants: &[Grant]) -> Markup {
     }
 }
 
-/// Trust safeguarding leads given in the last 30 days by someone else:
-/// nobody reads every school's child-at-risk records unseen.
+/// Trust safeguarding leads and allegations leads given across the trust
+/// in the last 30 days by someone else: nobody reads every school's most
+/// sensitive records unseen.
 fn trust_lead_grants(grants: &[Grant]) -> Markup {
     html! {
         section.card #trust-role-grants {
-            h2 { "Trust safeguarding leads given recently" }
+            h2 { "Trust lead roles given recently" }
             ul {
                 @for g in grants {
                     li {

@@ -97,10 +97,16 @@ pub fn lock_trust(conn: &mut AnyConnection, trust_id: &str) -> Result<(), Diesel
 /// every commit through a crash of the process; PostgreSQL with
 /// `synchronous_commit = off` through a crash of safelog, losing at most
 /// the last moment of marks if the database server itself crashes.
+/// On SQLite the connection also never checkpoints the WAL: a checkpoint
+/// run by the commit that crosses the threshold copies pages and syncs
+/// the file, milliseconds in which a kill repeats an email. The pool's
+/// connections checkpoint instead.
 pub fn quick_commits(conn: &mut AnyConnection) -> Result<(), DieselError> {
     use diesel::connection::SimpleConnection;
     match conn {
-        AnyConnection::Sqlite(c) => c.batch_execute("PRAGMA synchronous = NORMAL"),
+        AnyConnection::Sqlite(c) => {
+            c.batch_execute("PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0")
+        }
         AnyConnection::Postgres(c) => c.batch_execute("SET synchronous_commit = off"),
     }
 }

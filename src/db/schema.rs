@@ -365,6 +365,20 @@ diesel::joinable!(alerts -> incidents (incident_id));
 diesel::joinable!(reminders -> incidents (incident_id));
 
 diesel::table! {
+    /// A school's requests that its trust's safeguarding lead work its
+    /// cases; open while `ended_at` is empty.
+    trust_help (id) {
+        id -> Text,
+        school_id -> Text,
+        asked_by -> Text,
+        asked_at -> Timestamp,
+        reason -> Text,
+        ended_by -> Nullable<Text>,
+        ended_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     alerts (id) {
         id -> Text,
         school_id -> Text,
@@ -392,6 +406,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     trust_roles,
     trust_categories,
     trust_role_changes,
+    trust_help,
     users,
     user_roles,
     sessions,

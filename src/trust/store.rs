@@ -33,6 +33,8 @@ pub struct SchoolFigures {
     pub open_referrals: i64,
     /// Referrals recorded with "reference to follow", open case or not.
     pub awaiting_reference: i64,
+    /// The school has asked the trust lead to work its cases.
+    pub asked_for_help: bool,
 }
 
 pub struct TrustBoard {
@@ -147,5 +149,6 @@ fn school_figures(
         unacknowledged,
         open_referrals,
         awaiting_reference,
+        asked_for_help: crate::accounts::store::trust_help_open(conn, &viewer.school_id)?,
     })
 }

@@ -31,7 +31,10 @@ pub fn dashboard(user: &CurrentUser, csrf: &CsrfToken, board: &TrustBoard) -> Ma
                 tbody {
                     @for s in &board.schools {
                         tr data-school=(s.school_id) {
-                            th scope="row" { (s.school_name) }
+                            th scope="row" {
+                                (s.school_name)
+                                @if s.asked_for_help { br; span.badge { "Asked you to work its cases" } }
+                            }
                             td data-figure="open" { (figure(csrf, s, s.open, "/incidents")) }
                             td data-figure="new" { (figure(csrf, s, s.new, "/incidents?status=new")) }
                             td data-figure="new_past_pickup" {
@@ -51,8 +54,12 @@ pub fn dashboard(user: &CurrentUser, csrf: &CsrfToken, board: &TrustBoard) -> Ma
 }
 
 /// A count and, beside it, a button that switches to the school and opens
-/// its list with the filter that shows those incidents.
+/// its list with the filter that shows those incidents (none for a zero:
+/// there is nothing to open).
 fn figure(csrf: &CsrfToken, s: &SchoolFigures, n: i64, then: &str) -> Markup {
+    if n == 0 {
+        return html! { span.count { "0" } };
+    }
     html! {
         form.inline method="post" action="/account/school" {
             input type="hidden" name="csrf" value=(csrf.0);

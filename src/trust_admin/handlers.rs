@@ -466,7 +466,7 @@ fn give_in(
     };
     // Like a school's DSL or headteacher: someone else must give it, and
     // the trust's administrators are told.
-    if is_me && grant.role == Role::TrustSafeguardingLead {
+    if is_me && trust_roles::GUARDED.contains(&grant.role) {
         return Ok(Err(one("role", trust_roles::NOT_TO_YOURSELF.into())));
     }
     if let Some(u) = &found {

@@ -220,6 +220,9 @@ fn role_help(role: Role) -> &'static str {
         Role::TrustAdmin => {
             "The trust's schools, shared categories and trust roles; reads no incident."
         }
+        Role::AllegationsLead => {
+            "Receives, reads and works allegations about the headteacher in every school of the trust (in an academy trust, often the CEO)."
+        }
         _ => "The trust's termly reports, as governors read a school's.",
     }
 }
@@ -239,7 +242,7 @@ pub fn people(
             (trust_admin_nav())
             @if let Some(message) = refused { (flash("error", message)) }
             p { "A trust role is held across every school of the trust: its holder signs in once and switches between the trust's schools from the header. A school's own roles are given on that school's Accounts page." }
-            @for role in Role::TRUST {
+            @for role in Role::TRUST_WIDE {
                 section.card data-role=(role.as_str()) {
                     h2 { (role.label()) }
                     p.hint { (role_help(role)) }
@@ -274,7 +277,7 @@ pub fn people(
             }
             section.card #give-role {
                 h2 { "Give a trust role" }
-                p.hint { "Someone who already has an account keeps it (with their name, password and schools) and gains the role; for anyone else an account is made and a welcome link emailed. You cannot give yourself the trust safeguarding lead role: another trust administrator must, and the trust's administrators are told whenever it is given." }
+                p.hint { "Someone who already has an account keeps it (with their name, password and schools) and gains the role; for anyone else an account is made and a welcome link emailed. You cannot give yourself the trust safeguarding lead or allegations lead role: another trust administrator must, and the trust's administrators are told whenever either is given." }
                 (error_summary(errors, &["email", "name", "initials", "role"]))
                 form.stack method="post" action="/trust/admin/people" {
                     (csrf_field(&csrf))
@@ -284,7 +287,7 @@ pub fn people(
                     div.field.has-error[errors.get("role").is_some()] #f-role {
                         label for="f-role-select" { "Trust role" }
                         select #f-role-select name="role" {
-                            @for role in Role::TRUST {
+                            @for role in Role::TRUST_WIDE {
                                 option value=(role.as_str()) selected[typed.role == role.as_str()] { (role.label()) }
                             }
                         }

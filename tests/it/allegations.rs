@@ -217,7 +217,45 @@ async fn the_log_form_asks_whether_staff_conduct_is_about_the_headteacher(backen
     );
 }
 
+/// In an academy trust the allegations lead is often the trust's CEO, for
+/// every school of the trust: held across the trust, they are alerted to
+/// and read an allegation about any of its headteachers (whose school names
+/// no allegations lead of its own), and nothing of another trust's school.
+async fn a_trust_wide_allegations_lead_owns_allegations_in_each_school_of_the_trust(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let hill = app.school_id();
+    let dale = app.add_school("Dale School", "100003", Some("Test Trust"));
+    let ceo =
+        crate::trust::trust_member(&app, &hill, "Test Trust", "Cleo Ceo", Role::AllegationsLead);
+    let head = app.add_user_to(&dale, "Hal Head", &[Role::Headteacher]);
+    let staff = app.add_user_to(&dale, "Sam Staff", &[Role::Staff]);
+
+    let made = about_the_head(&app, &app.quick_token(&staff), "About Dale's head").await;
+    let id = made["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        alerts_for(&app, &id),
+        vec![(ceo.id.clone(), "new_incident".to_string())],
+        "the trust's allegations lead is alerted"
+    );
+    assert!(app.outbox().iter().any(|(to, _, _)| *to == ceo.email));
+
+    let b = app.signed_in(&ceo).await;
+    b.post("/account/school", &[("school_id", &dale)]).await;
+    assert_eq!(b.get(&format!("/incidents/{id}")).await.status(), 200);
+    let token = app.quick_token(&head);
+    let page = app.get_with(&format!("/incidents/{id}"), &token).await;
+    assert_eq!(page.status(), 404, "the headteacher");
+    // Not a school of their trust.
+    let res = b
+        .post("/account/school", &[("school_id", &app.neighbour_id())])
+        .await;
+    assert_eq!(res.status(), 404);
+}
+
 on_both_backends!(
+    a_trust_wide_allegations_lead_owns_allegations_in_each_school_of_the_trust,
     an_allegation_about_the_headteacher_reaches_only_the_allegations_lead,
     without_an_allegations_lead_the_form_is_refused_and_keeps_what_was_typed,
     an_ordinary_staff_conduct_incident_still_goes_to_the_headteacher,

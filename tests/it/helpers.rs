@@ -421,10 +421,12 @@ impl TestApp {
     pub fn quick_token(&self, user: &TestUser) -> String {
         let mut conn = self.conn();
         let account = safelog::accounts::store::user(&mut conn, &user.id).unwrap();
+        let school_id = safelog::auth::store::starting_school(&mut conn, &account).unwrap();
         let session = safelog::auth::store::create_session(
             &mut conn,
             &safelog::auth::store::NewSession {
                 user: &account,
+                school_id: &school_id,
                 stage: "complete",
                 ip: None,
                 user_agent: None,

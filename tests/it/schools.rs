@@ -602,7 +602,7 @@ async fn user_add_makes_a_trust_safeguarding_lead(backend: Backend) {
     );
     refused(
         &add("tia@oak.test", "dsl", Some("Oak Trust")),
-        "--trust gives only trust roles",
+        "--trust gives only roles held across a trust",
     );
     refused(
         &add("tia@oak.test", "trust_safeguarding_lead", None),
@@ -732,3 +732,115 @@ async fn existing_accounts_become_memberships_with_nothing_lost(backend: Backend
 }
 
 on_both_backends!(existing_accounts_become_memberships_with_nothing_lost);
+
+async fn token_for(
+    app: &crate::helpers::TestApp,
+    user: &crate::helpers::TestUser,
+    school: Option<&str>,
+) -> reqwest::Response {
+    let mut body = serde_json::json!({"email": user.email, "password": user.password});
+    if let Some(school) = school {
+        body["school"] = school.into();
+    }
+    app.client
+        .post(app.url("/api/v1/auth/token"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// An API client of someone in two schools names the school its token works
+/// in (by URN or name; the home school otherwise), and `me` lists the
+/// schools it could have named.
+async fn an_api_token_works_in_the_school_it_names(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let hill = app.school_id();
+    let brook = app.add_school("Brook School", "100002", Some("Brook Trust"));
+    let dana = app.add_user("Dana Dual", &[Role::Staff]);
+    app.add_membership(&dana, &brook, &[Role::Dsl]);
+    let tutor_b = app.add_user_to(&brook, "Bea Tutor", &[Role::Staff]);
+    quick_incident(
+        &app,
+        &app.quick_token(&tutor_b),
+        "Ben Birch",
+        "online-bullying",
+        "At Brook",
+    )
+    .await;
+
+    let token = |res: Value| res["token"].as_str().unwrap().to_string();
+    let home = token_for(&app, &dana, None).await;
+    assert_eq!(home.status(), 200);
+    let home = token(home.json().await.unwrap());
+    let who: Value = app
+        .get_with("/api/v1/me", &home)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(who["school_id"], hill.as_str());
+    let schools: Vec<&str> = who["schools"]
+        .as_array()
+        .expect("me lists the schools")
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(schools, ["Brook School", "Test School"]);
+    let list: Value = app
+        .get_with("/api/v1/incidents", &home)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["total"], 0, "staff at Hill see only what they logged");
+
+    for named in ["100002", "brook school"] {
+        let res = token_for(&app, &dana, Some(named)).await;
+        assert_eq!(res.status(), 200, "{named}");
+        let brook_token = token(res.json().await.unwrap());
+        let who: Value = app
+            .get_with("/api/v1/me", &brook_token)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(who["school_id"], brook.as_str(), "{named}");
+        assert_eq!(who["roles"], serde_json::json!(["dsl"]));
+        let list: Value = app
+            .get_with("/api/v1/incidents", &brook_token)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(list["total"], 1, "Brook's DSL reads Brook's incident");
+    }
+
+    // A school they hold no role at is refused by name, with their own
+    // schools listed; the neighbour school exists, and is refused the same.
+    for named in ["Neighbour School", "Nowhere Academy"] {
+        let res = token_for(&app, &dana, Some(named)).await;
+        assert_eq!(res.status(), 422, "{named}");
+        let body: Value = res.json().await.unwrap();
+        let said = body["fields"]["school"].as_str().unwrap_or_default();
+        assert!(
+            said.contains(named) && said.contains("Brook School, Test School"),
+            "{body}"
+        );
+    }
+}
+
+/// A trust safeguarding lead holds no role of the school they work in, but
+/// reads its incidents: their API sign-in is held to the school's two-factor
+/// rule as a DSL's is, not let through as plain staff.
+async fn a_trust_lead_without_two_factor_gets_no_api_token(backend: Backend) {
+    let app = crate::helpers::spawn_app_with(backend, |c| c.require_2fa = None).await;
+    let lead = crate::trust::trust_lead(&app, &app.school_id(), "Test Trust", "Tara Trustlead");
+    let res = token_for(&app, &lead, None).await;
+    assert_eq!(res.status(), 403, "must set up two-factor sign-in first");
+}
+
+on_both_backends!(
+    an_api_token_works_in_the_school_it_names,
+    a_trust_lead_without_two_factor_gets_no_api_token,
+);

@@ -284,6 +284,14 @@ async fn the_trust_dashboard_counts_each_school_of_the_trust_for_its_lead_only(b
     for (name, n) in expected_brook {
         assert_eq!(figure(&page, &brook, name), n, "Brook School: {name}");
     }
+    // A figure of 0 has nothing to open; others open that school's list.
+    let brook_row = &page[page.find(&format!("data-school=\"{brook}\"")).unwrap()..];
+    let brook_row = &brook_row[..brook_row.find("</tr>").unwrap()];
+    assert_eq!(
+        brook_row.matches("Open Brook School's list").count(),
+        3,
+        "open, new and unacknowledged: {brook_row}"
+    );
     assert!(!page.contains(&neighbour), "the other trust's school");
     assert!(!page.contains(crate::helpers::NEIGHBOUR_SCHOOL));
     for pupil in ["Amy Alder", "Ben Birch", "Dot Dale"] {
@@ -335,3 +343,109 @@ on_both_backends!(
     a_trust_lead_reads_what_a_dsl_reads_in_each_school_of_their_trust_only,
     the_trust_dashboard_counts_each_school_of_the_trust_for_its_lead_only,
 );
+
+/// A school asks its trust's safeguarding lead to work its cases: from then
+/// until the school ends the request the lead takes and acts on the
+/// school's cases as its DSL does; before and after, they only read. The
+/// lead is told by an email that names the school and nothing else, and
+/// another school of the trust that did not ask stays read-only.
+async fn a_school_asks_its_trust_lead_to_work_its_cases(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let hill = app.school_id();
+    let dale = app.add_school("Dale School", "100003", Some("Test Trust"));
+    let lead = trust_lead(&app, &hill, "Test Trust", "Tess Trustlead");
+    let dsl = app.add_user("Dina Lead", &[Role::Dsl]);
+    let tutor = app.add_user("Tom Tutor", &[Role::Staff]);
+    let dale_tutor = app.add_user_to(&dale, "Dot Tutor", &[Role::Staff]);
+    let at_hill = quick_incident(
+        &app,
+        &app.quick_token(&tutor),
+        "Amy Alder",
+        "online-bullying",
+        "Messages after school",
+    )
+    .await;
+    let at_dale = quick_incident(
+        &app,
+        &app.quick_token(&dale_tutor),
+        "Dan Dell",
+        "online-bullying",
+        "At Dale",
+    )
+    .await;
+    let take = |i: &Value| format!("/incidents/{}/take", id(i));
+
+    let b = app.signed_in(&lead).await;
+    assert_eq!(
+        b.post(&take(&at_hill), &[]).await.status(),
+        404,
+        "only reads"
+    );
+    assert_eq!(b.get("/trust/help").await.status(), 404, "the school asks");
+
+    // The DSL asks; a request without a reason is sent back.
+    let d = app.signed_in(&dsl).await;
+    let page = d.text("/trust/help").await;
+    assert!(page.contains("Tess Trustlead"), "{page}");
+    let res = d.post("/trust/help", &[("reason", "   ")]).await;
+    assert_eq!(res.status(), 422);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("Enter why you are asking"));
+    let res = d
+        .post("/trust/help", &[("reason", "Our DSL is away until Friday")])
+        .await;
+    assert_eq!(res.status(), 303);
+    let told: Vec<_> = app
+        .outbox()
+        .into_iter()
+        .filter(|(to, _, _)| *to == lead.email)
+        .collect();
+    assert_eq!(told.len(), 1, "the lead is emailed once");
+    let (_, subject, body) = &told[0];
+    assert!(subject.contains("Test School"), "{subject}");
+    for secret in ["Amy Alder", "Messages after school", "away until Friday"] {
+        assert!(
+            !subject.contains(secret) && !body.contains(secret),
+            "{secret}"
+        );
+    }
+
+    // Now they work Hill's cases, not Dale's.
+    let res = b.post(&take(&at_hill), &[]).await;
+    assert_eq!(res.status(), 303, "the lead takes the case");
+    let record = b.text(&format!("/incidents/{}", id(&at_hill))).await;
+    assert!(record.contains("/status\""), "{record}");
+    b.post("/account/school", &[("school_id", &dale)]).await;
+    assert_eq!(
+        b.post(&take(&at_dale), &[]).await.status(),
+        404,
+        "Dale did not ask"
+    );
+    b.post("/account/school", &[("school_id", &hill)]).await;
+    assert_eq!(
+        b.get("/trust/help").await.status(),
+        404,
+        "a lead working as DSL does not renew the request"
+    );
+
+    // Ended: read-only again; both steps in the school's audit trail.
+    let res = d.post("/trust/help/end", &[]).await;
+    assert_eq!(res.status(), 303);
+    let res = b
+        .post(
+            &format!("/incidents/{}/actions", id(&at_hill)),
+            &[("text", "Called home")],
+        )
+        .await;
+    assert_eq!(res.status(), 404);
+    let page = d.text("/trust/help").await;
+    assert!(page.contains("Our DSL is away until Friday") && page.contains("Dina Lead"));
+    let actions: Vec<String> = app.audit_actions().into_iter().map(|a| a.0).collect();
+    assert!(actions.contains(&"trust_help_asked".to_string()));
+    assert!(actions.contains(&"trust_help_ended".to_string()));
+}
+
+on_both_backends!(a_school_asks_its_trust_lead_to_work_its_cases);

@@ -284,7 +284,9 @@ async fn a_trust_admin_gives_and_takes_trust_roles_but_never_the_lead_role_to_th
         assert_eq!(res.status(), 422);
         let text = res.text().await.unwrap();
         assert!(
-            text.contains("You cannot give yourself the trust safeguarding lead role"),
+            text.contains(
+                "You cannot give yourself the trust safeguarding lead or allegations lead role"
+            ),
             "{text}"
         );
         assert!(
@@ -293,6 +295,16 @@ async fn a_trust_admin_gives_and_takes_trust_roles_but_never_the_lead_role_to_th
         );
     }
     assert!(!holds(&app, &ta.id, Role::TrustSafeguardingLead));
+    // Nor the allegations lead across the trust, which reads allegations
+    // about every school's headteacher.
+    let res = b
+        .post(
+            "/trust/admin/people",
+            &[("email", &ta.email), ("role", "allegations_lead")],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    assert!(!holds(&app, &ta.id, Role::AllegationsLead));
     // A trustee they may be.
     let res = b
         .post(
@@ -346,7 +358,7 @@ async fn a_trust_admin_gives_and_takes_trust_roles_but_never_the_lead_role_to_th
     let mail = app.outbox();
     let told: Vec<&String> = mail
         .iter()
-        .filter(|(_, subject, _)| subject.contains("trust safeguarding lead"))
+        .filter(|(_, subject, _)| subject.contains("role across Test Trust"))
         .map(|(to, _, _)| to)
         .collect();
     assert_eq!(
@@ -356,7 +368,7 @@ async fn a_trust_admin_gives_and_takes_trust_roles_but_never_the_lead_role_to_th
     );
     let (_, _, body) = mail
         .iter()
-        .find(|(_, s, _)| s.contains("trust safeguarding lead"))
+        .find(|(_, s, _)| s.contains("role across Test Trust"))
         .unwrap();
     assert!(
         body.contains("Lee Lead") && body.contains("Tom Trustadmin"),

@@ -1,5 +1,5 @@
 -- The trust administrator (issue 13): a trust's shared categories, and the
--- history of who was given or lost a trust role.
+-- history of who was given or lost a role held across a trust.
 --
 -- A trust's categories are its own rows here; each school of the trust
 -- carries each of them as a row of its own in `categories` (matched by
@@ -30,13 +30,14 @@ ALTER TABLE categories ADD COLUMN trust_category_id TEXT REFERENCES trust_catego
 CREATE INDEX categories_trust_category ON categories (trust_category_id);
 
 -- Each trust role given or taken away, by whom and when: the trust
--- administrator's page lists them, and a trust safeguarding lead given is
--- shown to the trust's other administrators. Rows are only ever added.
+-- administrator's page lists them, and a trust safeguarding lead or
+-- allegations lead given is shown to the trust's other administrators.
+-- Rows are only ever added.
 CREATE TABLE trust_role_changes (
     id TEXT PRIMARY KEY NOT NULL,
     trust_id TEXT NOT NULL REFERENCES trusts (id),
     user_id TEXT NOT NULL REFERENCES users (id),
-    role TEXT NOT NULL CHECK (role IN ('trust_safeguarding_lead', 'trust_admin', 'trustee')),
+    role TEXT NOT NULL CHECK (role IN ('trust_safeguarding_lead', 'trust_admin', 'trustee', 'allegations_lead')),
     change TEXT NOT NULL CHECK (change IN ('given', 'taken')),
     -- None from the command line.
     by_user_id TEXT REFERENCES users (id),

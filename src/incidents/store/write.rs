@@ -340,13 +340,5 @@ pub fn someone_holds(
     school_id: &str,
     role: crate::auth::Role,
 ) -> QueryResult<bool> {
-    use crate::db::schema::{user_roles, users};
-    diesel::select(diesel::dsl::exists(
-        user_roles::table
-            .inner_join(users::table)
-            .filter(user_roles::school_id.eq(school_id))
-            .filter(user_roles::role.eq(role.as_str()))
-            .filter(users::active.eq(true)),
-    ))
-    .get_result(conn)
+    Ok(!crate::accounts::store::people_with(conn, school_id, &[role.as_str()])?.is_empty())
 }
