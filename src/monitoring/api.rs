@@ -295,6 +295,7 @@ pub async fn promote(
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let (school_id, target, now) = (user.school_id.clone(), id.clone(), state.clock.now_naive());
+    let today = state.clock.today();
     let (prefill, cats) = crate::db::run(&state.pool, move |conn| {
         let a = store::get(conn, &school_id, &target)?.ok_or(AppError::NotFound)?;
         // A dismissed alert is refused before its fields are judged.
@@ -302,7 +303,7 @@ pub async fn promote(
             return Err(triage::Refused::Already(a.status()).into_app());
         }
         let cats = crate::categories::store::for_school(conn, &school_id, now)?;
-        Ok((super::prefill(conn, &a, &cats)?, cats))
+        Ok((super::prefill(conn, &a, &cats, today)?, cats))
     })
     .await?;
     let input = merged(body.into_inner(), &prefill).map_err(|e| ApiError(e.into_api_error()))?;

@@ -233,11 +233,15 @@ async fn for_promoting(
     user: &CurrentUser,
     id: String,
 ) -> Result<(Alert, Vec<crate::categories::Category>, IncidentInput), AppError> {
-    let (school_id, now) = (user.school_id.clone(), state.clock.now_naive());
+    let (school_id, now, today) = (
+        user.school_id.clone(),
+        state.clock.now_naive(),
+        state.clock.today(),
+    );
     db::run(&state.pool, move |conn| {
         let a = store::get(conn, &school_id, &id)?.ok_or(AppError::NotFound)?;
         let cats = crate::categories::store::for_school(conn, &school_id, now)?;
-        let input = super::prefill(conn, &a, &cats)?;
+        let input = super::prefill(conn, &a, &cats, today)?;
         Ok((a, cats, input))
     })
     .await

@@ -101,12 +101,14 @@ pub fn alert_the_dsls(
 /// roll), the category (the tool's hint when it is one of the school's,
 /// else filtering and monitoring), where (in school during the school day
 /// on a weekday, online at home otherwise, not known without a time), the
-/// platform (the address's site) and the date. The DSL checks each and
+/// platform (the address's site) and the date (unless the tool's clock puts
+/// it after today, which the form would refuse). The DSL checks each and
 /// writes what happened.
 pub fn prefill(
     conn: &mut AnyConnection,
     a: &model::Alert,
     categories: &[crate::categories::Category],
+    today: chrono::NaiveDate,
 ) -> diesel::QueryResult<IncidentInput> {
     let (pupil_name, tutor_group) = match &a.pupil_id {
         Some(id) => store::pupil(conn, &a.school_id, id)?.unwrap_or_default(),
@@ -118,7 +120,10 @@ pub fn prefill(
         _ if offered("filtering-breach") => "filtering-breach".to_string(),
         _ => String::new(),
     };
-    let local = a.occurred_at.map(crate::views::time::uk);
+    let local = a
+        .occurred_at
+        .map(crate::views::time::uk)
+        .filter(|t| t.date() <= today);
     let location = match local {
         Some(t) if t.weekday().num_days_from_monday() < 5 && (8..16).contains(&t.hour()) => {
             "in_school"

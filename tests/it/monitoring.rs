@@ -380,6 +380,19 @@ async fn a_promoted_alert_opens_the_log_form_prefilled_and_the_two_link_both_way
         i["incident_date"].is_null(),
         "no time: the date is not known"
     );
+
+    // A tool whose clock runs ahead: the date is left for the DSL, not
+    // prefilled as a day the form would refuse.
+    let ahead = alert(
+        &app,
+        &key,
+        json!({"alert_id": "l-3", "severity": "low", "pupil": "A111222333444",
+               "occurred_at": "2025-11-13T09:00:00Z"}),
+    )
+    .await;
+    let form = b.text(&format!("/monitoring/{ahead}/promote")).await;
+    assert!(!form.contains(r#"value="2025-11-13""#));
+    assert!(form.contains("Pia Prefill"));
 }
 
 async fn an_alerts_content_never_reaches_an_email_or_a_log_line(backend: Backend) {
