@@ -419,7 +419,8 @@ pub fn document() -> Value {
     );
     error["properties"]["current"] = json!({"$ref": "#/components/schemas/Incident",
         "description": "a correction against a stale version: the incident as it now is"});
-    json!({
+    let (monitoring_paths, alert_schema) = monitoring(&id, &incident_body_for_promote());
+    let mut doc = json!({
         "openapi": "3.0.3",
         "info": {"title": "safelog", "version": env!("CARGO_PKG_VERSION"),
                  "description": "Online-safety incident log and case tracker. Get a token from /api/v1/auth/token and send it as Authorization: Bearer. Text fields refuse control characters (U+0000 to U+001F and U+007F to U+009F; tab, line feed and carriage return only where text may run over several lines) and are trimmed."},
@@ -467,5 +468,194 @@ pub fn document() -> Value {
             "/api/v1/reports/termly": {"get": termly},
             "/api/v1/export.csv": {"get": op("The log as CSV, with the list's filters", None, ("200", json!({"description": "CSV"})))},
         }
-    })
+    });
+    doc["components"]["securitySchemes"]["monitoringKey"] = json!({"type": "http", "scheme": "bearer",
+        "description": "A school's monitoring ingestion key (Administration, Monitoring tools, or `safelog monitoring key add`): it decides the school and the source."});
+    doc["components"]["schemas"]["MonitoringAlert"] = alert_schema;
+    if let (Some(paths), Value::Object(more)) = (doc["paths"].as_object_mut(), monitoring_paths) {
+        paths.extend(more);
+    }
+    doc
+}
+
+/// The body `promote` takes: the incident's fields, none required (those
+/// not sent come from the alert; `details` has no default).
+fn incident_body_for_promote() -> Value {
+    body(
+        &[
+            ("pupil_name", required_line(Some(200))),
+            ("pupil_id", nullable(line(200))),
+            ("tutor_group", required_line(Some(20))),
+            ("incident_date", json!({"type": "string", "nullable": true})),
+            ("category", required_line(None)),
+            ("child_at_risk", json!({"type": "boolean"})),
+            ("details", required_text(20000)),
+            ("actions_outcome", free_text(20000)),
+            (
+                "location",
+                json!({"type": "string", "nullable": true, "enum": [LOCATIONS[0], LOCATIONS[1], LOCATIONS[2], LOCATIONS[3], null]}),
+            ),
+            ("platform", nullable(line(200))),
+        ],
+        &["details"],
+    )
+}
+
+/// The monitoring alert routes (issue 17) and the alert's schema.
+fn monitoring(id: &Value, promote_body: &Value) -> (Value, Value) {
+    let at = || json!({"type": "string", "format": "date-time"});
+    let ns = || nullable(s());
+    let severity = || json!({"type": "string", "enum": ["low", "medium", "high", "critical"]});
+    let alert = obj_req(
+        &[
+            ("id", s()),
+            ("source", s()),
+            ("alert_id", s()),
+            ("received_at", at()),
+            ("occurred_at", nullable(at())),
+            ("severity", severity()),
+            ("tool_severity", s()),
+            ("pupil", ns()),
+            ("pupil_id", ns()),
+            ("pupil_name", ns()),
+            ("category", ns()),
+            (
+                "status",
+                json!({"type": "string", "enum": ["new", "acknowledged", "dismissed", "promoted"]}),
+            ),
+            ("first_looked_at", nullable(at())),
+            ("acknowledged_at", nullable(at())),
+            ("decided_at", nullable(at())),
+            (
+                "dismiss_reason",
+                json!({"type": "string", "nullable": true, "enum": ["false_positive", "already_known", "not_safeguarding", "other", null]}),
+            ),
+            ("dismiss_note", ns()),
+            ("incident_id", ns()),
+            ("device", ns()),
+            ("account", ns()),
+            ("text", ns()),
+            ("url", ns()),
+            (
+                "extra",
+                json!({"description": "the fields the tool sent beyond the documented ones, as sent", "nullable": true}),
+            ),
+        ],
+        &[
+            "id",
+            "source",
+            "alert_id",
+            "received_at",
+            "severity",
+            "status",
+        ],
+    );
+    let one = || {
+        json_response(
+            "The alert as it now is",
+            json!({"$ref": "#/components/schemas/MonitoringAlert"}),
+        )
+    };
+    let with_id = |mut o: Value| {
+        o["parameters"] = id.clone();
+        o
+    };
+    let list_params = json!([
+        {"name": "status", "in": "query", "schema": {"type": "string", "enum": ["new", "acknowledged", "dismissed", "promoted", "open", "all"]}},
+        {"name": "severity", "in": "query", "schema": severity()},
+        {"name": "source", "in": "query", "schema": line(60)},
+        {"name": "pupil_id", "in": "query", "schema": line(200)},
+        {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000000}},
+        {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
+    ]);
+    let mut list = op(
+        "The school's monitoring alerts (DSL, Online Safety Lead): most severe first, newest first; {items, total, page, per_page}; no text, address, device or account (GET one alert for those: that read is audited)",
+        None,
+        ("200", json!({"description": "A page of alerts"})),
+    );
+    list["parameters"] = list_params;
+    let ingest_body = with(
+        obj_req(
+            &[
+                ("alert_id", json!({"description": "the tool's own id for the alert: a retry with the same id makes no second alert", "type": "string", "minLength": 1, "maxLength": 200})),
+                ("occurred_at", json!({"type": "string", "format": "date-time", "description": "RFC 3339, with its offset"})),
+                ("severity", json!({"type": "string", "minLength": 1, "maxLength": 60, "description": "the tool's own level, mapped by the school (Administration, Monitoring tools) to low, medium, high or critical"})),
+                ("device", line(200)),
+                ("account", line(200)),
+                ("pupil", with(line(200), "description", json!("the pupil as the tool knows them (username, UPN or MIS id); matched to the roll by UPN"))),
+                ("category", with(line(200), "description", json!("a hint: one of the school's category codes"))),
+                ("text", free_text(20000)),
+                ("url", line(2000)),
+            ],
+            &["alert_id", "severity"],
+        ),
+        "additionalProperties",
+        json!({"description": "kept with the alert as sent"}),
+    );
+    let example = json!({
+        "alert_id": "evt-20261213-0042",
+        "occurred_at": "2026-12-13T10:15:00Z",
+        "severity": "4",
+        "device": "LAPTOP-17",
+        "account": "jsmith@pupils.school.org.uk",
+        "pupil": "A123456789012",
+        "category": "self-harm",
+        "text": "Search typed: ...",
+        "url": "https://example.com/page",
+        "rule": "vendor field kept as sent"
+    });
+    let ingest = json!({
+        "summary": "A monitoring tool posts an alert (generic webhook). Authorization: Bearer with the school's ingestion key, which decides the school and the source. 201 when new; 200 with the alert stored first when the same alert_id comes again. A critical alert emails the school's DSLs (no content).",
+        "security": [{"monitoringKey": []}],
+        "requestBody": {"required": true, "content": {"application/json": {"schema": ingest_body, "example": example}}},
+        "responses": {
+            "201": json_response("Stored", json!({"type": "object"})),
+            "200": json_response("Already stored (a retry)", json!({"type": "object"})),
+            "401": error_response("No key, or a revoked one"),
+            "413": error_response("The body is over the 4 MB limit"),
+            "422": error_response("Invalid input: fields says what to fix"),
+        }
+    });
+    let mut ack = with_id(op(
+        "Acknowledge: who and when (409 when it is no longer new)",
+        None,
+        ("200", one()),
+    ));
+    ack["responses"]["409"] = error_response("The alert is no longer new");
+    let dismiss_body = body(
+        &[
+            ("reason", with(required_text(2000), "description", json!("false_positive, already_known, not_safeguarding, other, or the reason in words (taken as other)"))),
+            ("note", nullable(free_text(2000))),
+        ],
+        &["reason"],
+    );
+    let mut dismiss = with_id(op(
+        "Dismiss with a reason",
+        Some(dismiss_body),
+        ("200", one()),
+    ));
+    dismiss["responses"]["409"] = error_response("The alert is already dismissed or promoted");
+    semantic_422(&mut dismiss, "reason other needs a note.");
+    let mut promote = with_id(op(
+        "Promote to an incident: the incident's fields as POST /api/v1/incidents takes them; those not sent come from the alert (pupil when matched, date, category, where, platform). The alert and the incident link to each other. 201 with the alert (incident_id set); 200 when it was already promoted",
+        Some(promote_body.clone()),
+        ("201", one()),
+    ));
+    promote["responses"]["409"] = error_response("The alert is already dismissed");
+    semantic_422(&mut promote, "as for logging: the category is not one of the school's, the date is after today, the pupil is not given or not found.");
+    let get = with_id(op(
+        "One alert, all of it (the read is audited; the first read is the first look)",
+        None,
+        ("200", one()),
+    ));
+    (
+        json!({
+            "/api/v1/monitoring/alerts": {"get": list, "post": ingest},
+            "/api/v1/monitoring/alerts/{id}": {"get": get},
+            "/api/v1/monitoring/alerts/{id}/acknowledge": {"post": ack},
+            "/api/v1/monitoring/alerts/{id}/dismiss": {"post": dismiss},
+            "/api/v1/monitoring/alerts/{id}/promote": {"post": promote},
+        }),
+        alert,
+    )
 }

@@ -174,6 +174,7 @@ fn feature_routes(r: &mut Router<'_>) {
     crate::pupils::routes(r);
     crate::cases::routes(r);
     crate::trust::routes(r);
+    crate::monitoring::routes(r);
     crate::categories::admin::routes(r);
     crate::categories::trust::routes(r);
     crate::trust_admin::routes(r);

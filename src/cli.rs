@@ -66,6 +66,20 @@ pub enum Command {
     Backup(crate::backup::Backup),
     /// Bring back a backup into an empty data folder; never overwrites a database.
     Restore(crate::backup::Restore),
+    /// Filtering and monitoring alerts: the ingestion keys monitoring tools post with.
+    Monitoring {
+        #[command(subcommand)]
+        command: MonitoringCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MonitoringCommand {
+    /// Add or revoke a monitoring tool's ingestion key.
+    Key {
+        #[command(subcommand)]
+        command: crate::monitoring::cli::KeyCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -148,6 +162,9 @@ pub fn main() -> ExitCode {
         Command::Export(args) => crate::exports::cli::export(&cli.config, &args),
         Command::Backup(args) => crate::backup::backup(&cli.config, &args),
         Command::Restore(args) => crate::backup::restore(&cli.config, &args),
+        Command::Monitoring {
+            command: MonitoringCommand::Key { command },
+        } => crate::monitoring::cli::run(&cli.config, &command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -23,6 +23,7 @@ pub mod incidents;
 pub mod mail;
 pub mod methods;
 pub mod metrics;
+pub mod monitoring;
 pub mod plain_text;
 pub mod proxies;
 pub mod pupils;

@@ -39,6 +39,10 @@ pub fn home(page: &Page<'_>, school: &School, mail_configured: bool) -> Markup {
                     p { "Whether alerts and password links are being delivered, and what is waiting." }
                 }
                 section.card {
+                    h2 { a href="/admin/monitoring" { "Monitoring tools" } }
+                    p { "Keys for the filtering and monitoring tools that post alerts, their severity levels, and the target for a first look." }
+                }
+                section.card {
                     h2 { a href="/admin/school" { "School settings" } }
                     p { "The school's name, who must use two-factor sign-in, and the smallest count governors' reports show." }
                 }

@@ -126,10 +126,21 @@ async fn home(
     } else {
         None
     };
+    // Monitoring alerts nobody has looked at: for those who triage them.
+    let monitoring = if user.roles.any(crate::monitoring::TRIAGERS) {
+        let school_id = user.school_id.clone();
+        crate::db::run(&state.pool, move |conn| {
+            Ok(crate::monitoring::store::unlooked(conn, &school_id)?)
+        })
+        .await?
+    } else {
+        Vec::new()
+    };
     Ok(page(views::home(
         &user,
         &csrf,
         views::Parts {
+            monitoring: &monitoring,
             cases: cases.as_ref(),
             mine: &mine,
             checklist: checklist.as_ref(),

@@ -21,6 +21,8 @@ pub struct Parts<'a> {
     /// For the school's DSL or headteacher in a trust: whether the trust's
     /// safeguarding lead is working the school's cases now.
     pub trust_help: Option<bool>,
+    /// The severities of the monitoring alerts nobody has looked at yet.
+    pub monitoring: &'a [String],
 }
 
 pub fn home(user: &CurrentUser, csrf: &CsrfToken, parts: Parts<'_>) -> Markup {
@@ -31,7 +33,9 @@ pub fn home(user: &CurrentUser, csrf: &CsrfToken, parts: Parts<'_>) -> Markup {
         grants,
         trust_grants,
         trust_help,
+        monitoring,
     } = parts;
+    let critical = monitoring.iter().filter(|s| *s == "critical").count();
     let logs = user.roles.any(&[
         Role::Staff,
         Role::OnlineSafetyLead,
@@ -52,6 +56,16 @@ pub fn home(user: &CurrentUser, csrf: &CsrfToken, parts: Parts<'_>) -> Markup {
         html! {
             h1 { "Hello, " (user.name) }
             p.muted { "Signed in as " (user.roles.labels()) "." }
+            @if !monitoring.is_empty() {
+                section.card #monitoring role=[(critical > 0).then_some("alert")] {
+                    h2 { "Monitoring alerts not yet looked at" }
+                    p {
+                        @if critical > 0 { strong.late { (critical) " critical" } ", " }
+                        (monitoring.len()) " in all. "
+                        a href=(if critical > 0 { "/monitoring?status=new&severity=critical" } else { "/monitoring?status=new" }) { "Open the monitoring inbox" }
+                    }
+                }
+            }
             @if let Some(c) = checklist { (super::checklist::view(c)) }
             @if !grants.is_empty() { (role_grants(grants)) }
             @if !trust_grants.is_empty() { (trust_lead_grants(trust_grants)) }

@@ -439,3 +439,74 @@ diesel::table! {
         expires_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    /// Filtering and monitoring ingestion keys (issue 17): a digest of the
+    /// key, one live key per source and school.
+    monitoring_keys (id) {
+        id -> Text,
+        school_id -> Text,
+        source -> Text,
+        /// The source's name lower-cased: what keys, mappings and alerts match on.
+        source_key -> Text,
+        key_hash -> Text,
+        created_at -> Timestamp,
+        created_by -> Nullable<Text>,
+        revoked_at -> Nullable<Timestamp>,
+        revoked_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    monitoring_severities (school_id, source_key, tool_value) {
+        school_id -> Text,
+        source_key -> Text,
+        tool_value -> Text,
+        severity -> Text,
+        updated_at -> Timestamp,
+        updated_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    monitoring_settings (school_id) {
+        school_id -> Text,
+        look_within_hours -> Integer,
+        updated_at -> Timestamp,
+        updated_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    monitoring_alerts (id) {
+        id -> Text,
+        school_id -> Text,
+        key_id -> Text,
+        source -> Text,
+        source_key -> Text,
+        tool_alert_id -> Text,
+        received_at -> Timestamp,
+        occurred_at -> Nullable<Timestamp>,
+        tool_severity -> Text,
+        severity -> Text,
+        severity_rank -> Integer,
+        device -> Nullable<Text>,
+        account -> Nullable<Text>,
+        pupil_identifier -> Nullable<Text>,
+        pupil_id -> Nullable<Text>,
+        category_hint -> Nullable<Text>,
+        text -> Nullable<Text>,
+        url -> Nullable<Text>,
+        extra -> Nullable<Text>,
+        status -> Text,
+        first_looked_at -> Nullable<Timestamp>,
+        first_looked_by -> Nullable<Text>,
+        acknowledged_at -> Nullable<Timestamp>,
+        acknowledged_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        decided_by -> Nullable<Text>,
+        dismiss_reason -> Nullable<Text>,
+        dismiss_note -> Nullable<Text>,
+        incident_id -> Nullable<Text>,
+    }
+}

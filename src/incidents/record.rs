@@ -26,6 +26,8 @@ pub struct Record {
     pub categories: HashMap<String, Category>,
     /// The case panel, for a viewer who reads the record in full.
     pub case: Option<crate::cases::CaseInfo>,
+    /// The monitoring alert it was promoted from, for a full reader.
+    pub from_alert: Option<String>,
 }
 
 /// The record, or None when it does not exist or the viewer may not read
@@ -87,12 +89,18 @@ pub fn read(
     } else {
         None
     };
+    let from_alert = if view.full {
+        store::read::monitoring_alert_of(conn, &viewer.school_id, id)?
+    } else {
+        None
+    };
     Ok(Some(Record {
         view,
         timeline,
         viewed_by,
         categories,
         case,
+        from_alert,
     }))
 }
 

@@ -87,6 +87,9 @@ fn nav_for(user: &CurrentUser) -> Vec<(&'static str, &'static str)> {
     if user.has(Role::TrustAdmin) {
         nav.push(("/trust/admin", "Trust administration"));
     }
+    if user.roles.any(&[Role::Dsl, Role::OnlineSafetyLead]) {
+        nav.push(("/monitoring", "Monitoring"));
+    }
     if user.roles.any(crate::reports::READER_ROLES) {
         nav.push(("/reports", "Reports"));
     }

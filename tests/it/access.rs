@@ -22,6 +22,9 @@ enum Expect {
     AnySession,
     SignedIn,
     Roles(&'static [Role]),
+    /// A monitoring tool's ingestion key, not a session: 401 to everyone
+    /// without one, whoever is signed in (tests/it/monitoring.rs).
+    IngestKey,
 }
 
 const ADMIN: &[Role] = &[Role::Admin];
@@ -70,6 +73,18 @@ const REPORT_READERS: &[Role] = &[
 ];
 /// Only the Online Safety Lead writes the commentary and publishes.
 const REPORT_PUBLISHER: &[Role] = &[Role::OnlineSafetyLead];
+/// Filtering and monitoring alerts (issue 17): the DSL and the Online
+/// Safety Lead read and triage them.
+const MONITORING: &[Role] = &[Role::Dsl, Role::OnlineSafetyLead];
+
+/// As [`expected`], for the one path whose methods differ in who may use
+/// them: tools post alerts with a key; the leads list them.
+fn expected_for(method: &Method, path: &str) -> Option<Expect> {
+    if *method == Method::POST && path == "/api/v1/monitoring/alerts" {
+        return Some(Expect::IngestKey);
+    }
+    expected(path)
+}
 
 /// PRODUCT.md's reading of each URL, written independently of the code's
 /// own access rules.
@@ -126,6 +141,12 @@ fn expected(path: &str) -> Option<Expect> {
             Expect::Roles(REPORT_READERS)
         }
         p if p.ends_with("/entered-in-error") => Expect::Roles(MARK_IN_ERROR),
+        p if p == "/monitoring"
+            || p.starts_with("/monitoring/")
+            || p.starts_with("/api/v1/monitoring/") =>
+        {
+            Expect::Roles(MONITORING)
+        }
         p if p.ends_with("/acknowledge") => Expect::Roles(ACKNOWLEDGERS),
         // Adding the agency's reference to a referral is a case action.
         "/incidents/{id}/referrals/{referral}/reference" => Expect::Roles(CASE_WORKERS),
@@ -156,6 +177,8 @@ struct Records {
     school: String,
     trust_category: String,
     trust_member: String,
+    /// A monitoring alert of the school.
+    alert: String,
 }
 
 impl Default for Records {
@@ -169,7 +192,8 @@ impl Default for Records {
             category: none.clone(),
             school: none.clone(),
             trust_category: none.clone(),
-            trust_member: none,
+            trust_member: none.clone(),
+            alert: none,
         }
     }
 }
@@ -188,6 +212,8 @@ fn fill(path: &str, target: &TestUser, records: &Records) -> String {
         records.trust_category.as_str()
     } else if path.starts_with("/trust/admin/people/") {
         records.trust_member.as_str()
+    } else if path.starts_with("/monitoring/") || path.starts_with("/api/v1/monitoring/") {
+        records.alert.as_str()
     } else {
         records.incident.as_str()
     };
@@ -243,7 +269,7 @@ fn trust_lead_reads(method: &Method, path: &str) -> bool {
 fn allows(expect: Expect, role: Role) -> bool {
     match expect {
         Expect::Public | Expect::Enrolling | Expect::AnySession | Expect::SignedIn => true,
-        Expect::Verifying => false,
+        Expect::Verifying | Expect::IngestKey => false,
         Expect::Roles(roles) => roles.contains(&role),
     }
 }
@@ -281,6 +307,26 @@ async fn every_route_answers_each_role_as_product_md_says(backend: Backend) {
     .unwrap()[0]
         .id
         .clone();
+    // One alert of this school for the leads who triage, and one of the
+    // neighbour's for the crossing below.
+    let key = crate::monitoring::key_for(&app, &target.school_id, "Route Tool");
+    let our_alert = crate::monitoring::alert(
+        &app,
+        &key,
+        serde_json::json!({"alert_id": "route-1", "severity": "low"}),
+    )
+    .await;
+    let neighbour_key = crate::monitoring::key_for(
+        &app,
+        &app.neighbour.as_ref().expect("a neighbour").school_id,
+        "Route Tool",
+    );
+    let their_alert = crate::monitoring::alert(
+        &app,
+        &neighbour_key,
+        serde_json::json!({"alert_id": "route-1", "severity": "low"}),
+    )
+    .await;
     let mut records = std::collections::HashMap::new();
     records.insert(
         Role::Admin,
@@ -337,6 +383,7 @@ async fn every_route_answers_each_role_as_product_md_says(backend: Backend) {
                     incident: made["id"].as_str().unwrap().into(),
                     pupil: made["pupil_id"].as_str().unwrap().into(),
                     category: category_id.clone(),
+                    alert: our_alert.clone(),
                     ..Records::default()
                 },
             );
@@ -366,7 +413,7 @@ async fn every_route_answers_each_role_as_product_md_says(backend: Backend) {
     let mut checked = 0;
 
     for route in &table {
-        let Some(expect) = expected(route.path) else {
+        let Some(expect) = expected_for(&route.method, route.path) else {
             unclassified.push(format!("{} {}", route.method, route.path));
             continue;
         };
@@ -408,6 +455,15 @@ async fn every_route_answers_each_role_as_product_md_says(backend: Backend) {
             let res = send(&app, &route.method, &path, Some(&token)).await;
             let status = res.status().as_u16();
             let to = location(&res);
+            if expect == Expect::IngestKey {
+                assert_eq!(
+                    status, 401,
+                    "{} {path} with a session, not a key",
+                    route.method
+                );
+                checked += 1;
+                continue;
+            }
             let open = allows(expect, *role)
                 || (*role == Role::TrustSafeguardingLead
                     && trust_lead_reads(&route.method, route.path));
@@ -470,6 +526,7 @@ async fn every_route_answers_each_role_as_product_md_says(backend: Backend) {
             Role::Trustee,
         )
         .id,
+        alert: their_alert,
     };
     let ours = Records {
         category: category_id.clone(),

@@ -350,3 +350,34 @@ fn hydrate(
     }
     Ok(views)
 }
+
+/// An incident's reference, in the school: for a record that links to it
+/// (a monitoring alert promoted to it).
+pub fn reference_of(
+    conn: &mut AnyConnection,
+    school_id: &str,
+    id: &str,
+) -> QueryResult<Option<String>> {
+    incidents::table
+        .filter(incidents::school_id.eq(school_id))
+        .filter(incidents::id.eq(id))
+        .select(incidents::reference)
+        .first(conn)
+        .optional()
+}
+
+/// The monitoring alert an incident was promoted from, if any (the link
+/// is held on the alert).
+pub fn monitoring_alert_of(
+    conn: &mut AnyConnection,
+    school_id: &str,
+    incident_id: &str,
+) -> QueryResult<Option<String>> {
+    use crate::db::schema::monitoring_alerts;
+    monitoring_alerts::table
+        .filter(monitoring_alerts::school_id.eq(school_id))
+        .filter(monitoring_alerts::incident_id.eq(incident_id))
+        .select(monitoring_alerts::id)
+        .first(conn)
+        .optional()
+}

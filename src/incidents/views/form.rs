@@ -199,6 +199,28 @@ pub fn log_form(
     errors: &FieldErrors,
     today: chrono::NaiveDate,
 ) -> Markup {
+    log_form_to(
+        page,
+        categories,
+        input,
+        errors,
+        today,
+        "/incidents",
+        html! {},
+    )
+}
+
+/// The log form sent to `action`, with `intro` above it: for logging an
+/// incident from something else (a monitoring alert promoted).
+pub fn log_form_to(
+    page: &Page<'_>,
+    categories: &[Category],
+    input: &IncidentInput,
+    errors: &FieldErrors,
+    today: chrono::NaiveDate,
+    action: &str,
+    intro: Markup,
+) -> Markup {
     let csrf = page.csrf.clone().unwrap_or_default();
     let mut others = input.others.clone();
     if others.len() < FORM_OTHERS {
@@ -209,8 +231,9 @@ pub fn log_form(
         html! {
             h1 { "Log an online-safety incident" }
             p.muted { "If a child is in immediate danger, call 999, then tell the Designated Safeguarding Lead in person." }
+            (intro)
             (error_summary(errors, &ORDER))
-            form.stack.incident method="post" action="/incidents" {
+            form.stack.incident method="post" action=(action) {
                 (csrf_field(&csrf))
                 input type="hidden" name="submission_key" value=(input.submission_key);
                 (fields(input, categories, errors, today, None))

@@ -177,6 +177,14 @@ pub fn page(
             @if !v.full {
                 p.muted { "You logged this incident. You see its status and your own notes; the lead's case notes are theirs." }
             }
+            @if let Some(alert) = &r.from_alert {
+                p.from-alert {
+                    "Promoted from a monitoring alert. "
+                    @if viewer.roles.any(&[Role::Dsl, Role::OnlineSafetyLead]) {
+                        a href=(format!("/monitoring/{alert}")) { "Open the alert" }
+                    }
+                }
+            }
             section.card { (facts(v)) }
             @if let (Some(case), false) = (&r.case, i.entered_in_error()) {
                 (crate::cases::views::panel(&csrf, i, case))
