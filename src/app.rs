@@ -173,6 +173,7 @@ fn feature_routes(r: &mut Router<'_>) {
     crate::incidents::routes(r);
     crate::pupils::routes(r);
     crate::cases::routes(r);
+    crate::transfers::routes(r);
     crate::trust::routes(r);
     crate::categories::admin::routes(r);
     crate::api_docs::routes(r);

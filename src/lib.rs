@@ -30,5 +30,6 @@ pub mod reports;
 pub mod spreadsheet;
 pub mod state;
 pub mod telemetry;
+pub mod transfers;
 pub mod trust;
 pub mod views;

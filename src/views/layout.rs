@@ -84,6 +84,9 @@ fn nav_for(user: &CurrentUser) -> Vec<(&'static str, &'static str)> {
     if user.has(Role::TrustSafeguardingLead) {
         nav.push(("/trust", "Trust"));
     }
+    if user.roles.any(&[Role::Dsl, Role::TrustSafeguardingLead]) {
+        nav.push(("/transfers", "Transfers"));
+    }
     if user.roles.any(crate::reports::READER_ROLES) {
         nav.push(("/reports", "Reports"));
     }

@@ -29,5 +29,6 @@ mod pupils;
 mod reports;
 mod role_grants;
 mod schools;
+mod transfers;
 mod triage;
 mod trust;

@@ -1,0 +1,280 @@
+//! What happens to a transfer, each step in one transaction with its audit
+//! rows (in both schools' trails) and its emails: sending within the
+//! deployment, opening, confirming receipt.
+
+use chrono::NaiveDateTime;
+
+use super::document::{self, Document, Making};
+use super::model::{Kind, Transfer};
+use super::store::{self, NewTransfer};
+use crate::accounts::model::School;
+use crate::audit::{self, Event};
+use crate::auth::Role;
+use crate::db::dialect::write_transaction;
+use crate::db::AnyConnection;
+use crate::error::AppError;
+use crate::pupils::model::Pupil;
+
+/// Who acts, and from where.
+pub struct Actor<'a> {
+    /// None for the command line (the server's administrator).
+    pub user_id: Option<&'a str>,
+    pub name: &'a str,
+    pub initials: &'a str,
+    pub ip: Option<&'a str>,
+}
+
+/// One audit row in each school the transfer concerns (one school when the
+/// other is on another system). Never a pupil's name in the detail.
+pub fn audit_both(
+    conn: &mut AnyConnection,
+    action: &'static str,
+    schools: &[Option<&str>],
+    transfer_id: &str,
+    actor: &Actor<'_>,
+    detail: &str,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    let mut done: Vec<&str> = Vec::new();
+    for school in schools.iter().flatten() {
+        if done.contains(school) {
+            continue;
+        }
+        done.push(school);
+        let mut e = Event::new(action, now)
+            .school(school)
+            .record("transfer", transfer_id)
+            .detail(detail)
+            .ip(actor.ip);
+        if let Some(id) = actor.user_id {
+            e = e.actor(id);
+        }
+        audit::store::insert(conn, &e)?;
+    }
+    Ok(())
+}
+
+/// The subject and body of the email to the receiving school's DSLs:
+/// nothing about the pupil, the sender or what is in the file.
+pub fn email() -> (&'static str, String) {
+    (
+        "safelog: a child protection file has been sent to your school",
+        format!(
+            "A child protection file has been sent to your school; sign in to open it:\n{}/transfers\n\n\
+             This email deliberately holds no names and no details.\n",
+            crate::mail::BASE_URL
+        ),
+    )
+}
+
+/// Sends `pupil`'s file from `from` to `to`, a school of this deployment.
+/// The refusal (a file already on its way there) is a message for the
+/// person; the transfer's id otherwise.
+pub fn send_within(
+    conn: &mut AnyConnection,
+    actor: &Actor<'_>,
+    from: &School,
+    pupil: &Pupil,
+    to: &School,
+    now: NaiveDateTime,
+) -> Result<Result<String, String>, AppError> {
+    write_transaction(conn, |conn| {
+        if let Some(earlier) = store::pending(conn, &pupil.id, &to.id)? {
+            return Ok(Err(format!(
+                "This pupil's file was already sent to {} on {}, and its receipt is not yet confirmed: it is on the transfers page. Ask their DSL to open it and confirm receipt.",
+                to.name,
+                crate::views::time::moment(earlier.sent_at)
+            )));
+        }
+        let id = uuid::Uuid::new_v4().to_string();
+        let doc = document::build(
+            conn,
+            &Making {
+                transfer_id: &id,
+                school_id: &from.id,
+                made_by_name: actor.name,
+                made_by_initials: actor.initials,
+                receiving_urn: to.urn.as_deref(),
+                receiving_name: Some(&to.name),
+                now,
+            },
+            pupil,
+        )?;
+        let text = doc.to_json()?;
+        store::insert(
+            conn,
+            &NewTransfer {
+                id: &id,
+                document_id: &id,
+                kind: Kind::Within,
+                from_school_id: Some(&from.id),
+                from_pupil_id: Some(&pupil.id),
+                from_school_name: &from.name,
+                from_school_urn: from.urn.as_deref(),
+                to_school_id: Some(&to.id),
+                to_urn: to.urn.as_deref(),
+                pupil_name: &pupil.name,
+                incident_count: count(&doc),
+                document: &text,
+                sent_at: now,
+                sent_by: actor.user_id,
+                sent_by_name: actor.name,
+                key_fingerprint: None,
+            },
+        )?;
+        audit_both(
+            conn,
+            "transfer_sent",
+            &[Some(&from.id), Some(&to.id)],
+            &id,
+            actor,
+            &format!(
+                "child protection file sent within safelog; {} incidents",
+                doc.incidents.len()
+            ),
+            now,
+        )?;
+        let (subject, body) = email();
+        for dsl in crate::accounts::store::active_with_role(conn, &to.id, Role::Dsl)? {
+            crate::mail::enqueue(
+                conn,
+                &crate::mail::NewMail {
+                    school_id: Some(&to.id),
+                    kind: "transfer_received",
+                    to: &dsl.email,
+                    subject,
+                    body: &body,
+                },
+                now,
+            )?;
+        }
+        Ok(Ok(id))
+    })
+}
+
+pub fn count(doc: &Document) -> i32 {
+    i32::try_from(doc.incidents.len()).unwrap_or(i32::MAX)
+}
+
+/// Records that the receiving school's DSL opened the file, the first time
+/// they do: in both schools' trails.
+pub fn open(
+    conn: &mut AnyConnection,
+    t: &Transfer,
+    actor: &Actor<'_>,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    if t.opened_at.is_some() {
+        return Ok(());
+    }
+    write_transaction(conn, |conn| {
+        if store::mark_opened(conn, &t.id, actor.user_id, now)? {
+            audit_both(
+                conn,
+                "transfer_opened",
+                &[t.from_school_id.as_deref(), t.to_school_id.as_deref()],
+                &t.id,
+                actor,
+                "opened by the receiving school",
+                now,
+            )?;
+        }
+        Ok(())
+    })
+}
+
+/// Every read of a file's content, as a read of an incident is audited:
+/// in the reader's school.
+pub fn audit_read(
+    conn: &mut AnyConnection,
+    school_id: &str,
+    t: &Transfer,
+    actor: &Actor<'_>,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    audit_both(
+        conn,
+        "transfer_viewed",
+        &[Some(school_id)],
+        &t.id,
+        actor,
+        &format!("{} incidents shown", t.incident_count),
+        now,
+    )
+}
+
+/// Whose record a received file joins.
+pub enum LinkTo {
+    Existing(String),
+    New {
+        name: String,
+        tutor_group: Option<String>,
+    },
+}
+
+/// Confirms receipt and links the file to a pupil of the receiving school
+/// (made from the file's details when new). A refusal is a message.
+pub fn confirm(
+    conn: &mut AnyConnection,
+    t: &Transfer,
+    school_id: &str,
+    link: &LinkTo,
+    actor: &Actor<'_>,
+    now: NaiveDateTime,
+) -> Result<Result<Pupil, String>, AppError> {
+    write_transaction(conn, |conn| {
+        let pupil = match link {
+            LinkTo::Existing(id) => match crate::pupils::store::in_school(conn, school_id, id)? {
+                Some(p) => p,
+                None => return Ok(Err("Choose a pupil of your school.".to_string())),
+            },
+            LinkTo::New { name, tutor_group } => {
+                let doc = Document::parse(&t.document).map_err(AppError::internal)?;
+                let group = tutor_group.as_deref();
+                crate::pupils::store::create(
+                    conn,
+                    &crate::pupils::store::NewPupil {
+                        school_id,
+                        name,
+                        tutor_group: group,
+                        year_group: group
+                            .and_then(crate::pupils::model::year_group_of)
+                            .or(doc.pupil.year_group),
+                        date_of_birth: doc.pupil.date_of_birth,
+                        upn: doc.pupil.upn.as_deref(),
+                    },
+                    now,
+                )?
+            }
+        };
+        if store::mark_opened(conn, &t.id, actor.user_id, now)? {
+            audit_both(
+                conn,
+                "transfer_opened",
+                &[t.from_school_id.as_deref(), t.to_school_id.as_deref()],
+                &t.id,
+                actor,
+                "opened by the receiving school",
+                now,
+            )?;
+        }
+        if !store::confirm(conn, &t.id, actor.user_id, &pupil.id, now)? {
+            return Ok(Err(
+                "Receipt of this file was already confirmed: it is on the pupil's page.".into(),
+            ));
+        }
+        audit_both(
+            conn,
+            "transfer_receipt_confirmed",
+            &[t.from_school_id.as_deref(), t.to_school_id.as_deref()],
+            &t.id,
+            actor,
+            match link {
+                LinkTo::Existing(_) => "receipt confirmed; linked to a pupil on the roll",
+                LinkTo::New { .. } => "receipt confirmed; linked to a new pupil record",
+            },
+            now,
+        )?;
+        Ok(Ok(pupil))
+    })
+}

@@ -1,0 +1,568 @@
+//! The transfer pages: sending from a pupil's page, the transfers list,
+//! one transfer (opening and confirming receipt on the receiving side).
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+
+use super::document::{self, Document, Making};
+use super::flow::{self, Actor, LinkTo};
+use super::model::{overdue_before, Side, Transfer};
+use super::store;
+use super::views::{self, Names, Receive, ReceiveForm, SendPage, TransferPage};
+use crate::accounts::model::School;
+use crate::auth::csrf::CsrfToken;
+use crate::auth::session::client_ip;
+use crate::auth::{CurrentUser, Role};
+use crate::db::{self, AnyConnection};
+use crate::error::AppError;
+use crate::forms::{self, FieldErrors, Form};
+use crate::incidents::Viewer;
+use crate::pupils::model::Pupil;
+use crate::state::AppState;
+use crate::views::{page, page_with, see_other, Page};
+
+/// A pupil of the viewer's school that the viewer may know of, or 404.
+pub fn known_pupil(conn: &mut AnyConnection, viewer: &Viewer, id: &str) -> Result<Pupil, AppError> {
+    let pupil =
+        crate::pupils::store::in_school(conn, &viewer.school_id, id)?.ok_or(AppError::NotFound)?;
+    if !crate::incidents::store::known_pupils::knows(conn, viewer, &pupil)? {
+        return Err(AppError::NotFound);
+    }
+    Ok(pupil)
+}
+
+/// The names a page shows: the people who sent, opened and confirmed, and
+/// the receiving schools, by id.
+pub fn names_for(conn: &mut AnyConnection, transfers: &[&Transfer]) -> Result<Names, AppError> {
+    let mut ids: Vec<String> = Vec::new();
+    for t in transfers {
+        ids.extend(t.opened_by.clone());
+        ids.extend(t.confirmed_by.clone());
+    }
+    ids.sort();
+    ids.dedup();
+    let mut names = crate::cases::store::user_names(conn, ids)?;
+    for s in crate::accounts::store::all_schools(conn)? {
+        if transfers
+            .iter()
+            .any(|t| t.to_school_id.as_deref() == Some(s.id.as_str()))
+        {
+            names.insert(s.id, s.name);
+        }
+    }
+    Ok(names)
+}
+
+/// Every school of the deployment a file may go to: all but this one.
+fn destinations(conn: &mut AnyConnection, school_id: &str) -> Result<Vec<School>, AppError> {
+    Ok(crate::accounts::store::all_schools(conn)?
+        .into_iter()
+        .filter(|s| s.id != school_id)
+        .collect())
+}
+
+struct SendData {
+    pupil: Pupil,
+    schools: Vec<School>,
+    preview: Document,
+    pending: Vec<Transfer>,
+    names: Names,
+}
+
+/// Everything the send page shows; the preview of the file is a read of
+/// the pupil's incidents, audited as one.
+async fn send_data(
+    state: &AppState,
+    user: &CurrentUser,
+    ip: String,
+    id: String,
+) -> Result<SendData, AppError> {
+    let viewer = Viewer::of(user);
+    let (name, initials, now) = (
+        user.name.clone(),
+        user.initials.clone(),
+        state.clock.now_naive(),
+    );
+    db::run(&state.pool, move |conn| {
+        let pupil = known_pupil(conn, &viewer, &id)?;
+        let schools = destinations(conn, &viewer.school_id)?;
+        let preview = document::build(
+            conn,
+            &Making {
+                transfer_id: "preview",
+                school_id: &viewer.school_id,
+                made_by_name: &name,
+                made_by_initials: &initials,
+                receiving_urn: None,
+                receiving_name: None,
+                now,
+            },
+            &pupil,
+        )?;
+        let pending: Vec<Transfer> = store::sent_of_pupil(conn, &pupil.id)?
+            .into_iter()
+            .filter(|t| t.confirmed_at.is_none() && t.to_school_id.is_some())
+            .collect();
+        let names = names_for(conn, &pending.iter().collect::<Vec<_>>())?;
+        crate::audit::store::insert(
+            conn,
+            &crate::audit::Event::new("transfer_previewed", now)
+                .school(&viewer.school_id)
+                .actor(&viewer.user_id)
+                .record("pupil", &pupil.id)
+                .detail(format!("{} incidents shown", preview.incidents.len()))
+                .ip(Some(&ip)),
+        )?;
+        Ok(SendData {
+            pupil,
+            schools,
+            preview,
+            pending,
+            names,
+        })
+    })
+    .await
+}
+
+fn send_page_with(
+    state: &AppState,
+    user: &CurrentUser,
+    csrf: &CsrfToken,
+    d: &SendData,
+    chosen: &str,
+    errors: &FieldErrors,
+) -> maud::Markup {
+    views::send(
+        &Page::for_user("Send a pupil's file", user, csrf),
+        &SendPage {
+            pupil: &d.pupil,
+            schools: &d.schools,
+            chosen,
+            errors,
+            preview: &d.preview,
+            sent: &d.pending,
+            names: &d.names,
+            due: overdue_before(state.clock.now_naive()),
+        },
+    )
+}
+
+/// `GET /pupils/{id}/transfer` (the DSL).
+pub async fn send_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: CurrentUser,
+    csrf: CsrfToken,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let d = send_data(&state, &user, client_ip(&req), id.into_inner()).await?;
+    Ok(page(send_page_with(
+        &state,
+        &user,
+        &csrf,
+        &d,
+        "",
+        &FieldErrors::default(),
+    )))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct SendForm {
+    pub to_school: String,
+}
+
+/// `POST /pupils/{id}/transfer` (the DSL): sends the file to the chosen
+/// school, alerts its DSLs, and shows the transfer.
+pub async fn send(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: CurrentUser,
+    csrf: CsrfToken,
+    id: web::Path<String>,
+    form: Form<SendForm>,
+) -> Result<HttpResponse, AppError> {
+    let ip = client_ip(&req);
+    let id = id.into_inner();
+    let chosen = form.to_school.trim().to_string();
+    let (viewer, now) = (Viewer::of(&user), state.clock.now_naive());
+    let (name, initials, user_id, ip2) = (
+        user.name.clone(),
+        user.initials.clone(),
+        user.id.clone(),
+        ip.clone(),
+    );
+    let pupil_id = id.clone();
+    let to = chosen.clone();
+    let outcome = db::run(&state.pool, move |conn| {
+        let pupil = known_pupil(conn, &viewer, &pupil_id)?;
+        let Some(to) = destinations(conn, &viewer.school_id)?
+            .into_iter()
+            .find(|s| s.id == to)
+        else {
+            return Ok(Err(
+                "Choose the pupil's new school from the list.".to_string()
+            ));
+        };
+        let from = crate::accounts::store::school(conn, &viewer.school_id)?;
+        let actor = Actor {
+            user_id: Some(&user_id),
+            name: &name,
+            initials: &initials,
+            ip: Some(&ip2),
+        };
+        flow::send_within(conn, &actor, &from, &pupil, &to, now)
+    })
+    .await?;
+    match outcome {
+        Ok(transfer_id) => {
+            state.mail.wake();
+            Ok(see_other(&format!("/transfers/{transfer_id}?sent=1")))
+        }
+        Err(message) => {
+            let d = send_data(&state, &user, ip, id).await?;
+            let mut errors = FieldErrors::default();
+            errors.add("to_school", message);
+            Ok(page_with(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                send_page_with(&state, &user, &csrf, &d, &chosen, &errors),
+            ))
+        }
+    }
+}
+
+/// `GET /transfers` (the DSL; a trust's safeguarding lead reads it).
+pub async fn list(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    csrf: CsrfToken,
+) -> Result<HttpResponse, AppError> {
+    let school_id = user.school_id.clone();
+    let (received, sent, names) = db::run(&state.pool, move |conn| {
+        let received = store::received_by(conn, &school_id)?;
+        let sent = store::sent_by(conn, &school_id)?;
+        let all: Vec<&Transfer> = received.iter().chain(sent.iter()).collect();
+        let names = names_for(conn, &all)?;
+        Ok((received, sent, names))
+    })
+    .await?;
+    Ok(page(views::list(
+        &Page::for_user("Child protection files", &user, &csrf),
+        &views::ListPage {
+            received: &received,
+            sent: &sent,
+            names: &names,
+            due: overdue_before(state.clock.now_naive()),
+            may_import: false,
+        },
+    )))
+}
+
+/// The transfer, if it is this school's (sent or received), and which side
+/// the school is on; 404 for every other school.
+fn of_school(
+    conn: &mut AnyConnection,
+    school_id: &str,
+    id: &str,
+) -> Result<(Transfer, Side), AppError> {
+    let t = store::get(conn, id)?.ok_or(AppError::NotFound)?;
+    let side = t.side_of(school_id).ok_or(AppError::NotFound)?;
+    Ok((t, side))
+}
+
+/// Pupils of the receiving school the file may be about: same UPN, or
+/// same name; and the whole roll to choose from.
+fn candidates(
+    conn: &mut AnyConnection,
+    viewer: &Viewer,
+    doc: &Document,
+) -> Result<(Vec<Pupil>, Vec<Pupil>), AppError> {
+    let mut found = crate::pupils::store::named(conn, &viewer.school_id, &doc.pupil.name)?;
+    let roll = crate::pupils::store::roll(conn, &viewer.school_id)?;
+    if let Some(upn) = &doc.pupil.upn {
+        for p in &roll {
+            if p.upn.as_deref() == Some(upn.as_str()) && !found.iter().any(|f| f.id == p.id) {
+                found.insert(0, p.clone());
+            }
+        }
+    }
+    let mut known = Vec::new();
+    for p in found {
+        if crate::incidents::store::known_pupils::knows(conn, viewer, &p)? {
+            known.push(p);
+        }
+    }
+    Ok((known, roll))
+}
+
+struct Shown {
+    t: Transfer,
+    side: Side,
+    doc: Option<Document>,
+    names: Names,
+    candidates: Vec<Pupil>,
+    roll: Vec<Pupil>,
+    linked: Option<Pupil>,
+}
+
+/// Loads a transfer for `user`: opens it (the receiving school's DSL, the
+/// first time) and audits the read of the file.
+async fn shown(
+    state: &AppState,
+    user: &CurrentUser,
+    ip: String,
+    id: String,
+) -> Result<Shown, AppError> {
+    let viewer = Viewer::of(user);
+    let dsl = user.has(Role::Dsl);
+    let (name, initials, now) = (
+        user.name.clone(),
+        user.initials.clone(),
+        state.clock.now_naive(),
+    );
+    db::run(&state.pool, move |conn| {
+        let (mut t, side) = of_school(conn, &viewer.school_id, &id)?;
+        let actor = Actor {
+            user_id: Some(&viewer.user_id),
+            name: &name,
+            initials: &initials,
+            ip: Some(&ip),
+        };
+        if side == Side::Receiver && dsl && t.opened_at.is_none() {
+            flow::open(conn, &t, &actor, now)?;
+            t = store::get(conn, &id)?.ok_or(AppError::NotFound)?;
+        }
+        // A file on its way is its receiving DSL's to open first; a trust's
+        // safeguarding lead reads it once receipt is confirmed.
+        let readable = side == Side::Sender || dsl || t.confirmed_at.is_some();
+        let doc = if readable {
+            flow::audit_read(conn, &viewer.school_id, &t, &actor, now)?;
+            Some(Document::parse(&t.document).map_err(AppError::internal)?)
+        } else {
+            None
+        };
+        let (candidates, roll) = match (&doc, side, dsl, t.confirmed_at) {
+            (Some(doc), Side::Receiver, true, None) => candidates(conn, &viewer, doc)?,
+            _ => (Vec::new(), Vec::new()),
+        };
+        let linked = match (&t.linked_pupil_id, side) {
+            (Some(pid), Side::Receiver) => {
+                crate::pupils::store::in_school(conn, &viewer.school_id, pid)?
+            }
+            _ => None,
+        };
+        let names = names_for(conn, &[&t])?;
+        Ok(Shown {
+            t,
+            side,
+            doc,
+            names,
+            candidates,
+            roll,
+            linked,
+        })
+    })
+    .await
+}
+
+fn render(
+    state: &AppState,
+    user: &CurrentUser,
+    csrf: &CsrfToken,
+    s: &Shown,
+    typed: &ReceiveForm,
+    errors: &FieldErrors,
+    done: Option<&str>,
+) -> maud::Markup {
+    let receive = (s.side == Side::Receiver
+        && user.has(Role::Dsl)
+        && s.t.confirmed_at.is_none()
+        && s.doc.is_some())
+    .then_some(Receive {
+        candidates: &s.candidates,
+        roll: &s.roll,
+        typed,
+        errors,
+    });
+    views::transfer(
+        &Page::for_user("Child protection file", user, csrf),
+        &TransferPage {
+            t: &s.t,
+            side: s.side,
+            doc: s.doc.as_ref(),
+            names: &s.names,
+            due: overdue_before(state.clock.now_naive()),
+            receive,
+            linked: s.linked.as_ref(),
+            done,
+        },
+    )
+}
+
+/// `GET /transfers/{id}`: the receipt, and the file for those who read it.
+pub async fn show(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: CurrentUser,
+    csrf: CsrfToken,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let s = shown(&state, &user, client_ip(&req), id.into_inner()).await?;
+    // Fixed markers from our own redirects, never text from the address.
+    let query = req.query_string();
+    let done = if query == "sent=1" {
+        Some("Sent. Their DSL is told by email and on their start page; this page shows when they open it and confirm receipt.")
+    } else if query == "confirmed=1" {
+        Some("Receipt confirmed. The sending school sees it, and the file shows on the pupil's page.")
+    } else {
+        None
+    };
+    let typed = ReceiveForm {
+        new_name: s
+            .doc
+            .as_ref()
+            .map(|d| d.pupil.name.clone())
+            .unwrap_or_default(),
+        ..ReceiveForm::default()
+    };
+    Ok(page(render(
+        &state,
+        &user,
+        &csrf,
+        &s,
+        &typed,
+        &FieldErrors::default(),
+        done,
+    )))
+}
+
+/// The receiving DSL's choice, checked.
+fn parse_link(f: &ReceiveForm, candidates: &[Pupil]) -> Result<LinkTo, FieldErrors> {
+    let mut errors = FieldErrors::default();
+    let link = match f.link.as_str() {
+        "new" => {
+            let name = forms::required(
+                &mut errors,
+                "new_name",
+                &f.new_name,
+                "the pupil's name",
+                forms::ONE_LINE_MAX,
+            );
+            let group = forms::optional(
+                &mut errors,
+                "new_tutor_group",
+                &f.new_tutor_group,
+                "the tutor group",
+                20,
+            );
+            LinkTo::New {
+                name,
+                tutor_group: Some(group).filter(|g| !g.is_empty()),
+            }
+        }
+        "other" => {
+            if f.other_pupil.is_empty() {
+                errors.add("other_pupil", "Choose the pupil from your roll.");
+            }
+            LinkTo::Existing(f.other_pupil.clone())
+        }
+        "" => {
+            errors.add(
+                "link",
+                "Choose whose record this file joins: a pupil listed, another pupil on your roll, or a new pupil record.",
+            );
+            LinkTo::Existing(String::new())
+        }
+        id if candidates.iter().any(|c| c.id == id) => LinkTo::Existing(id.to_string()),
+        _ => {
+            errors.add("link", "Choose whose record this file joins.");
+            LinkTo::Existing(String::new())
+        }
+    };
+    errors.into_result().map(|()| link)
+}
+
+/// `POST /transfers/{id}/receive` (the receiving school's DSL): links the
+/// file to a pupil and confirms receipt.
+pub async fn receive(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: CurrentUser,
+    csrf: CsrfToken,
+    id: web::Path<String>,
+    form: Form<ReceiveForm>,
+) -> Result<HttpResponse, AppError> {
+    let ip = client_ip(&req);
+    let id = id.into_inner();
+    let s = shown(&state, &user, ip.clone(), id.clone()).await?;
+    if s.side != Side::Receiver {
+        return Err(AppError::NotFound);
+    }
+    let typed = form.into_inner();
+    let refuse = |errors: FieldErrors| {
+        Ok(page_with(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            render(&state, &user, &csrf, &s, &typed, &errors, None),
+        ))
+    };
+    if s.t.confirmed_at.is_some() {
+        let mut errors = FieldErrors::default();
+        errors.add("link", "Receipt of this file was already confirmed.");
+        return refuse(errors);
+    }
+    let link = match parse_link(&typed, &s.candidates) {
+        Ok(l) => l,
+        Err(errors) => return refuse(errors),
+    };
+    let (t, school_id, now) = (s.t.clone(), user.school_id.clone(), state.clock.now_naive());
+    let (uid, name, initials, ip2) = (
+        user.id.clone(),
+        user.name.clone(),
+        user.initials.clone(),
+        ip.clone(),
+    );
+    let outcome = db::run(&state.pool, move |conn| {
+        let actor = Actor {
+            user_id: Some(&uid),
+            name: &name,
+            initials: &initials,
+            ip: Some(&ip2),
+        };
+        flow::confirm(conn, &t, &school_id, &link, &actor, now)
+    })
+    .await?;
+    match outcome {
+        Ok(_) => Ok(see_other(&format!("/transfers/{id}?confirmed=1"))),
+        Err(message) => {
+            let mut errors = FieldErrors::default();
+            errors.add("link", message);
+            refuse(errors)
+        }
+    }
+}
+
+/// The pupil page's card, for the DSL (and a trust's safeguarding lead):
+/// what was sent from here and what was received for this pupil.
+pub fn pupil_card(
+    conn: &mut AnyConnection,
+    user: &CurrentUser,
+    pupil: &Pupil,
+    now: chrono::NaiveDateTime,
+) -> Result<Option<maud::Markup>, AppError> {
+    if !user.roles.any(&[Role::Dsl, Role::TrustSafeguardingLead]) {
+        return Ok(None);
+    }
+    let sent = store::sent_of_pupil(conn, &pupil.id)?;
+    let received = store::received_for_pupil(conn, &user.school_id, &pupil.id)?;
+    let all: Vec<&Transfer> = sent.iter().chain(received.iter()).collect();
+    let names = names_for(conn, &all)?;
+    Ok(Some(views::pupil_card(
+        pupil,
+        &sent,
+        &received,
+        &names,
+        overdue_before(now),
+        user.has(Role::Dsl),
+    )))
+}
