@@ -413,3 +413,13 @@ diesel::table! {
         key_fingerprint -> Nullable<Text>,
     }
 }
+
+diesel::table! {
+    /// The deployment's key pair for signing transfer packages (one row).
+    signing_keys (id) {
+        id -> Text,
+        public_key -> Text,
+        private_key -> Text,
+        created_at -> Timestamp,
+    }
+}

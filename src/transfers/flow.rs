@@ -278,3 +278,195 @@ pub fn confirm(
         Ok(Ok(pupil))
     })
 }
+
+/// What a package import did.
+pub struct Imported {
+    pub transfer_id: String,
+    pub from: String,
+    pub incidents: usize,
+    /// True when the file joined a pupil already on record.
+    pub existing_pupil: bool,
+}
+
+/// Takes a package in as received history of `school`: checked (the
+/// signature, the key when one is expected, the school's URN, not received
+/// before), linked to the pupil of the school with its UPN, or its name
+/// and date of birth, or a new pupil record, and opened and confirmed by
+/// the importer. A refusal stores nothing but its audit row, and says why.
+pub fn take_in(
+    conn: &mut AnyConnection,
+    bytes: &[u8],
+    school: &School,
+    expected_key: Option<&str>,
+    actor: &Actor<'_>,
+    now: NaiveDateTime,
+) -> Result<Result<Imported, String>, AppError> {
+    let refused = |conn: &mut AnyConnection, why: &str, message: String| {
+        let mut e = crate::audit::Event::new("transfer_import_refused", now)
+            .school(&school.id)
+            .detail(why)
+            .ip(actor.ip);
+        if let Some(id) = actor.user_id {
+            e = e.actor(id);
+        }
+        audit::store::insert(conn, &e)?;
+        Ok::<_, AppError>(Err(message))
+    };
+    let verified = match super::package::verify(bytes) {
+        Ok(v) => v,
+        Err(message) => {
+            return refused(
+                conn,
+                "not a package, or its signature does not match",
+                message,
+            )
+        }
+    };
+    if let Some(expected) = expected_key.filter(|k| !k.trim().is_empty()) {
+        if !super::keys::same_fingerprint(expected, &verified.fingerprint) {
+            return refused(
+                conn,
+                "signed with another key than the one expected",
+                format!(
+                    "The package is signed with the key {}, not the one you were given ({}). Check with the sending school before taking it in. Nothing was stored.",
+                    verified.fingerprint,
+                    expected.trim()
+                ),
+            );
+        }
+    }
+    let doc = &verified.document;
+    let Some(urn) = school.urn.as_deref() else {
+        return refused(
+            conn,
+            "the school has no URN",
+            format!(
+                "{} has no URN yet, and a package is taken in only by the school whose URN it names: an administrator enters it at Administration, School settings. Nothing was stored.",
+                school.name
+            ),
+        );
+    };
+    if doc.receiving_school.urn.as_deref() != Some(urn) {
+        return refused(
+            conn,
+            "for another school's URN",
+            format!(
+                "This package is for the school with URN {}, not {} (URN {urn}). Nothing was stored: send it back to the sending school, or to the school it names.",
+                doc.receiving_school.urn.as_deref().unwrap_or("(none)"),
+                school.name
+            ),
+        );
+    }
+    write_transaction(conn, |conn| {
+        if let Some(earlier) = store::received_document(conn, &school.id, &doc.transfer_id)? {
+            return refused(
+                conn,
+                "already received",
+                format!(
+                    "This package was already received, on {}: it is on the transfers page. Nothing was stored again.",
+                    crate::views::time::moment(earlier.confirmed_at.unwrap_or(earlier.sent_at))
+                ),
+            );
+        }
+        let (pupil, existing) = pupil_for(conn, &school.id, doc, now)?;
+        let id = uuid::Uuid::new_v4().to_string();
+        let made_by = doc
+            .made_by
+            .name
+            .clone()
+            .unwrap_or_else(|| doc.made_by.initials.clone());
+        store::insert(
+            conn,
+            &NewTransfer {
+                id: &id,
+                document_id: &doc.transfer_id,
+                kind: Kind::PackageIn,
+                from_school_id: None,
+                from_pupil_id: None,
+                from_school_name: &doc.sending_school.name,
+                from_school_urn: doc.sending_school.urn.as_deref(),
+                to_school_id: Some(&school.id),
+                to_urn: Some(urn),
+                pupil_name: &doc.pupil.name,
+                incident_count: count(doc),
+                document: &verified.document_text,
+                sent_at: doc.made_at.naive_utc(),
+                sent_by: None,
+                sent_by_name: &made_by,
+                key_fingerprint: Some(&verified.fingerprint),
+            },
+        )?;
+        store::mark_opened(conn, &id, actor.user_id, now)?;
+        store::confirm(conn, &id, actor.user_id, &pupil.id, now)?;
+        // The sending school, when it is in this deployment too, has the
+        // import in its trail as well.
+        let sender = match doc.sending_school.urn.as_deref() {
+            Some(u) => match crate::accounts::model::Urn::parse(u) {
+                Ok(u) => crate::accounts::store::school_by_urn(conn, &u)?.map(|s| s.id),
+                Err(_) => None,
+            },
+            None => None,
+        };
+        let schools = [Some(school.id.as_str()), sender.as_deref()];
+        audit_both(
+            conn,
+            "transfer_imported",
+            &schools,
+            &id,
+            actor,
+            &format!(
+                "package imported; {} incidents; signed with key {}",
+                doc.incidents.len(),
+                verified.fingerprint
+            ),
+            now,
+        )?;
+        for action in ["transfer_opened", "transfer_receipt_confirmed"] {
+            audit_both(conn, action, &schools, &id, actor, "by the importer", now)?;
+        }
+        Ok(Ok(Imported {
+            transfer_id: id,
+            from: doc.sending_school.name.clone(),
+            incidents: doc.incidents.len(),
+            existing_pupil: existing,
+        }))
+    })
+}
+
+/// The pupil of `school_id` a package is about: the one with its UPN, or
+/// its name and date of birth; else a new pupil record made from it.
+fn pupil_for(
+    conn: &mut AnyConnection,
+    school_id: &str,
+    doc: &Document,
+    now: NaiveDateTime,
+) -> Result<(Pupil, bool), AppError> {
+    let p = &doc.pupil;
+    let named = crate::pupils::store::named(conn, school_id, &p.name)?;
+    if let Some(upn) = &p.upn {
+        if let Some(found) = crate::pupils::store::with_upn(conn, school_id, upn)? {
+            return Ok((found, true));
+        }
+    }
+    if p.date_of_birth.is_some() {
+        if let Some(found) = named
+            .into_iter()
+            .find(|c| c.date_of_birth == p.date_of_birth)
+        {
+            return Ok((found, true));
+        }
+    }
+    let made = crate::pupils::store::create(
+        conn,
+        &crate::pupils::store::NewPupil {
+            school_id,
+            name: &p.name,
+            tutor_group: None,
+            year_group: p.year_group,
+            date_of_birth: p.date_of_birth,
+            upn: p.upn.as_deref(),
+        },
+        now,
+    )?;
+    Ok((made, false))
+}

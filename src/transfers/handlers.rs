@@ -254,7 +254,7 @@ pub async fn list(
             sent: &sent,
             names: &names,
             due: overdue_before(state.clock.now_naive()),
-            may_import: false,
+            may_import: user.has(Role::Dsl),
         },
     )))
 }
@@ -415,6 +415,8 @@ pub async fn show(
         Some("Sent. Their DSL is told by email and on their start page; this page shows when they open it and confirm receipt.")
     } else if query == "confirmed=1" {
         Some("Receipt confirmed. The sending school sees it, and the file shows on the pupil's page.")
+    } else if query == "imported=1" {
+        Some("The package's signature checks out and it is taken in: opened and receipt confirmed by you, and linked to the pupil below. Tell the sending school you have it.")
     } else {
         None
     };
@@ -564,5 +566,265 @@ pub fn pupil_card(
         &names,
         overdue_before(now),
         user.has(Role::Dsl),
+    )))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct PackageQuery {
+    pub urn: String,
+}
+
+/// `GET /pupils/{id}/transfer-package?urn=` (the DSL): the pupil's file as
+/// one signed package for the school with that URN on another system.
+/// Recorded as sent (downloaded) and in the audit trail; the URN is a
+/// school's public number, so it may be in the address.
+pub async fn download(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: CurrentUser,
+    csrf: CsrfToken,
+    id: web::Path<String>,
+    query: web::Query<PackageQuery>,
+) -> Result<HttpResponse, AppError> {
+    let ip = client_ip(&req);
+    let id = id.into_inner();
+    let urn = match crate::accounts::model::Urn::parse(query.urn.trim()) {
+        Ok(urn) => urn,
+        Err(why) => {
+            let d = send_data(&state, &user, ip, id).await?;
+            let mut errors = FieldErrors::default();
+            errors.add(
+                "urn",
+                format!("{why} Type the receiving school's URN (Get Information about Schools) to download its package."),
+            );
+            return Ok(page_with(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                send_page_with(&state, &user, &csrf, &d, "", &errors),
+            ));
+        }
+    };
+    let (viewer, now) = (Viewer::of(&user), state.clock.now_naive());
+    let (name, initials, user_id) = (user.name.clone(), user.initials.clone(), user.id.clone());
+    let (transfer_id, bytes) = db::run(&state.pool, move |conn| {
+        let pupil = known_pupil(conn, &viewer, &id)?;
+        let from = crate::accounts::store::school(conn, &viewer.school_id)?;
+        let local = crate::accounts::store::school_by_urn(conn, &urn)?;
+        let key = super::keys::ensure(conn, now)?;
+        crate::db::dialect::write_transaction(conn, |conn| {
+            let transfer_id = uuid::Uuid::new_v4().to_string();
+            let doc = document::build(
+                conn,
+                &Making {
+                    transfer_id: &transfer_id,
+                    school_id: &from.id,
+                    made_by_name: &name,
+                    made_by_initials: &initials,
+                    receiving_urn: Some(urn.as_str()),
+                    receiving_name: local.as_ref().map(|s| s.name.as_str()),
+                    now,
+                },
+                &pupil,
+            )?;
+            let text = doc.to_json()?;
+            let bytes = super::package::make(&text, &doc, &key).map_err(AppError::internal)?;
+            store::insert(
+                conn,
+                &store::NewTransfer {
+                    id: &transfer_id,
+                    document_id: &transfer_id,
+                    kind: super::model::Kind::PackageOut,
+                    from_school_id: Some(&from.id),
+                    from_pupil_id: Some(&pupil.id),
+                    from_school_name: &from.name,
+                    from_school_urn: from.urn.as_deref(),
+                    to_school_id: None,
+                    to_urn: Some(urn.as_str()),
+                    pupil_name: &pupil.name,
+                    incident_count: flow::count(&doc),
+                    document: &text,
+                    sent_at: now,
+                    sent_by: Some(&user_id),
+                    sent_by_name: &name,
+                    key_fingerprint: Some(&key.fingerprint()),
+                },
+            )?;
+            flow::audit_both(
+                conn,
+                "transfer_package_downloaded",
+                &[Some(&from.id), local.as_ref().map(|s| s.id.as_str())],
+                &transfer_id,
+                &Actor {
+                    user_id: Some(&user_id),
+                    name: &name,
+                    initials: &initials,
+                    ip: Some(&ip),
+                },
+                &format!(
+                    "package for URN {}; {} incidents",
+                    urn.as_str(),
+                    doc.incidents.len()
+                ),
+                now,
+            )?;
+            Ok::<_, AppError>((transfer_id, bytes))
+        })
+    })
+    .await?;
+    // No pupil's name in the file's name: downloads lists keep it.
+    let file = format!(
+        "child-protection-file-{}-{}.json",
+        state.clock.today().format("%Y-%m-%d"),
+        &transfer_id[..8]
+    );
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{file}\""),
+        ))
+        .body(bytes))
+}
+
+/// `GET /transfers/import` (the DSL): the upload page.
+pub async fn import_page(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    csrf: CsrfToken,
+) -> Result<HttpResponse, AppError> {
+    let urn = school_urn(&state, &user).await?;
+    Ok(page(views::import(
+        &Page::for_user("Import a package", &user, &csrf),
+        urn.as_deref(),
+        None,
+        "",
+    )))
+}
+
+async fn school_urn(state: &AppState, user: &CurrentUser) -> Result<Option<String>, AppError> {
+    let school_id = user.school_id.clone();
+    db::run(&state.pool, move |conn| {
+        Ok(crate::accounts::store::school(conn, &school_id)?.urn)
+    })
+    .await
+}
+
+/// The uploaded package and the fingerprint typed, or a message.
+async fn package_of(
+    mut parts: actix_multipart::Multipart,
+) -> Result<(Vec<u8>, String), (String, String)> {
+    use futures_util::StreamExt;
+    let (mut file, mut key) = (None, String::new());
+    while let Some(part) = parts.next().await {
+        let mut part = part.map_err(|_| {
+            (
+                "Choose the package file and upload it.".to_string(),
+                key.clone(),
+            )
+        })?;
+        let name = part
+            .content_disposition()
+            .and_then(|d| d.get_name())
+            .map(str::to_string);
+        let mut bytes = Vec::new();
+        while let Some(chunk) = part.next().await {
+            let chunk = chunk.map_err(|_| {
+                (
+                    "The upload was interrupted; try again.".to_string(),
+                    key.clone(),
+                )
+            })?;
+            if bytes.len() + chunk.len() > super::package::MAX_BYTES {
+                return Err((
+                    "The file is larger than 20 MB: it is not a transfer package.".into(),
+                    key.clone(),
+                ));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        match name.as_deref() {
+            Some("file") => file = Some(bytes),
+            Some("key") => key = String::from_utf8_lossy(&bytes).chars().take(100).collect(),
+            _ => {}
+        }
+    }
+    match file.filter(|f| !f.is_empty()) {
+        Some(f) => Ok((f, key)),
+        None => Err(("Choose the package file and upload it.".into(), key)),
+    }
+}
+
+/// `POST /transfers/import` (the DSL): checks the package and takes it in
+/// as received history; a refusal stores nothing and says why.
+pub async fn import_upload(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: CurrentUser,
+    csrf: CsrfToken,
+    parts: actix_multipart::Multipart,
+) -> Result<HttpResponse, AppError> {
+    let urn = school_urn(&state, &user).await?;
+    let refuse = |message: &str, key: &str| {
+        page_with(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            views::import(
+                &Page::for_user("Import a package", &user, &csrf),
+                urn.as_deref(),
+                Some(message),
+                key,
+            ),
+        )
+    };
+    let (bytes, key) = match package_of(parts).await {
+        Ok(got) => got,
+        Err((message, key)) => return Ok(refuse(&message, &key)),
+    };
+    let (school_id, user_id, name, initials, ip, now) = (
+        user.school_id.clone(),
+        user.id.clone(),
+        user.name.clone(),
+        user.initials.clone(),
+        client_ip(&req),
+        state.clock.now_naive(),
+    );
+    let expected = key.clone();
+    let outcome = db::run(&state.pool, move |conn| {
+        let school = crate::accounts::store::school(conn, &school_id)?;
+        flow::take_in(
+            conn,
+            &bytes,
+            &school,
+            Some(&expected),
+            &Actor {
+                user_id: Some(&user_id),
+                name: &name,
+                initials: &initials,
+                ip: Some(&ip),
+            },
+            now,
+        )
+    })
+    .await?;
+    match outcome {
+        Ok(done) => Ok(see_other(&format!(
+            "/transfers/{}?imported=1",
+            done.transfer_id
+        ))),
+        Err(message) => Ok(refuse(&message, &key)),
+    }
+}
+
+/// `GET /admin/transfer-key` (administrators): the deployment's public key
+/// and its fingerprint, to give schools that receive its packages.
+pub async fn key_page(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    csrf: CsrfToken,
+) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now_naive();
+    let key = db::run(&state.pool, move |conn| super::keys::ensure(conn, now)).await?;
+    Ok(page(views::key(
+        &Page::for_user("Package signing key", &user, &csrf),
+        &key,
     )))
 }

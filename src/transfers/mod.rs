@@ -11,13 +11,21 @@
 //! `/transfers`, which flags files not confirmed within five school days.
 //! Every step is in both schools' audit trails.
 //!
+//! Between systems the DSL downloads the same document as one signed
+//! package ([`package`], signed with the deployment's key, [`keys`]);
+//! `safelog import transfer` and the upload page check it and take it in
+//! as received history.
+//!
 //! It stands on incidents, cases (the school-day count of the pick-up
 //! reminders) and pupils; the pupil page and the start page show its cards.
 
+pub mod cli;
 pub mod document;
 pub mod flow;
 pub mod handlers;
+pub mod keys;
 pub mod model;
+pub mod package;
 pub mod store;
 pub mod views;
 
@@ -33,7 +41,16 @@ const READERS: Access = Access::Roles(&[Role::Dsl, Role::TrustSafeguardingLead])
 pub fn routes(r: &mut Router<'_>) {
     r.get("/pupils/{id}/transfer", DSLS, handlers::send_form)
         .post("/pupils/{id}/transfer", DSLS, handlers::send)
+        .get("/pupils/{id}/transfer-package", DSLS, handlers::download)
         .get("/transfers", READERS, handlers::list)
+        // Before "/transfers/{id}", which would take it.
+        .get("/transfers/import", DSLS, handlers::import_page)
+        .post("/transfers/import", DSLS, handlers::import_upload)
+        .get(
+            "/admin/transfer-key",
+            Access::Roles(&[Role::Admin]),
+            handlers::key_page,
+        )
         .get("/transfers/{id}", READERS, handlers::show)
         .post("/transfers/{id}/receive", DSLS, handlers::receive);
 }

@@ -116,14 +116,19 @@ pub fn pending(
         .optional()
 }
 
-/// Whether `to_school_id` already holds the document `document_id`.
-pub fn holds(conn: &mut AnyConnection, to_school_id: &str, document_id: &str) -> QueryResult<bool> {
-    let n: i64 = transfers::table
+/// The transfer by which `to_school_id` already received the document
+/// `document_id`, if it did.
+pub fn received_document(
+    conn: &mut AnyConnection,
+    to_school_id: &str,
+    document_id: &str,
+) -> QueryResult<Option<Transfer>> {
+    transfers::table
         .filter(transfers::to_school_id.eq(to_school_id))
         .filter(transfers::document_id.eq(document_id))
-        .count()
-        .get_result(conn)?;
-    Ok(n > 0)
+        .select(Transfer::as_select())
+        .first(conn)
+        .optional()
 }
 
 /// Records the first opening; false when it was opened before.

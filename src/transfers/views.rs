@@ -242,7 +242,21 @@ pub fn send(page: &Page<'_>, s: &SendPage<'_>) -> Markup {
                         div { button type="submit" { "Send the file" } " " a href=(format!("/pupils/{}", s.pupil.id)) { "Cancel" } }
                     }
                 }
-                details.transfer-preview {
+                section.card #package {
+                h2 { "To a school on another system" }
+                p { "Download the file as one signed package (JSON, with a readable copy inside) and send it to their DSL by a secure route (your secure email or the local authority's transfer service). safelog records that you downloaded it; their system checks the signature, so a changed byte is refused." }
+                @let urn_error = s.errors.get("urn");
+                form.stack method="get" action=(format!("/pupils/{}/transfer-package", s.pupil.id)) {
+                    div.field.has-error[urn_error.is_some()] {
+                        label for="f-urn" { "The new school's URN" br; span.hint { "Six digits, from Get Information about Schools" } }
+                        input #f-urn type="text" name="urn" inputmode="numeric" pattern="[0-9]{6}" maxlength="6" required
+                            aria-invalid=[urn_error.map(|_| "true")] aria-describedby=[urn_error.map(|_| "f-urn-error")];
+                        @if let Some(m) = urn_error { p.error #f-urn-error { (m) } }
+                    }
+                    div { button.secondary type="submit" { "Download the package" } }
+                }
+            }
+            details.transfer-preview {
                     summary { "The file as it will be sent" }
                     (document_body(s.preview))
                 }
@@ -294,7 +308,7 @@ pub fn list(page: &Page<'_>, l: &ListPage<'_>) -> Markup {
                         } } }
                     }
                 }
-                @if l.may_import { p { a href="/transfers/import" { "Import a package from another system" } } }
+                @if l.may_import { p { a.button.secondary href="/transfers/import" { "Import a package from another system" } } }
             }
             section.card #sent {
                 h2 { "Sent" }
@@ -492,4 +506,59 @@ pub fn pupil_card(
             }
         }
     }
+}
+
+/// `GET /transfers/import`: upload a package from another system.
+pub fn import(page: &Page<'_>, urn: Option<&str>, refused: Option<&str>, key: &str) -> Markup {
+    let csrf = page.csrf.clone().unwrap_or_default();
+    layout(
+        page,
+        html! {
+            p { a href="/transfers" { "\u{2190} Child protection files" } }
+            h1 { "Import a package from another system" }
+            p { "A package is the file another school's system (or another safelog) made of a pupil's child protection file. safelog checks its signature, that it is for your school's URN"
+                @if let Some(u) = urn { " (" (u) ")" }
+                " and that you have not received it before, then takes it in as received history: read-only, apart from your incidents, opened and receipt confirmed by you, and linked to the pupil with its UPN, or its name and date of birth, or a new pupil record." }
+            @if urn.is_none() {
+                (flash("error", "Your school has no URN yet, so no package can be for it: an administrator enters it at Administration, School settings."))
+            }
+            @if let Some(m) = refused {
+                div.flash.error role="alert" { strong { "Not imported. " } (m) }
+            }
+            section.card {
+                form.stack method="post" action="/transfers/import" enctype="multipart/form-data" {
+                    (csrf_field(&csrf))
+                    div.field {
+                        label for="f-file" { "The package (.json)" }
+                        input #f-file type="file" name="file" accept=".json,application/json" required;
+                    }
+                    div.field {
+                        label for="f-key" { "The sending school's key fingerprint" br; span.hint { "Optional: when their DSL or administrator gave it to you (five groups of four characters), the package must be signed with that key." } }
+                        input #f-key type="text" name="key" value=(key) autocomplete="off";
+                    }
+                    div { button type="submit" { "Check and import" } }
+                }
+                p.muted { "From the server: " code { "safelog import transfer FILE --school URN" } }
+            }
+        },
+    )
+}
+
+/// `GET /admin/transfer-key`: the key packages are signed with.
+pub fn key(page: &Page<'_>, key: &super::keys::DeploymentKey) -> Markup {
+    layout(
+        page,
+        html! {
+            h1 { "Package signing key" }
+            p { "When a DSL downloads a pupil's file for a school on another system, this safelog signs the package with its own key, made on its first start and kept in the database. The receiving school checks the signature with the public key below (it is in every package too). Give them the fingerprint by a route other than the package, such as a phone call, so they know the package came from here." }
+            section.card {
+                dl.record {
+                    dt { "Fingerprint" } dd { code.secret #key-fingerprint { (key.fingerprint()) } }
+                    dt { "Public key (Ed25519, base64)" } dd { code.secret { (key.public_base64()) } }
+                    dt { "Made" } dd { (moment(key.created_at)) }
+                }
+            }
+            p.muted { "The private half never leaves the database: no page, log or package shows it. Back the database up (see Backups) and the key comes back with it." }
+        },
+    )
 }

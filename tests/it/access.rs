@@ -121,9 +121,14 @@ fn expected(path: &str) -> Option<Expect> {
         // the transfers, and opens and confirms a file received; a trust's
         // safeguarding lead reads (see trust_lead_reads). Every other role:
         // 404 (tests/it/transfers.rs).
-        "/pupils/{id}/transfer" | "/transfers" | "/transfers/{id}" | "/transfers/{id}/receive" => {
-            Expect::Roles(DSL)
-        }
+        // The same file as a signed package for another system, and a
+        // package from one taken in: the DSL too.
+        "/pupils/{id}/transfer"
+        | "/pupils/{id}/transfer-package"
+        | "/transfers"
+        | "/transfers/import"
+        | "/transfers/{id}"
+        | "/transfers/{id}/receive" => Expect::Roles(DSL),
         p if p.ends_with("/entered-in-error") => Expect::Roles(MARK_IN_ERROR),
         p if p.ends_with("/acknowledge") => Expect::Roles(ACKNOWLEDGERS),
         // Adding the agency's reference to a referral is a case action.

@@ -746,3 +746,365 @@ on_both_backends!(
     the_file_holds_the_pupils_incidents_and_no_other_pupils_names_or_records,
     only_the_dsls_of_the_two_schools_reach_a_transfer,
 );
+
+/// The sending DSL downloads the pupil's package for `urn`.
+pub async fn download(app: &TestApp, s: &Setup, urn: &str) -> Vec<u8> {
+    let b = app.signed_in(&s.a_dsl).await;
+    let res = b
+        .get(&format!(
+            "/pupils/{}/transfer-package?urn={urn}",
+            s.pupil_id
+        ))
+        .await;
+    assert_eq!(res.status(), 200);
+    let disposition = res
+        .headers()
+        .get("content-disposition")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(disposition.starts_with("attachment; filename=\"child-protection-file-2025-11-12-"));
+    assert!(!disposition.contains("Pip"));
+    res.bytes().await.unwrap().to_vec()
+}
+
+/// Uploads a package as the import page's form does: (status, page).
+pub async fn upload(b: &crate::helpers::Browser, contents: &[u8], key: &str) -> (u16, String) {
+    let csrf = b.csrf().await;
+    let boundary = "----safelogpackageboundary";
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+             --{boundary}\r\nContent-Disposition: form-data; name=\"key\"\r\n\r\n{key}\r\n\
+             --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"package.json\"\r\nContent-Type: application/json\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(contents);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let res = b
+        .client
+        .post(b.url("/transfers/import"))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    let to = location(&res);
+    (
+        status,
+        if to.is_empty() {
+            res.text().await.unwrap()
+        } else {
+            to
+        },
+    )
+}
+
+fn transfer_count(app: &TestApp) -> i64 {
+    use diesel::prelude::*;
+    use safelog::db::schema::transfers as t;
+    t::table.count().get_result(&mut app.conn()).unwrap()
+}
+
+/// The package checks out against the schema, and its signatures against
+/// its key, over the exact bytes of its two strings.
+fn assert_valid_package(bytes: &[u8]) -> Value {
+    use base64::Engine;
+    use ed25519_dalek::Verifier;
+    let package: Value = serde_json::from_slice(bytes).unwrap();
+    let validator = jsonschema::validator_for(&schema()).expect("the schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(&package)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "the package breaks the schema: {errors:#?}"
+    );
+    let document = package["document"].as_str().unwrap();
+    assert_valid_document(&serde_json::from_str(document).unwrap());
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let key: [u8; 32] = b64
+        .decode(package["signature"]["public_key"].as_str().unwrap())
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let key = ed25519_dalek::VerifyingKey::from_bytes(&key).unwrap();
+    for part in ["document", "html"] {
+        let sig: [u8; 64] = b64
+            .decode(package["signature"][part].as_str().unwrap())
+            .unwrap()
+            .try_into()
+            .unwrap();
+        key.verify(
+            package[part].as_str().unwrap().as_bytes(),
+            &ed25519_dalek::Signature::from_bytes(&sig),
+        )
+        .unwrap_or_else(|_| panic!("the {part} signature"));
+    }
+    package
+}
+
+async fn a_package_from_one_deployment_imports_into_another_and_nothing_else_does(
+    backend: Backend,
+) {
+    let one = spawn_app(backend).await;
+    let s = setup(&one).await;
+    let a_school = one.school_id();
+    let bytes = download(&one, &s, RECEIVING_URN).await;
+    let package = assert_valid_package(&bytes);
+    let html = package["html"].as_str().unwrap();
+    assert!(html.contains("Child protection file: Pip Mover"));
+    assert!(html.contains("Pip was sent unkind messages"));
+    // The key in the package is the one the administrator's page shows.
+    let admin = one.add_user("Ada Admin", &[Role::Admin]);
+    let key_page = one
+        .signed_in(&admin)
+        .await
+        .text("/admin/transfer-key")
+        .await;
+    let fingerprint = package["signature"]["key_fingerprint"].as_str().unwrap();
+    assert!(key_page.contains(fingerprint), "{key_page}");
+    assert!(key_page.contains(package["signature"]["public_key"].as_str().unwrap()));
+    // Downloaded: recorded and in the sending school's trail (and, as a
+    // school of this deployment has that URN, in its trail too).
+    let sent_id: String = {
+        use diesel::prelude::*;
+        use safelog::db::schema::transfers as t;
+        t::table.select(t::id).first(&mut one.conn()).unwrap()
+    };
+    for school in [&a_school, &s.b_school] {
+        assert_eq!(
+            trail(&one, school, "transfer_package_downloaded", &sent_id),
+            vec![Some(s.a_dsl.id.clone())],
+            "{school}"
+        );
+    }
+    let sender = one.signed_in(&s.a_dsl).await;
+    assert!(sender
+        .text("/transfers")
+        .await
+        .contains("Package for URN 200002"));
+    // A URN that is not one is refused with a message.
+    let res = sender
+        .get(&format!(
+            "/pupils/{}/transfer-package?urn=12345",
+            s.pupil_id
+        ))
+        .await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("six digits"));
+
+    // Another deployment, where the receiving school is.
+    let two = spawn_app(backend).await;
+    let b_school = two.add_school(RECEIVING, RECEIVING_URN, None);
+    let b_dsl = two.add_user_to(&b_school, "Rae Remote", &[Role::Dsl]);
+    let receiver = two.signed_in(&b_dsl).await;
+    assert_eq!(receiver.get("/transfers/import").await.status(), 200);
+
+    // Refused, storing nothing: not a package, a changed byte (in the
+    // document or its readable copy), another school's URN.
+    let text = String::from_utf8(bytes.clone()).unwrap();
+    for (bad, says) in [
+        (b"hello".to_vec(), "not a safelog transfer package"),
+        (
+            b"{\"format\": \"safelog-transfer-package\"}".to_vec(),
+            "not a safelog transfer package",
+        ),
+        (
+            text.replacen("unkind", "unkinD", 1).into_bytes(),
+            "signature does not match",
+        ),
+        (
+            text.replacen("<h1>", "<h2>", 1).into_bytes(),
+            "signature does not match",
+        ),
+        (
+            text.replacen("Pip Mover", "Pip Moved", 1).into_bytes(),
+            "signature does not match",
+        ),
+    ] {
+        assert_ne!(bad, bytes);
+        let (status, page) = upload(&receiver, &bad, "").await;
+        assert_eq!(status, 422, "{says}");
+        assert!(page.contains(says), "{says}: {page}");
+        assert!(page.contains("Nothing was stored"), "{page}");
+    }
+    let neighbour_dsl = two.neighbour.clone().unwrap().dsl;
+    let (status, page) = upload(&two.signed_in(&neighbour_dsl).await, &bytes, "").await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("for the school with URN 200002, not Neighbour School"),
+        "{page}"
+    );
+    let (status, page) = upload(&receiver, &bytes, "0000 0000 0000 0000 0000").await;
+    assert_eq!(status, 422);
+    assert!(page.contains("signed with the key"), "{page}");
+    assert_eq!(transfer_count(&two), 0, "nothing stored");
+
+    // Taken in: shows there, as received history.
+    let (status, to) = upload(&receiver, &bytes, fingerprint).await;
+    assert_eq!(status, 303, "{to}");
+    let id = to
+        .trim_start_matches("/transfers/")
+        .trim_end_matches("?imported=1")
+        .to_string();
+    let page = receiver.text(&to).await;
+    assert!(
+        page.contains("Received from Test School on 12/11/2025"),
+        "{page}"
+    );
+    assert!(page.contains("Pip was sent unkind messages"));
+    assert!(page.contains(fingerprint));
+    assert!(page.contains("receipt confirmed by you"));
+    let (opened_at, opened_by, confirmed_at, confirmed_by, linked) = receipt(&two, &id);
+    assert!(opened_at.is_some() && confirmed_at.is_some());
+    assert_eq!(opened_by.as_deref(), Some(b_dsl.id.as_str()));
+    assert_eq!(confirmed_by.as_deref(), Some(b_dsl.id.as_str()));
+    assert_eq!(
+        stored_document(&two, &id),
+        package["document"].as_str().unwrap()
+    );
+    let pupil_page = receiver.text(&format!("/pupils/{}", linked.unwrap())).await;
+    assert!(pupil_page.contains("Received from Test School on 12/11/2025"));
+    assert!(!receiver.text("/incidents").await.contains(PUPIL));
+    assert_eq!(
+        trail(&two, &b_school, "transfer_imported", &id),
+        vec![Some(b_dsl.id.clone())]
+    );
+    // The same package again: refused.
+    let (status, page) = upload(&receiver, &bytes, "").await;
+    assert_eq!(status, 422);
+    assert!(page.contains("already received"), "{page}");
+    assert_eq!(transfer_count(&two), 1);
+    // Every refusal is in the trail, without a name.
+    let refused: Vec<String> = {
+        use diesel::prelude::*;
+        use safelog::db::schema::audit_events as a;
+        a::table
+            .filter(a::action.eq("transfer_import_refused"))
+            .select(a::detail.assume_not_null())
+            .load(&mut two.conn())
+            .unwrap()
+    };
+    assert_eq!(refused.len(), 8, "{refused:?}");
+    assert!(refused.iter().all(|d| !d.contains("Pip")));
+    // Other roles of the receiving school cannot import.
+    let b_head = two.add_user_to(&b_school, "Hew Head", &[Role::Headteacher]);
+    let (status, _) = upload(&two.signed_in(&b_head).await, &bytes, "").await;
+    assert_eq!(status, 404);
+}
+
+/// Runs `safelog import transfer` on `package` against the app's database.
+fn import_by_command(app: &TestApp, package: &[u8], extra: &[&str]) -> std::process::Output {
+    let dir = std::env::temp_dir().join("safelog-tests");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join(format!("package-{}.json", uuid::Uuid::new_v4().simple()));
+    std::fs::write(&file, package).unwrap();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_safelog"));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("SAFELOG_") {
+            cmd.env_remove(key);
+        }
+    }
+    let out = cmd
+        .args(["import", "transfer"])
+        .arg(&file)
+        .args(extra)
+        .env("SAFELOG_DATABASE_URL", app.db.url())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_file(&file);
+    out
+}
+
+async fn safelog_import_transfer_takes_a_package_in_from_the_command_line(backend: Backend) {
+    let one = spawn_app(backend).await;
+    let s = setup(&one).await;
+    let bytes = download(&one, &s, RECEIVING_URN).await;
+    let package: Value = serde_json::from_slice(&bytes).unwrap();
+    let fingerprint = package["signature"]["key_fingerprint"].as_str().unwrap();
+
+    let two = spawn_app(backend).await;
+    let b_school = two.add_school(RECEIVING, RECEIVING_URN, None);
+    let out = import_by_command(
+        &two,
+        &bytes,
+        &[
+            "--school",
+            RECEIVING_URN,
+            "--key",
+            "1234 5678 9abc def0 1234",
+        ],
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("signed with the key"), "{err}");
+    let out = import_by_command(&two, &bytes, &["--school", "Neighbour School"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("for the school with URN 200002"));
+    assert_eq!(transfer_count(&two), 0);
+
+    let out = import_by_command(
+        &two,
+        &bytes,
+        &[
+            "--school",
+            RECEIVING_URN,
+            "--key",
+            &fingerprint.to_uppercase(),
+        ],
+    );
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{said} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        said.contains("Imported a child protection file from Test School into Receiving School: 1 incident, linked to a new pupil record"),
+        "{said}"
+    );
+    assert!(!said.contains("Pip"), "no pupil's name: {said}");
+    let id: String = {
+        use diesel::prelude::*;
+        use safelog::db::schema::transfers as t;
+        t::table.select(t::id).first(&mut two.conn()).unwrap()
+    };
+    assert_eq!(trail(&two, &b_school, "transfer_imported", &id), vec![None]);
+    let (opened_at, _, confirmed_at, _, linked) = receipt(&two, &id);
+    assert!(opened_at.is_some() && confirmed_at.is_some() && linked.is_some());
+    // The school's DSL reads it as received history.
+    let b_dsl = two.add_user_to(&b_school, "Rae Remote", &[Role::Dsl]);
+    let page = two
+        .signed_in(&b_dsl)
+        .await
+        .text(&format!("/transfers/{id}"))
+        .await;
+    assert!(
+        page.contains("Received from Test School on 12/11/2025"),
+        "{page}"
+    );
+    assert!(page.contains("the command line"));
+
+    let out = import_by_command(&two, &bytes, &["--school", RECEIVING_URN]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already received"));
+    let out = import_by_command(&two, b"{}", &["--school", RECEIVING_URN]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a safelog transfer package"));
+    assert_eq!(transfer_count(&two), 1);
+}
+
+on_both_backends!(
+    a_package_from_one_deployment_imports_into_another_and_nothing_else_does,
+    safelog_import_transfer_takes_a_package_in_from_the_command_line,
+);
