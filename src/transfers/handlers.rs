@@ -63,6 +63,8 @@ fn destinations(conn: &mut AnyConnection, school_id: &str) -> Result<Vec<School>
 }
 
 struct SendData {
+    /// The fingerprint of the key packages are signed with.
+    fingerprint: String,
     pupil: Pupil,
     schools: Vec<School>,
     preview: Document,
@@ -105,6 +107,7 @@ async fn send_data(
             .filter(|t| t.confirmed_at.is_none() && t.to_school_id.is_some())
             .collect();
         let names = names_for(conn, &pending.iter().collect::<Vec<_>>())?;
+        let fingerprint = super::keys::ensure(conn, now)?.fingerprint();
         crate::audit::store::insert(
             conn,
             &crate::audit::Event::new("transfer_previewed", now)
@@ -115,6 +118,7 @@ async fn send_data(
                 .ip(Some(&ip)),
         )?;
         Ok(SendData {
+            fingerprint,
             pupil,
             schools,
             preview,
@@ -144,6 +148,7 @@ fn send_page_with(
             sent: &d.pending,
             names: &d.names,
             due: overdue_before(state.clock.now_naive()),
+            fingerprint: &d.fingerprint,
         },
     )
 }

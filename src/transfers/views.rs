@@ -51,6 +51,13 @@ pub fn received_from(t: &Transfer) -> String {
 /// The file as sent: the pupil, then each incident with its timeline. The
 /// same markup is the readable copy inside a package.
 pub fn document_body(doc: &Document) -> Markup {
+    document_marked(doc, None)
+}
+
+/// The same, each incident marked with where it came from ("Received from
+/// Oak School on 12/11/2025"), for the receiving school's pages: however
+/// far a reader scrolls, no incident passes for one of their own.
+pub fn document_marked(doc: &Document, received: Option<&str>) -> Markup {
     let p = &doc.pupil;
     html! {
         section.card.transfer-pupil {
@@ -73,13 +80,14 @@ pub fn document_body(doc: &Document) -> Markup {
         @if doc.incidents.is_empty() {
             section.card { p { "The sending school had no incident involving this pupil to send." } }
         }
-        @for i in &doc.incidents { (incident(i)) }
+        @for i in &doc.incidents { (incident(i, received)) }
     }
 }
 
-fn incident(i: &IncidentRecord) -> Markup {
+fn incident(i: &IncidentRecord, received: Option<&str>) -> Markup {
     html! {
         section.card.transfer-incident {
+            @if let Some(r) = received { p.received-tag { (r) ", read-only" } }
             h2 { (i.reference) " " span.badge.status.(i.status) { (document::status_label(&i.status)) } }
             dl.record {
                 dt { "Date of the incident" } dd { @match i.incident_date { Some(d) => (day(d)), None => "Not known" } }
@@ -210,6 +218,7 @@ pub struct SendPage<'a> {
     pub sent: &'a [Transfer],
     pub names: &'a Names,
     pub due: NaiveDateTime,
+    pub fingerprint: &'a str,
 }
 
 pub fn send(page: &Page<'_>, s: &SendPage<'_>) -> Markup {
@@ -238,11 +247,28 @@ pub fn send(page: &Page<'_>, s: &SendPage<'_>) -> Markup {
                             }
                             @if let Some(m) = error { p.error #f-to_school-error { (m) } }
                         }
-                        p.hint { (s.preview.incidents.len()) " incident" @if s.preview.incidents.len() != 1 { "s" } " will be sent, with their timelines and referrals. Check the file below before sending: safelog replaces the names of the other pupils recorded on each incident, not a child named only in the text by a nickname." }
+                        @let n = s.preview.incidents.len();
+                    div {
+                        p { strong { (n) " incident" @if n != 1 { "s" } " will be sent" } ", each with its whole timeline and referrals:" }
+                        @if n == 0 { p.muted { "None: the file says the school had no incident involving this pupil to send." } }
+                        ul.going { @for i in &s.preview.incidents {
+                            li {
+                                (i.reference) " \u{b7} "
+                                @match i.incident_date { Some(d) => (day(d)), None => "date not known" }
+                                " \u{b7} " (i.category.name) " \u{b7} "
+                                @if i.involvement == "subject" { "about this pupil" } @else { (document::role_label(&i.involvement).to_lowercase()) }
+                            }
+                        } }
+                        p.hint { "Other pupils' names become \u{201c}another pupil\u{201d} where they are recorded on an incident; a child named only in the text by a nickname is not found. Read the file below before sending." }
+                    }
                         div { button type="submit" { "Send the file" } " " a href=(format!("/pupils/{}", s.pupil.id)) { "Cancel" } }
                     }
                 }
-                section.card #package {
+                details.transfer-preview {
+                    summary { "Read the file as it will be sent" }
+                    (document_body(s.preview))
+                }
+            section.card #package {
                 h2 { "To a school on another system" }
                 p { "Download the file as one signed package (JSON, with a readable copy inside) and send it to their DSL by a secure route (your secure email or the local authority's transfer service). safelog records that you downloaded it; their system checks the signature, so a changed byte is refused." }
                 @let urn_error = s.errors.get("urn");
@@ -255,11 +281,8 @@ pub fn send(page: &Page<'_>, s: &SendPage<'_>) -> Markup {
                     }
                     div { button.secondary type="submit" { "Download the package" } }
                 }
+                p.hint { "It is signed with this safelog's key, fingerprint " code { (s.fingerprint) } ". Tell their DSL the fingerprint by phone, not with the package, so that they can check it came from you." }
             }
-            details.transfer-preview {
-                    summary { "The file as it will be sent" }
-                    (document_body(s.preview))
-                }
         },
     )
 }
@@ -382,7 +405,7 @@ pub fn transfer(page: &Page<'_>, p: &TransferPage<'_>) -> Markup {
             p { a href="/transfers" { "\u{2190} Child protection files" } }
             @match p.side {
                 Side::Receiver => {
-                    h1 { (t.pupil_name) }
+                    h1 { (t.pupil_name) ": file received" }
                     div.banner.received role="note" {
                         strong { (received_from(t)) "." }
                         " This is " (t.from_school_name) "'s record as they sent it: read-only, kept apart from your school's incidents, and not part of your log, lists or reports."
@@ -390,6 +413,9 @@ pub fn transfer(page: &Page<'_>, p: &TransferPage<'_>) -> Markup {
                 }
                 Side::Sender => {
                     h1 { (t.pupil_name) ": file sent" }
+                    @if let Some(pid) = &t.from_pupil_id {
+                        p { a href=(format!("/pupils/{pid}")) { (t.pupil_name) "'s page" } }
+                    }
                 }
             }
             @if let Some(done) = p.done { (flash("ok", done)) }
@@ -403,8 +429,12 @@ pub fn transfer(page: &Page<'_>, p: &TransferPage<'_>) -> Markup {
             @if let Some(r) = &p.receive { (receive_form(&csrf, t, r)) }
             @match p.doc {
                 Some(doc) => {
-                    @if p.side == Side::Sender { h2 { "The file as it was sent" } }
-                    (document_body(doc))
+                    @if p.side == Side::Sender {
+                        h2 { "The file as it was sent" }
+                        (document_body(doc))
+                    } @else {
+                        (document_marked(doc, Some(&received_from(t))))
+                    }
                 }
                 None => {
                     section.card { p.muted { "The file is shown here once the school's DSL has confirmed receipt." } }
@@ -417,6 +447,11 @@ pub fn transfer(page: &Page<'_>, p: &TransferPage<'_>) -> Markup {
 fn receive_form(csrf: &str, t: &Transfer, r: &Receive<'_>) -> Markup {
     let error = r.errors.get("link");
     let typed = r.typed;
+    // With nothing chosen yet: a new record when there is nobody else to
+    // choose; never a guess between pupils of the same name.
+    let only_new = r.candidates.is_empty() && r.roll.is_empty();
+    let chosen =
+        |value: &str| typed.link == value || (typed.link.is_empty() && value == "new" && only_new);
     html! {
         section.card #confirm-receipt {
             h2 { "Confirm receipt" }
@@ -428,7 +463,7 @@ fn receive_form(csrf: &str, t: &Transfer, r: &Receive<'_>) -> Markup {
                     @if let Some(m) = error { p.error #f-link-error { (m) } }
                     @for c in r.candidates {
                         label.choice {
-                            input type="radio" name="link" value=(c.id) checked[typed.link == c.id];
+                            input type="radio" name="link" value=(c.id) checked[chosen(&c.id)];
                             " " (c.name)
                             @if let Some(g) = &c.tutor_group { " (" (g) ")" }
                             @if let Some(d) = c.date_of_birth { ", born " (day(d)) }
@@ -437,7 +472,7 @@ fn receive_form(csrf: &str, t: &Transfer, r: &Receive<'_>) -> Markup {
                     }
                     @if !r.roll.is_empty() {
                         label.choice {
-                            input type="radio" name="link" value="other" checked[typed.link == "other"];
+                            input type="radio" name="link" value="other" checked[chosen("other")];
                             " Another pupil on your roll:"
                         }
                         div.field.has-error[r.errors.get("other_pupil").is_some()] {
@@ -454,7 +489,7 @@ fn receive_form(csrf: &str, t: &Transfer, r: &Receive<'_>) -> Markup {
                         }
                     }
                     label.choice {
-                        input type="radio" name="link" value="new" checked[typed.link == "new"];
+                        input type="radio" name="link" value="new" checked[chosen("new")];
                         " A new pupil record at your school"
                     }
                     div.field.has-error[r.errors.get("new_name").is_some()] {
@@ -495,7 +530,7 @@ pub fn pupil_card(
             @for t in sent {
                 div.sent-transfer {
                     p { a href=(format!("/transfers/{}", t.id)) {
-                        @if t.kind() == Kind::PackageOut { "Downloaded as a package" } @else { "Sent to " (to_name(t, names)) }
+                        @if t.kind() == Kind::PackageOut { "Downloaded as a package for URN " (t.to_urn.as_deref().unwrap_or("")) } @else { "Sent to " (to_name(t, names)) }
                     } }
                     (receipt(t, names, due))
                 }

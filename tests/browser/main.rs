@@ -18,6 +18,7 @@ mod harness;
 mod journeys;
 mod lead_day;
 mod schools;
+mod transfers;
 mod trust;
 
 /// One test per backend; the PostgreSQL one runs when a server is named.
@@ -44,6 +45,7 @@ macro_rules! in_the_browser {
 use journeys::a_new_school_from_its_setup_link_to_signing_out;
 use lead_day::a_lead_triages_forty_incidents_and_governors_read_what_was_published;
 use schools::a_dsl_of_two_schools_switches_between_them_and_sees_one_at_a_time;
+use transfers::a_dsl_sends_a_pupils_file_and_the_new_schools_dsl_confirms_receipt;
 use trust::a_trust_lead_reads_each_school_from_the_trust_dashboard;
 
 in_the_browser!(
@@ -51,4 +53,5 @@ in_the_browser!(
     a_lead_triages_forty_incidents_and_governors_read_what_was_published,
     a_dsl_of_two_schools_switches_between_them_and_sees_one_at_a_time,
     a_trust_lead_reads_each_school_from_the_trust_dashboard,
+    a_dsl_sends_a_pupils_file_and_the_new_schools_dsl_confirms_receipt,
 );
