@@ -69,7 +69,7 @@ pub fn email() -> (&'static str, String) {
 
 /// Sends `pupil`'s file from `from` to `to`, a school of this deployment.
 /// The refusal (a file already on its way there) is a message for the
-/// person; the transfer's id otherwise.
+/// person; otherwise the transfer's id and how many DSLs were told.
 pub fn send_within(
     conn: &mut AnyConnection,
     actor: &Actor<'_>,
@@ -77,7 +77,7 @@ pub fn send_within(
     pupil: &Pupil,
     to: &School,
     now: NaiveDateTime,
-) -> Result<Result<String, String>, AppError> {
+) -> Result<Result<(String, usize), String>, AppError> {
     write_transaction(conn, |conn| {
         if let Some(earlier) = store::pending(conn, &pupil.id, &to.id)? {
             return Ok(Err(format!(
@@ -135,7 +135,8 @@ pub fn send_within(
             now,
         )?;
         let (subject, body) = email();
-        for dsl in crate::accounts::store::active_with_role(conn, &to.id, Role::Dsl)? {
+        let dsls = crate::accounts::store::active_with_role(conn, &to.id, Role::Dsl)?;
+        for dsl in &dsls {
             crate::mail::enqueue(
                 conn,
                 &crate::mail::NewMail {
@@ -148,7 +149,7 @@ pub fn send_within(
                 now,
             )?;
         }
-        Ok(Ok(id))
+        Ok(Ok((id, dsls.len())))
     })
 }
 

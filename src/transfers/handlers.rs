@@ -221,9 +221,10 @@ pub async fn send(
     })
     .await?;
     match outcome {
-        Ok(transfer_id) => {
+        Ok((transfer_id, alerted)) => {
             state.mail.wake();
-            Ok(see_other(&format!("/transfers/{transfer_id}?sent=1")))
+            let marker = if alerted == 0 { "sent=nodsl" } else { "sent=1" };
+            Ok(see_other(&format!("/transfers/{transfer_id}?{marker}")))
         }
         Err(message) => {
             let d = send_data(&state, &user, ip, id).await?;
@@ -418,6 +419,8 @@ pub async fn show(
     let query = req.query_string();
     let done = if query == "sent=1" {
         Some("Sent. Their DSL is told by email and on their start page; this page shows when they open it and confirm receipt.")
+    } else if query == "sent=nodsl" {
+        Some("Sent, but that school has no DSL in safelog yet, so nobody there has been told: phone the school, and ask their administrator to give their DSL the role. It waits for them here.")
     } else if query == "confirmed=1" {
         Some("Receipt confirmed. The sending school sees it, and the file shows on the pupil's page.")
     } else if query == "imported=1" {
@@ -445,7 +448,11 @@ pub async fn show(
 }
 
 /// The receiving DSL's choice, checked.
-fn parse_link(f: &ReceiveForm, candidates: &[Pupil]) -> Result<LinkTo, FieldErrors> {
+fn parse_link(
+    f: &ReceiveForm,
+    candidates: &[Pupil],
+    roll: &[Pupil],
+) -> Result<LinkTo, FieldErrors> {
     let mut errors = FieldErrors::default();
     let link = match f.link.as_str() {
         "new" => {
@@ -469,7 +476,7 @@ fn parse_link(f: &ReceiveForm, candidates: &[Pupil]) -> Result<LinkTo, FieldErro
             }
         }
         "other" => {
-            if f.other_pupil.is_empty() {
+            if !roll.iter().any(|p| p.id == f.other_pupil) {
                 errors.add("other_pupil", "Choose the pupil from your roll.");
             }
             LinkTo::Existing(f.other_pupil.clone())
@@ -518,7 +525,7 @@ pub async fn receive(
         errors.add("link", "Receipt of this file was already confirmed.");
         return refuse(errors);
     }
-    let link = match parse_link(&typed, &s.candidates) {
+    let link = match parse_link(&typed, &s.candidates, &s.roll) {
         Ok(l) => l,
         Err(errors) => return refuse(errors),
     };
@@ -611,6 +618,19 @@ pub async fn download(
     };
     let (viewer, now) = (Viewer::of(&user), state.clock.now_naive());
     let (name, initials, user_id) = (user.name.clone(), user.initials.clone(), user.id.clone());
+    let own = school_urn(&state, &user).await?;
+    if own.as_deref() == Some(urn.as_str()) {
+        let d = send_data(&state, &user, ip, id).await?;
+        let mut errors = FieldErrors::default();
+        errors.add(
+            "urn",
+            "That is your own school's URN. Type the URN of the pupil's new school.",
+        );
+        return Ok(page_with(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            send_page_with(&state, &user, &csrf, &d, "", &errors),
+        ));
+    }
     let (transfer_id, bytes) = db::run(&state.pool, move |conn| {
         let pupil = known_pupil(conn, &viewer, &id)?;
         let from = crate::accounts::store::school(conn, &viewer.school_id)?;

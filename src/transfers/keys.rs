@@ -9,16 +9,13 @@
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use chrono::NaiveDateTime;
-use diesel::prelude::*;
 use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-use crate::db::schema::signing_keys;
+use super::store;
 use crate::db::AnyConnection;
 use crate::error::AppError;
-
-const ID: &str = "transfer-packages";
 
 /// The deployment's key pair.
 pub struct DeploymentKey {
@@ -86,12 +83,7 @@ pub fn same_fingerprint(typed: &str, fingerprint: &str) -> bool {
 
 /// The key, if it has been made.
 pub fn load(conn: &mut AnyConnection) -> Result<Option<DeploymentKey>, AppError> {
-    let row: Option<(String, NaiveDateTime)> = signing_keys::table
-        .find(ID)
-        .select((signing_keys::private_key, signing_keys::created_at))
-        .first(conn)
-        .optional()?;
-    let Some((secret, created_at)) = row else {
+    let Some((secret, created_at)) = store::signing_key(conn)? else {
         return Ok(None);
     };
     let bytes: [u8; 32] = STANDARD
@@ -117,19 +109,17 @@ pub fn ensure(conn: &mut AnyConnection, now: NaiveDateTime) -> Result<Deployment
     let mut secret = [0u8; 32];
     rand::rng().fill_bytes(&mut secret);
     let signing = SigningKey::from_bytes(&secret);
-    let made = diesel::insert_into(signing_keys::table)
-        .values((
-            signing_keys::id.eq(ID),
-            signing_keys::public_key.eq(STANDARD.encode(signing.verifying_key().as_bytes())),
-            signing_keys::private_key.eq(STANDARD.encode(secret)),
-            signing_keys::created_at.eq(now),
-        ))
-        .execute(conn);
+    let made = store::add_signing_key(
+        conn,
+        &STANDARD.encode(signing.verifying_key().as_bytes()),
+        &STANDARD.encode(secret),
+        now,
+    );
     if made.is_ok() {
         crate::audit::store::insert(
             conn,
             &crate::audit::Event::new("transfer_signing_key_created", now)
-                .record("signing_key", ID)
+                .record("signing_key", store::SIGNING_KEY)
                 .detail(format!(
                     "fingerprint {}",
                     fingerprint(&signing.verifying_key())

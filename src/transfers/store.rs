@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::model::{Kind, Transfer};
-use crate::db::schema::transfers;
+use crate::db::schema::{signing_keys, transfers};
 use crate::db::AnyConnection;
 
 pub struct NewTransfer<'a> {
@@ -195,4 +195,34 @@ pub fn waiting_at(conn: &mut AnyConnection, school_id: &str) -> QueryResult<Vec<
         .order((transfers::sent_at.asc(), transfers::id.asc()))
         .select(Transfer::as_select())
         .load(conn)
+}
+
+/// The one row of `signing_keys`: the key transfer packages are signed with.
+pub const SIGNING_KEY: &str = "transfer-packages";
+
+/// The stored private key (base64) and when it was made.
+pub fn signing_key(conn: &mut AnyConnection) -> QueryResult<Option<(String, NaiveDateTime)>> {
+    signing_keys::table
+        .find(SIGNING_KEY)
+        .select((signing_keys::private_key, signing_keys::created_at))
+        .first(conn)
+        .optional()
+}
+
+/// Stores the key; fails when another instance stored one first.
+pub fn add_signing_key(
+    conn: &mut AnyConnection,
+    public: &str,
+    private: &str,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::insert_into(signing_keys::table)
+        .values((
+            signing_keys::id.eq(SIGNING_KEY),
+            signing_keys::public_key.eq(public),
+            signing_keys::private_key.eq(private),
+            signing_keys::created_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(())
 }

@@ -555,6 +555,7 @@ fn transfer(app: &TestApp, dsl: &TestUser, from: &str, pupil: &str, to: &str) ->
     )
     .unwrap()
     .unwrap()
+    .0
 }
 
 async fn the_code_step_is_open_only_to_a_session_waiting_for_its_code(backend: Backend) {

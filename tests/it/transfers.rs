@@ -348,6 +348,20 @@ async fn a_file_not_confirmed_is_flagged_after_five_school_days_and_not_at_four(
         "{page}"
     );
 
+    // Not sent twice while the first waits for its receipt.
+    let res = sender
+        .post(
+            &format!("/pupils/{}/transfer", s.pupil_id),
+            &[("to_school", &s.b_school)],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("already sent to Receiving School on 12/11/2025 10:30"));
+
     // Confirmed late, it is no longer flagged.
     let receiver = app.signed_in(&s.b_dsl).await;
     receiver.text(&format!("/transfers/{id}")).await;
@@ -689,6 +703,20 @@ async fn only_the_dsls_of_the_two_schools_reach_a_transfer(backend: Backend) {
         303,
         "their own pupil, to any school of the deployment"
     );
+    // A school with no DSL yet: the sender is told that nobody was alerted.
+    let empty = app.add_school("Empty School", "400004", None);
+    let res = nb
+        .post(
+            &format!(
+                "/pupils/{}/transfer",
+                app.neighbour.as_ref().unwrap().pupil_id
+            ),
+            &[("to_school", &empty)],
+        )
+        .await;
+    let to = location(&res);
+    assert!(to.ends_with("?sent=nodsl"), "{to}");
+    assert!(nb.text(&to).await.contains("has no DSL in safelog yet"));
 
     // A trust's safeguarding lead of the sending school's trust reads the
     // transfer and its file, and cannot send; of the receiving school's
