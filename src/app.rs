@@ -81,6 +81,19 @@ impl Application {
             }
             None => None,
         };
+        // The key transfer packages are signed with: made once, kept.
+        pool.get()
+            .map_err(|e| StartError::Secret(format!("cannot reach the database: {e}")))
+            .and_then(|mut conn| {
+                crate::transfers::keys::ensure(&mut conn, clock.now_naive())
+                    .map(|_| ())
+                    .map_err(|e| {
+                        StartError::Secret(format!(
+                            "cannot make or read the package signing key: {}",
+                            e.message()
+                        ))
+                    })
+            })?;
         let mail = mail::spawn(pool.clone(), &config, clock.clone())?;
         crate::cases::reminders::spawn(
             pool.clone(),
@@ -173,6 +186,7 @@ fn feature_routes(r: &mut Router<'_>) {
     crate::incidents::routes(r);
     crate::pupils::routes(r);
     crate::cases::routes(r);
+    crate::transfers::routes(r);
     crate::trust::routes(r);
     crate::monitoring::routes(r);
     crate::categories::admin::routes(r);

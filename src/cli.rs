@@ -48,7 +48,8 @@ pub enum Command {
         #[command(subcommand)]
         command: SchoolCommand,
     },
-    /// Import data from files: the pupil list, or the old incident-log spreadsheet.
+    /// Import data from files: the pupil list, the old incident-log spreadsheet, or a pupil's
+    /// child protection file from another system.
     Import {
         #[command(subcommand)]
         command: ImportCommand,
@@ -98,6 +99,13 @@ pub enum ImportCommand {
     /// present. Every problem is listed by line and column; all or nothing; rows imported
     /// before are skipped.
     Log(crate::exports::cli::ImportLog),
+    /// Take in a pupil's child protection file from another system: a signed transfer package.
+    ///
+    /// The package's Ed25519 signatures are checked (any changed byte is refused), then that it
+    /// is for this school's URN and not received before. It arrives as received history, opened
+    /// and its receipt confirmed, linked to the pupil with its UPN, or its name and date of birth,
+    /// or a new pupil record. Refused with the reason, storing nothing.
+    Transfer(crate::transfers::cli::ImportTransfer),
 }
 
 #[derive(Debug, Subcommand)]
@@ -159,6 +167,9 @@ pub fn main() -> ExitCode {
         Command::Import {
             command: ImportCommand::Log(args),
         } => crate::exports::cli::import_log(&cli.config, &args),
+        Command::Import {
+            command: ImportCommand::Transfer(args),
+        } => crate::transfers::cli::import(&cli.config, &args),
         Command::Export(args) => crate::exports::cli::export(&cli.config, &args),
         Command::Backup(args) => crate::backup::backup(&cli.config, &args),
         Command::Restore(args) => crate::backup::restore(&cli.config, &args),

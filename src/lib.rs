@@ -31,6 +31,7 @@ pub mod reports;
 pub mod spreadsheet;
 pub mod state;
 pub mod telemetry;
+pub mod transfers;
 pub mod trust;
 pub mod trust_admin;
 pub mod views;

@@ -46,6 +46,10 @@ pub fn home(page: &Page<'_>, school: &School, mail_configured: bool) -> Markup {
                     h2 { a href="/admin/school" { "School settings" } }
                     p { "The school's name, who must use two-factor sign-in, and the smallest count governors' reports show." }
                 }
+                section.card {
+                    h2 { a href="/admin/transfer-key" { "Package signing key" } }
+                    p { "The fingerprint of the key that signs pupils' files sent to schools on other systems, to give those schools." }
+                }
             }
         },
     )

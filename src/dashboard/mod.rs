@@ -136,11 +136,24 @@ async fn home(
     } else {
         Vec::new()
     };
+    // A child protection file received, or one sent and not confirmed
+    // within five school days: the DSL's to act on.
+    let transfers = if user.has(Role::Dsl) {
+        let (school_id, now) = (user.school_id.clone(), state.clock.now_naive());
+        let card = crate::db::run(&state.pool, move |conn| {
+            Ok(crate::transfers::start_card(conn, &school_id, now)?)
+        })
+        .await?;
+        (!card.waiting.is_empty() || card.overdue > 0).then_some(card)
+    } else {
+        None
+    };
     Ok(page(views::home(
         &user,
         &csrf,
         views::Parts {
             monitoring: &monitoring,
+            transfers: transfers.as_ref(),
             cases: cases.as_ref(),
             mine: &mine,
             checklist: checklist.as_ref(),

@@ -12,6 +12,7 @@ use crate::views::{layout, Page};
 /// The signed-in person's start page: one card for each thing their roles do.
 /// What the start page shows beyond the person's own cards.
 pub struct Parts<'a> {
+    pub transfers: Option<&'a crate::transfers::StartCard>,
     pub cases: Option<&'a Dashboard>,
     pub mine: &'a [Logged],
     pub checklist: Option<&'a super::checklist::Checklist>,
@@ -27,6 +28,7 @@ pub struct Parts<'a> {
 
 pub fn home(user: &CurrentUser, csrf: &CsrfToken, parts: Parts<'_>) -> Markup {
     let Parts {
+        transfers,
         cases,
         mine,
         checklist,
@@ -69,6 +71,7 @@ pub fn home(user: &CurrentUser, csrf: &CsrfToken, parts: Parts<'_>) -> Markup {
             @if let Some(c) = checklist { (super::checklist::view(c)) }
             @if !grants.is_empty() { (role_grants(grants)) }
             @if !trust_grants.is_empty() { (trust_lead_grants(trust_grants)) }
+            @if let Some(t) = transfers { (transfer_card(t)) }
             @if let Some(d) = cases { (crate::cases::views::dashboard(&csrf.0, d)) }
             @if !mine.is_empty() {
                 section.card #mine {
@@ -154,6 +157,31 @@ pub fn home(user: &CurrentUser, csrf: &CsrfToken, parts: Parts<'_>) -> Markup {
             }
         },
     )
+}
+
+/// Child protection files waiting for this school's DSL, and those it sent
+/// that are not confirmed within five school days.
+fn transfer_card(t: &crate::transfers::StartCard) -> Markup {
+    html! {
+        section.card #transfers {
+            h2 { "Child protection files" }
+            @for w in &t.waiting {
+                div.flash.warn role="status" {
+                    strong { "A child protection file has been sent to your school" }
+                    " from " (w.from_school_name) " on " (moment(w.sent_at)) ". "
+                    a.button href=(format!("/transfers/{}", w.id)) { "Open it" }
+                }
+            }
+            @if t.overdue > 0 {
+                p.overdue-transfers {
+                    span.badge.late { (t.overdue) }
+                    " file" @if t.overdue != 1 { "s" } " you sent " @if t.overdue != 1 { "are" } @else { "is" }
+                    " not confirmed within 5 school days. "
+                    a href="/transfers" { "See the transfers" }
+                }
+            }
+        }
+    }
 }
 
 /// Headteacher or DSL roles given in the last 30 days: nobody gains them unseen.

@@ -510,3 +510,42 @@ diesel::table! {
         incident_id -> Nullable<Text>,
     }
 }
+
+diesel::table! {
+    /// A pupil's child protection file sent to another school: within the
+    /// deployment, or as a signed package to or from another system.
+    transfers (id) {
+        id -> Text,
+        document_id -> Text,
+        kind -> Text,
+        from_school_id -> Nullable<Text>,
+        from_pupil_id -> Nullable<Text>,
+        from_school_name -> Text,
+        from_school_urn -> Nullable<Text>,
+        to_school_id -> Nullable<Text>,
+        to_urn -> Nullable<Text>,
+        pupil_name -> Text,
+        incident_count -> Integer,
+        /// The transfer document, exactly as made (the bytes a package signs).
+        document -> Text,
+        sent_at -> Timestamp,
+        sent_by -> Nullable<Text>,
+        sent_by_name -> Text,
+        opened_at -> Nullable<Timestamp>,
+        opened_by -> Nullable<Text>,
+        confirmed_at -> Nullable<Timestamp>,
+        confirmed_by -> Nullable<Text>,
+        linked_pupil_id -> Nullable<Text>,
+        key_fingerprint -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// The deployment's key pair for signing transfer packages (one row).
+    signing_keys (id) {
+        id -> Text,
+        public_key -> Text,
+        private_key -> Text,
+        created_at -> Timestamp,
+    }
+}

@@ -29,7 +29,8 @@ pub async fn chronology(
 ) -> Result<HttpResponse, AppError> {
     let viewer = Viewer::of(&user);
     let (ip, now) = (client_ip(&req), state.clock.now_naive());
-    let (pupil, entries) = db::run(&state.pool, move |conn| {
+    let reader = user.clone();
+    let (pupil, entries, transfers) = db::run(&state.pool, move |conn| {
         let pupil = store::in_school(conn, &viewer.school_id, &id)?.ok_or(AppError::NotFound)?;
         if !crate::incidents::store::known_pupils::knows(conn, &viewer, &pupil)? {
             return Err(AppError::NotFound);
@@ -44,7 +45,10 @@ pub async fn chronology(
                 .detail(format!("{} incidents shown", entries.len()))
                 .ip(Some(&ip)),
         )?;
-        Ok((pupil, entries))
+        // The child protection file sent or received: the DSL's (the
+        // transfers feature, which stands on this one, draws it).
+        let transfers = crate::transfers::handlers::pupil_card(conn, &reader, &pupil, now)?;
+        Ok((pupil, entries, transfers))
     })
     .await?;
     let lead = user.roles.any(crate::auth::Role::LEADS);
@@ -53,6 +57,7 @@ pub async fn chronology(
         &pupil,
         &entries,
         lead,
+        transfers,
     )))
 }
 

@@ -87,6 +87,31 @@ pub fn by_ids(
         .load(conn)
 }
 
+/// The pupil of this school with this UPN, if any.
+pub fn with_upn(
+    conn: &mut AnyConnection,
+    school_id: &str,
+    upn: &str,
+) -> QueryResult<Option<Pupil>> {
+    pupils::table
+        .filter(pupils::school_id.eq(school_id))
+        .filter(pupils::upn.eq(upn))
+        .order(pupils::id.asc())
+        .select(Pupil::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The school roll (pupils a pupil list has named), by name.
+pub fn roll(conn: &mut AnyConnection, school_id: &str) -> QueryResult<Vec<Pupil>> {
+    pupils::table
+        .filter(pupils::school_id.eq(school_id))
+        .filter(pupils::on_roll_at.is_not_null())
+        .order((pupils::name_key.asc(), pupils::id.asc()))
+        .select(Pupil::as_select())
+        .load(conn)
+}
+
 /// The pupils whose name is `name`, whatever its case.
 pub fn named(conn: &mut AnyConnection, school_id: &str, name: &str) -> QueryResult<Vec<Pupil>> {
     pupils::table

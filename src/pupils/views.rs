@@ -18,6 +18,7 @@ pub fn chronology(
     pupil: &Pupil,
     entries: &[(IncidentView, Involvement)],
     lead: bool,
+    transfers: Option<Markup>,
 ) -> Markup {
     layout(
         page,
@@ -31,6 +32,7 @@ pub fn chronology(
                     dt { "UPN" } dd { (pupil.upn.as_deref().unwrap_or("Not known")) }
                 }
             }
+            @if let Some(card) = transfers { (card) }
             h2 { "Chronology" }
             p.muted { "Every incident involving " (pupil.name) " that you may read, oldest first. An incident whose date is not known is placed by the day it was logged." }
             @if entries.is_empty() {

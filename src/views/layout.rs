@@ -90,6 +90,9 @@ fn nav_for(user: &CurrentUser) -> Vec<(&'static str, &'static str)> {
     if user.roles.any(&[Role::Dsl, Role::OnlineSafetyLead]) {
         nav.push(("/monitoring", "Monitoring"));
     }
+    if user.roles.any(&[Role::Dsl, Role::TrustSafeguardingLead]) {
+        nav.push(("/transfers", "Transfers"));
+    }
     if user.roles.any(crate::reports::READER_ROLES) {
         nav.push(("/reports", "Reports"));
     }

@@ -60,6 +60,7 @@ const CASE_ACTIONS: [&str; 6] = [
     "/escalate",
     "/referrals",
 ];
+const DSL: &[Role] = &[Role::Dsl];
 const EXPORTERS: &[Role] = &[Role::Dsl, Role::Headteacher, Role::OnlineSafetyLead];
 const IMPORTERS: &[Role] = &[Role::Dsl, Role::Admin];
 /// Governors' reports: governors (of a published term: the route test
@@ -140,6 +141,18 @@ fn expected(path: &str) -> Option<Expect> {
         p if p == "/reports" || p.starts_with("/reports/") || p == "/api/v1/reports/termly" => {
             Expect::Roles(REPORT_READERS)
         }
+        // A pupil's child protection file (KCSIE): the DSL sends it, reads
+        // the transfers, and opens and confirms a file received; a trust's
+        // safeguarding lead reads (see trust_lead_reads). Every other role:
+        // 404 (tests/it/transfers.rs).
+        // The same file as a signed package for another system, and a
+        // package from one taken in: the DSL too.
+        "/pupils/{id}/transfer"
+        | "/pupils/{id}/transfer-package"
+        | "/transfers"
+        | "/transfers/import"
+        | "/transfers/{id}"
+        | "/transfers/{id}/receive" => Expect::Roles(DSL),
         p if p.ends_with("/entered-in-error") => Expect::Roles(MARK_IN_ERROR),
         p if p == "/monitoring"
             || p.starts_with("/monitoring/")
@@ -179,6 +192,8 @@ struct Records {
     trust_member: String,
     /// A monitoring alert of the school.
     alert: String,
+    /// A child protection file the school received.
+    transfer: String,
 }
 
 impl Default for Records {
@@ -193,7 +208,8 @@ impl Default for Records {
             school: none.clone(),
             trust_category: none.clone(),
             trust_member: none.clone(),
-            alert: none,
+            alert: none.clone(),
+            transfer: none,
         }
     }
 }
@@ -214,6 +230,8 @@ fn fill(path: &str, target: &TestUser, records: &Records) -> String {
         records.trust_member.as_str()
     } else if path.starts_with("/monitoring/") || path.starts_with("/api/v1/monitoring/") {
         records.alert.as_str()
+    } else if path.starts_with("/transfers/") {
+        records.transfer.as_str()
     } else {
         records.incident.as_str()
     };
@@ -263,6 +281,8 @@ fn trust_lead_reads(method: &Method, path: &str) -> bool {
             | ("POST", "/incidents/search")
             | ("GET", "/incidents/{id}")
             | ("GET", "/pupils/{id}")
+            | ("GET", "/transfers")
+            | ("GET", "/transfers/{id}")
     )
 }
 
@@ -327,6 +347,40 @@ async fn every_route_answers_each_role_as_product_md_says(backend: Backend) {
         serde_json::json!({"alert_id": "route-1", "severity": "low"}),
     )
     .await;
+    // Three child protection files: one the neighbouring school sent to
+    // this one (this school's DSL opens and confirms it), and two between
+    // a third school and each of the two, which neither may reach.
+    let neighbour = app.neighbour.clone().expect("a neighbouring school");
+    let elsewhere = app.add_school("Elsewhere School", "300003", None);
+    let received = transfer(
+        &app,
+        &neighbour.dsl,
+        &neighbour.school_id,
+        &neighbour.pupil_id,
+        &target.school_id,
+    );
+    let theirs_elsewhere = transfer(
+        &app,
+        &neighbour.dsl,
+        &neighbour.school_id,
+        &neighbour.pupil_id,
+        &elsewhere,
+    );
+    let ours_pupil = crate::incidents::quick_incident(
+        &app,
+        &app.quick_token(&target),
+        "Moving Pupil",
+        "online-bullying",
+        "route test",
+    )
+    .await;
+    let ours_elsewhere = transfer(
+        &app,
+        &target,
+        &target.school_id,
+        ours_pupil["pupil_id"].as_str().unwrap(),
+        &elsewhere,
+    );
     let mut records = std::collections::HashMap::new();
     records.insert(
         Role::Admin,
@@ -384,6 +438,7 @@ async fn every_route_answers_each_role_as_product_md_says(backend: Backend) {
                     pupil: made["pupil_id"].as_str().unwrap().into(),
                     category: category_id.clone(),
                     alert: our_alert.clone(),
+                    transfer: received.clone(),
                     ..Records::default()
                 },
             );
@@ -500,10 +555,6 @@ async fn every_route_answers_each_role_as_product_md_says(backend: Backend) {
     // check the form before looking the record up; either way nothing
     // about the record is read or changed). Its own DSL, headteacher and
     // administrator meet this school's records the same way.
-    let neighbour = app
-        .neighbour
-        .clone()
-        .expect("spawn_app makes a second school");
     let our_trust = safelog::accounts::store::school(&mut app.conn(), &target.school_id)
         .unwrap()
         .trust_id;
@@ -527,11 +578,14 @@ async fn every_route_answers_each_role_as_product_md_says(backend: Backend) {
         )
         .id,
         alert: their_alert,
+        transfer: theirs_elsewhere,
     };
     let ours = Records {
         category: category_id.clone(),
         incident: records[&Role::Dsl].incident.clone(),
         pupil: records[&Role::Dsl].pupil.clone(),
+        transfer: ours_elsewhere,
+        alert: our_alert.clone(),
         ..trust_records
     };
     let nobody = TestUser {
@@ -588,6 +642,32 @@ async fn every_route_answers_each_role_as_product_md_says(backend: Backend) {
         "{crossed} requests across schools"
     );
     assert!(not_found * 2 > crossed, "{not_found} of {crossed} were 404");
+}
+
+/// Sends `pupil`'s file from `from` to `to` as `dsl` would; its id.
+fn transfer(app: &TestApp, dsl: &TestUser, from: &str, pupil: &str, to: &str) -> String {
+    let mut conn = app.conn();
+    let from = safelog::accounts::store::school(&mut conn, from).unwrap();
+    let to = safelog::accounts::store::school(&mut conn, to).unwrap();
+    let pupil = safelog::pupils::store::in_school(&mut conn, &from.id, pupil)
+        .unwrap()
+        .unwrap();
+    safelog::transfers::flow::send_within(
+        &mut conn,
+        &safelog::transfers::flow::Actor {
+            user_id: Some(&dsl.id),
+            name: "Route Dsl",
+            initials: "RD",
+            ip: None,
+        },
+        &from,
+        &pupil,
+        &to,
+        app.clock.now_naive(),
+    )
+    .unwrap()
+    .unwrap()
+    .0
 }
 
 async fn the_code_step_is_open_only_to_a_session_waiting_for_its_code(backend: Backend) {

@@ -30,6 +30,7 @@ mod pupils;
 mod reports;
 mod role_grants;
 mod schools;
+mod transfers;
 mod triage;
 mod trust;
 mod trust_admin;

@@ -29,7 +29,24 @@ pub fn knows(conn: &mut AnyConnection, viewer: &Viewer, pupil: &Pupil) -> QueryR
     if pupil.on_roll_at.is_some() {
         return Ok(true);
     }
-    Ok(!known_off_roll(conn, viewer, std::slice::from_ref(&pupil.id))?.is_empty())
+    if !known_off_roll(conn, viewer, std::slice::from_ref(&pupil.id))?.is_empty() {
+        return Ok(true);
+    }
+    // A pupil made for a child protection file received from another
+    // school (not yet on the roll) is known to those who read that file.
+    if viewer.roles.any(&[
+        crate::auth::Role::Dsl,
+        crate::auth::Role::TrustSafeguardingLead,
+    ]) {
+        use crate::db::schema::transfers;
+        let linked: i64 = transfers::table
+            .filter(transfers::to_school_id.eq(&viewer.school_id))
+            .filter(transfers::linked_pupil_id.eq(&pupil.id))
+            .count()
+            .get_result(conn)?;
+        return Ok(linked > 0);
+    }
+    Ok(false)
 }
 
 /// Of `ids` (pupils not on the roll), those named in an incident `viewer`

@@ -68,10 +68,11 @@ fn status_words(value: &str, full: bool) -> String {
     }
 }
 
-/// One timeline entry in words a LADO, a court or Ofsted could read: what
-/// happened, who and when, the values before and after by the field's own
-/// name, and the reason.
-fn event(e: &Event, categories: &[Category], full: bool) -> Markup {
+/// What a timeline entry says in one line, and whether that line is a
+/// sentence (a status or owner change) whose reason belongs in it. Shared
+/// with the transfer document, which carries the same words to a school
+/// that does not have this school's categories.
+pub(crate) fn headline(e: &Event, categories: &[Category], full: bool) -> (String, bool) {
     let kind = e.kind();
     let field = e.field.as_deref();
     let old = e.old_value.as_deref().unwrap_or("");
@@ -105,6 +106,18 @@ fn event(e: &Event, categories: &[Category], full: bool) -> Markup {
             Some("status")
         ) | (Some(EventKind::Escalation), Some("owner_role"))
     );
+    (headline, sentence)
+}
+
+/// One timeline entry in words a LADO, a court or Ofsted could read: what
+/// happened, who and when, the values before and after by the field's own
+/// name, and the reason.
+fn event(e: &Event, categories: &[Category], full: bool) -> Markup {
+    let kind = e.kind();
+    let field = e.field.as_deref();
+    let old = e.old_value.as_deref().unwrap_or("");
+    let new = e.new_value.as_deref().unwrap_or("");
+    let (headline, sentence) = headline(e, categories, full);
     html! {
         li.event.(e.kind) {
             p.meta {

@@ -1,0 +1,2 @@
+DROP TABLE transfers;
+DROP FUNCTION transfers_fixed();
