@@ -71,6 +71,25 @@ pub fn lock_school(conn: &mut AnyConnection, school_id: &str) -> Result<(), Dies
     }
 }
 
+/// [`lock_school`] for a trust: writers that number a trust's records
+/// (its report's versions) take turns.
+pub fn lock_trust(conn: &mut AnyConnection, trust_id: &str) -> Result<(), DieselError> {
+    use diesel::prelude::*;
+
+    use super::schema::trusts;
+    match conn {
+        AnyConnection::Postgres(c) => {
+            trusts::table
+                .find(trust_id)
+                .select(trusts::id)
+                .for_update()
+                .first::<String>(c)?;
+            Ok(())
+        }
+        AnyConnection::Sqlite(_) => Ok(()),
+    }
+}
+
 /// Lets this connection's commits return before they reach the disk. Only
 /// for writes whose loss on a power cut costs nothing worse than doing
 /// them again (the mail worker's "sent" marks: a lost mark means one email

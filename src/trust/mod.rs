@@ -6,6 +6,7 @@
 //! figure the incident list can filter opens that school's list (the form
 //! switches the session to the school first).
 
+pub mod reports;
 pub mod store;
 mod views;
 
@@ -22,6 +23,7 @@ const TRUST_LEADS: Access = Access::Roles(&[Role::TrustSafeguardingLead]);
 
 pub fn routes(r: &mut Router<'_>) {
     r.get("/trust", TRUST_LEADS, dashboard);
+    reports::routes(r);
 }
 
 async fn dashboard(
