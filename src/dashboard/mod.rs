@@ -81,10 +81,25 @@ async fn home(
     } else {
         Vec::new()
     };
+    // A trustee starts at the trust's latest published report.
+    let trust_report = if user.has(Role::Trustee) {
+        let (user_id, school_id) = (user.id.clone(), user.school_id.clone());
+        crate::db::run(&state.pool, move |conn| {
+            use crate::trust::reports::{report, store};
+            let Some(trust) = store::trust_of(conn, &user_id, &school_id, &[Role::Trustee])? else {
+                return Ok(None);
+            };
+            Ok(Some(report::latest_published(conn, &trust)?))
+        })
+        .await?
+    } else {
+        None
+    };
     Ok(page(views::home(
         &user,
         &csrf,
         views::Parts {
+            trust_report: trust_report.as_ref().map(Option::as_ref),
             cases: cases.as_ref(),
             mine: &mine,
             checklist: checklist.as_ref(),

@@ -16,6 +16,8 @@ pub struct Parts<'a> {
     pub mine: &'a [Logged],
     pub checklist: Option<&'a super::checklist::Checklist>,
     pub grants: &'a [Grant],
+    /// For a trustee: the trust's latest published report, if any.
+    pub trust_report: Option<Option<&'a crate::trust::reports::report::Listed>>,
 }
 
 pub fn home(user: &CurrentUser, csrf: &CsrfToken, parts: Parts<'_>) -> Markup {
@@ -24,6 +26,7 @@ pub fn home(user: &CurrentUser, csrf: &CsrfToken, parts: Parts<'_>) -> Markup {
         mine,
         checklist,
         grants,
+        trust_report,
     } = parts;
     let logs = user.roles.any(&[
         Role::Staff,
@@ -45,6 +48,7 @@ pub fn home(user: &CurrentUser, csrf: &CsrfToken, parts: Parts<'_>) -> Markup {
         html! {
             h1 { "Hello, " (user.name) }
             p.muted { "Signed in as " (user.roles.labels()) "." }
+            @if let Some(latest) = trust_report { (crate::trust::reports::views::home_card(latest)) }
             @if let Some(c) = checklist { (super::checklist::view(c)) }
             @if !grants.is_empty() { (role_grants(grants)) }
             @if let Some(d) = cases { (crate::cases::views::dashboard(&csrf.0, d)) }

@@ -31,3 +31,4 @@ mod role_grants;
 mod schools;
 mod triage;
 mod trust;
+mod trust_report;

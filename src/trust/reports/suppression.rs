@@ -119,6 +119,23 @@ impl Grid {
                 self.marks[i] = Mark::Fewer;
             }
         }
+        // A small total of several small counts tells each (two "<3" in a
+        // "<3": at least one each, so 1 and 1), whatever else is hidden:
+        // such a total is withheld as "[c]" instead.
+        for s in 0..self.sums.len() {
+            let sum = &self.sums[s];
+            let fewer = sum
+                .parts
+                .iter()
+                .filter(|p| self.marks[**p] == Mark::Fewer)
+                .count();
+            if self.marks[sum.total] == Mark::Fewer
+                && self.kinds[sum.total] != Kind::Fixed
+                && fewer >= 2
+            {
+                self.marks[sum.total] = Mark::Hidden;
+            }
+        }
         // Each round withholds one more cell, so this ends.
         for _ in 0..self.values.len() {
             // First the plain case: a sum with one unknown gives it away.
@@ -129,6 +146,7 @@ impl Grid {
             let bounds = self.bounds();
             let exposed = self.exposed_with(&bounds);
             if exposed.is_empty() {
+                self.show_what_need_not_be_hidden();
                 return;
             }
             let Some(cell) = self.next_to_hide(&bounds, &exposed) else {
@@ -137,6 +155,29 @@ impl Grid {
             self.marks[cell] = Mark::Hidden;
         }
         self.last_resort();
+    }
+
+    /// Choosing one cell at a time withholds more than it needs to (a cell
+    /// withheld early can be made unnecessary by later ones), so each
+    /// withheld cell is tried shown again, the whole trust's figures first
+    /// and then the largest, and stays shown if no small count becomes
+    /// exposed.
+    fn show_what_need_not_be_hidden(&mut self) {
+        let mut withheld: Vec<usize> = (0..self.values.len())
+            .filter(|i| self.marks[*i] == Mark::Hidden)
+            .collect();
+        withheld.sort_by_key(|i| (self.kinds[*i] != Kind::Margin, -self.values[*i], *i));
+        for i in withheld {
+            let v = self.values[i];
+            self.marks[i] = if v >= 1 && v < self.k {
+                Mark::Fewer
+            } else {
+                Mark::Shown
+            };
+            if !self.exposed().is_empty() {
+                self.marks[i] = Mark::Hidden;
+            }
+        }
     }
 
     /// Should the choice above run out of cells (no table tried has made
