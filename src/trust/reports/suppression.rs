@@ -211,9 +211,16 @@ impl Grid {
         self.exposed_with(&self.bounds())
     }
 
+    /// A "<k" a reader can narrow at all, or a small count shown as
+    /// "[c]" (see [`Grid::next_to_hide`]) that a reader can pin down.
     fn exposed_with(&self, bounds: &[(i64, i64)]) -> Vec<usize> {
+        let small = |i: usize| self.values[i] >= 1 && self.values[i] < self.k;
         (0..self.values.len())
-            .filter(|&i| self.marks[i] == Mark::Fewer && bounds[i] != (1, self.k - 1))
+            .filter(|&i| match self.marks[i] {
+                Mark::Fewer => bounds[i] != (1, self.k - 1),
+                Mark::Hidden => small(i) && bounds[i].0 == bounds[i].1,
+                Mark::Shown => false,
+            })
             .collect()
     }
 
@@ -248,29 +255,30 @@ impl Grid {
         for _ in 0..500 {
             let mut changed = false;
             for sum in &self.sums {
+                // Narrows cell i to [lo, hi]; returns how its bounds moved.
                 let mut narrow = |i: usize, lo: i64, hi: i64, b: &mut Vec<(i64, i64)>| {
                     let (old_lo, old_hi) = b[i];
                     let next = (old_lo.max(lo), old_hi.min(hi));
                     if next != (old_lo, old_hi) && next.0 <= next.1 {
                         b[i] = next;
                         changed = true;
+                        (next.0 - old_lo, next.1 - old_hi)
+                    } else {
+                        (0, 0)
                     }
                 };
                 // (At most a few dozen unbounded parts: no overflow.)
-                let lo_parts: i64 = sum.parts.iter().map(|p| b[*p].0).sum();
-                let hi_parts: i64 = sum.parts.iter().map(|p| b[*p].1).sum();
+                let mut lo_parts: i64 = sum.parts.iter().map(|p| b[*p].0).sum();
+                let mut hi_parts: i64 = sum.parts.iter().map(|p| b[*p].1).sum();
                 narrow(sum.total, lo_parts, hi_parts, &mut b);
+                let (t_lo, t_hi) = b[sum.total];
                 for p in &sum.parts {
-                    let (t_lo, t_hi) = b[sum.total];
-                    let lo_parts: i64 = sum.parts.iter().map(|p| b[*p].0).sum();
-                    let hi_parts: i64 = sum.parts.iter().map(|p| b[*p].1).sum();
                     let (p_lo, p_hi) = b[*p];
-                    narrow(
-                        *p,
-                        t_lo - (hi_parts - p_hi),
-                        t_hi - (lo_parts - p_lo),
-                        &mut b,
-                    );
+                    let lo = t_lo - (hi_parts - p_hi);
+                    let hi = t_hi - (lo_parts - p_lo);
+                    let (d_lo, d_hi) = narrow(*p, lo, hi, &mut b);
+                    lo_parts += d_lo;
+                    hi_parts += d_hi;
                 }
             }
             if !changed {
@@ -289,11 +297,13 @@ impl Grid {
     }
 
     /// When every sum has two unknowns or none and a small count can still
-    /// be narrowed (two "<3" that add up to 2 must both be 1): a cell to
-    /// withhold beside a withheld cell a reader can pin down (the usual
-    /// reason), or beside the exposed count itself; failing those, a small
-    /// whole-trust figure is withheld as "[c]" instead of "<k" (from "<3"
-    /// the reader knows it is at least 1, and so may tell its parts).
+    /// be narrowed: a small count shown as "[c]" when nothing but small
+    /// counts is unknown in its sum; else a cell to withhold beside a
+    /// withheld cell a reader can pin down (the usual reason), or beside
+    /// the exposed count itself; failing those, a small whole-trust figure,
+    /// or the small count itself, shown as "[c]" instead of "<k" ("<3"
+    /// tells a reader it is at least 1, which can be enough to tell its
+    /// parts, as two "<3" in a "<3" are 1 each).
     fn next_to_hide(&self, bounds: &[(i64, i64)], exposed: &[usize]) -> Option<usize> {
         let pinned: Vec<usize> = (0..self.values.len())
             .filter(|&i| self.marks[i] == Mark::Hidden && bounds[i].0 == bounds[i].1)
@@ -305,6 +315,20 @@ impl Grid {
                     .any(|s| self.member_of[*i].contains(s))
             })
         };
+        // Small counts that add up to a shown total with nothing else
+        // unknown beside them (three "<3" in a total of 6: 2 each) can
+        // only be protected from within: one is shown as "[c]" instead,
+        // which a reader cannot tell from any other number.
+        for e in exposed {
+            for s in &self.member_of[*e] {
+                let cells = self.cells_of(*s);
+                let only_small = cells.iter().all(|c| self.marks[*c] != Mark::Hidden)
+                    && self.best_in(&[*s]).is_none();
+                if only_small && self.marks[*e] == Mark::Fewer {
+                    return Some(*e);
+                }
+            }
+        }
         let targets: Vec<usize> = pinned
             .iter()
             .filter(|i| near(i))
@@ -317,12 +341,20 @@ impl Grid {
                 return Some(c);
             }
         }
-        exposed.iter().find_map(|e| {
-            self.member_of[*e]
-                .iter()
-                .map(|s| self.sums[*s].total)
-                .find(|t| self.marks[*t] == Mark::Fewer && self.kinds[*t] != Kind::Fixed)
-        })
+        exposed
+            .iter()
+            .find_map(|e| {
+                self.member_of[*e]
+                    .iter()
+                    .map(|s| self.sums[*s].total)
+                    .find(|t| self.marks[*t] == Mark::Fewer && self.kinds[*t] != Kind::Fixed)
+            })
+            .or_else(|| {
+                exposed
+                    .iter()
+                    .copied()
+                    .find(|e| self.marks[*e] == Mark::Fewer)
+            })
     }
 
     /// The shown cell to withhold among these sums' cells: a school's
@@ -625,6 +657,14 @@ mod tests {
                         g.marks
                     );
                     protected += 1;
+                }
+                // A small count shown as "[c]" cannot be pinned either.
+                if g.mark(*c) == Mark::Hidden && (1..3).contains(&g.values[*c]) {
+                    assert!(
+                        seen[*c].len() > 1,
+                        "{values:?}: a reader tells withheld cell {c}; marks {:?}",
+                        g.marks
+                    );
                 }
             }
         }

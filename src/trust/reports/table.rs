@@ -245,6 +245,7 @@ pub fn build(s: &TrustSnapshot, k: i32) -> Table {
     }
     four_c_sums(s, &columns, &raw, &ids, &mut grid);
     grid.suppress();
+    debug_assert!(grid.exposed().is_empty(), "a small count is exposed");
 
     let cell = |id: usize, not_counted: bool| match grid.mark(id) {
         Mark::Shown if not_counted => Cell::NotCounted,
@@ -572,6 +573,139 @@ fn four_c_sums(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::reports::terms::{Term, TermName};
+
+    /// A trust of `n` schools with made-up figures: many small counts,
+    /// as a trust of small primaries has.
+    fn synthetic(n: usize, seed: u64) -> TrustSnapshot {
+        let mut seed = seed;
+        let mut next = |m: i64| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            ((seed >> 33) as i64).rem_euclid(m)
+        };
+        let codes: Vec<(&str, &str)> = crate::categories::defaults::DEFAULTS
+            .iter()
+            .map(|d| (d.code, d.four_c.as_str()))
+            .collect();
+        let schools = (0..n)
+            .map(|i| {
+                let size = [0, 2, 6, 15, 40][next(5) as usize];
+                let mut by_cat = vec![0i64; codes.len()];
+                let mut by_month = [0i64; 4];
+                let mut by_place = [0i64; 3];
+                let mut by_year = [0i64; 5];
+                for _ in 0..size {
+                    by_cat[next(codes.len() as i64) as usize] += 1;
+                    by_month[next(4) as usize] += 1;
+                    by_place[next(3) as usize] += 1;
+                    by_year[next(5) as usize] += 1;
+                }
+                let mut by_four_c: BTreeMap<&str, i64> = BTreeMap::new();
+                for (c, (_, f)) in codes.iter().enumerate() {
+                    *by_four_c.entry(f).or_default() += by_cat[c];
+                }
+                let count = |k: &str, v: i64| Count::new(k, k, v);
+                let figures = crate::reports::model::Figures {
+                    total: size,
+                    previous_term_total: next(20),
+                    same_term_last_year_total: next(20),
+                    by_category: codes
+                        .iter()
+                        .zip(&by_cat)
+                        .map(|((c, _), v)| count(c, *v))
+                        .collect(),
+                    by_four_c: FourC::ALL
+                        .iter()
+                        .map(|f| count(f.as_str(), by_four_c.get(f.as_str()).copied().unwrap_or(0)))
+                        .collect(),
+                    by_year_group: by_year
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, v)| **v > 0)
+                        .map(|(y, v)| count(&(y + 7).to_string(), *v))
+                        .collect(),
+                    by_month: ["2025-09", "2025-10", "2025-11", "2025-12"]
+                        .iter()
+                        .zip(&by_month)
+                        .map(|(m, v)| count(m, *v))
+                        .collect(),
+                    by_location: ["in_school", "out_of_school", "unknown"]
+                        .iter()
+                        .zip(&by_place)
+                        .map(|(p, v)| count(p, *v))
+                        .collect(),
+                    referrals_by_agency: if size > 5 {
+                        vec![count("police", next(3)), count("ceop", next(2))]
+                    } else {
+                        Vec::new()
+                    },
+                    acknowledged: size / 2,
+                    median_hours_to_acknowledge: None,
+                    open_at_end_of_term: next(4),
+                    referrals_awaiting_reference: next(2),
+                };
+                SchoolPart {
+                    school_id: format!("s{i}"),
+                    name: format!("School {i:02}"),
+                    term: Term::default_for(2025, TermName::Autumn),
+                    counted_from: NaiveDate::from_ymd_opt(2025, 9, 1).unwrap(),
+                    counted_to: NaiveDate::from_ymd_opt(2025, 12, 31).unwrap(),
+                    figures,
+                    categories: codes
+                        .iter()
+                        .map(|(c, f)| (c.to_string(), f.to_string()))
+                        .collect(),
+                    acknowledgement_hours: Vec::new(),
+                }
+            })
+            .collect();
+        TrustSnapshot {
+            format: 1,
+            k: 3,
+            year: 2025,
+            term: TermName::Autumn,
+            schools,
+            category_labels: codes
+                .iter()
+                .map(|(c, _)| (c.to_string(), c.to_string()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_trust_of_a_dozen_schools_is_protected_in_good_time() {
+        for seed in 1..=4 {
+            let s = synthetic(12, seed);
+            let started = std::time::Instant::now();
+            // build() asserts (in a debug build) that nothing is exposed.
+            let t = build(&s, 3);
+            let took = started.elapsed();
+            let cells: usize = t
+                .sections
+                .iter()
+                .map(|s| s.lines.len() * t.columns.len())
+                .sum();
+            let withheld = t
+                .sections
+                .iter()
+                .flat_map(|s| &s.lines)
+                .flat_map(|l| &l.cells)
+                .filter(|c| **c == Cell::Withheld)
+                .count();
+            eprintln!(
+                "seed {seed}: {} columns, {cells} cells, {withheld} withheld, {took:?}",
+                t.columns.len()
+            );
+            assert!(took < std::time::Duration::from_secs(30), "{took:?}");
+            // Every total for the term is shown.
+            assert!(t.sections[0].lines[0]
+                .cells
+                .iter()
+                .all(|c| matches!(c, Cell::Number(_))));
+        }
+    }
 
     #[test]
     fn small_schools_are_grouped_and_the_group_is_never_small_itself() {
