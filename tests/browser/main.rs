@@ -19,6 +19,7 @@ mod journeys;
 mod lead_day;
 mod schools;
 mod trust;
+mod trust_report;
 
 /// One test per backend; the PostgreSQL one runs when a server is named.
 macro_rules! in_the_browser {
@@ -45,10 +46,12 @@ use journeys::a_new_school_from_its_setup_link_to_signing_out;
 use lead_day::a_lead_triages_forty_incidents_and_governors_read_what_was_published;
 use schools::a_dsl_of_two_schools_switches_between_them_and_sees_one_at_a_time;
 use trust::a_trust_lead_reads_each_school_from_the_trust_dashboard;
+use trust_report::a_trustee_opens_and_prints_the_published_trust_report;
 
 in_the_browser!(
     a_new_school_from_its_setup_link_to_signing_out,
     a_lead_triages_forty_incidents_and_governors_read_what_was_published,
     a_dsl_of_two_schools_switches_between_them_and_sees_one_at_a_time,
     a_trust_lead_reads_each_school_from_the_trust_dashboard,
+    a_trustee_opens_and_prints_the_published_trust_report,
 );

@@ -577,7 +577,7 @@ mod tests {
 
     /// A trust of `n` schools with made-up figures: many small counts,
     /// as a trust of small primaries has.
-    fn synthetic(n: usize, seed: u64) -> TrustSnapshot {
+    fn synthetic(n: usize, seed: u64, sizes: Option<&[i64]>) -> TrustSnapshot {
         let mut seed = seed;
         let mut next = |m: i64| {
             seed = seed
@@ -591,7 +591,10 @@ mod tests {
             .collect();
         let schools = (0..n)
             .map(|i| {
-                let size = [0, 2, 6, 15, 40][next(5) as usize];
+                let size = match sizes {
+                    Some(sizes) => sizes[i],
+                    None => [0, 2, 6, 15, 40][next(5) as usize],
+                };
                 let mut by_cat = vec![0i64; codes.len()];
                 let mut by_month = [0i64; 4];
                 let mut by_place = [0i64; 3];
@@ -677,7 +680,7 @@ mod tests {
     #[test]
     fn a_trust_of_a_dozen_schools_is_protected_in_good_time() {
         for seed in 1..=4 {
-            let s = synthetic(12, seed);
+            let s = synthetic(12, seed, None);
             let started = std::time::Instant::now();
             // build() asserts (in a debug build) that nothing is exposed.
             let t = build(&s, 3);
@@ -705,6 +708,20 @@ mod tests {
                 .iter()
                 .all(|c| matches!(c, Cell::Number(_))));
         }
+    }
+
+    #[test]
+    fn a_trust_with_fewer_than_k_incidents_shows_no_breakdown() {
+        let t = build(&synthetic(3, 7, Some(&[1, 1, 0])), 3);
+        assert!(t.too_few);
+        let keys: Vec<&str> = t.sections.iter().map(|s| s.key).collect();
+        assert_eq!(keys, ["totals", "acknowledgement"]);
+        let headings: Vec<&str> = t.columns.iter().map(|c| c.heading.as_str()).collect();
+        assert_eq!(headings, ["Whole trust", "School 02", "Other schools (2)"]);
+        assert_eq!(
+            t.sections[0].lines[0].cells,
+            [Cell::Fewer(3), Cell::Number(0), Cell::Fewer(3)]
+        );
     }
 
     #[test]
