@@ -126,6 +126,20 @@ async fn home(
     } else {
         None
     };
+    // A trustee starts at the trust's latest published report.
+    let trust_report = if user.has(Role::Trustee) {
+        let (user_id, school_id) = (user.id.clone(), user.school_id.clone());
+        crate::db::run(&state.pool, move |conn| {
+            use crate::trust::reports::{report, store};
+            let Some(trust) = store::trust_of(conn, &user_id, &school_id, &[Role::Trustee])? else {
+                return Ok(None);
+            };
+            Ok(Some(report::latest_published(conn, &trust)?))
+        })
+        .await?
+    } else {
+        None
+    };
     // Monitoring alerts nobody has looked at: for those who triage them.
     let monitoring = if user.roles.any(crate::monitoring::TRIAGERS) {
         let school_id = user.school_id.clone();
@@ -154,6 +168,7 @@ async fn home(
         views::Parts {
             monitoring: &monitoring,
             transfers: transfers.as_ref(),
+            trust_report: trust_report.as_ref().map(Option::as_ref),
             cases: cases.as_ref(),
             mine: &mine,
             checklist: checklist.as_ref(),

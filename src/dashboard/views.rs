@@ -24,6 +24,8 @@ pub struct Parts<'a> {
     pub trust_help: Option<bool>,
     /// The severities of the monitoring alerts nobody has looked at yet.
     pub monitoring: &'a [String],
+    /// For a trustee: the trust's latest published report, if any.
+    pub trust_report: Option<Option<&'a crate::trust::reports::report::Listed>>,
 }
 
 pub fn home(user: &CurrentUser, csrf: &CsrfToken, parts: Parts<'_>) -> Markup {
@@ -36,6 +38,7 @@ pub fn home(user: &CurrentUser, csrf: &CsrfToken, parts: Parts<'_>) -> Markup {
         trust_grants,
         trust_help,
         monitoring,
+        trust_report,
     } = parts;
     let critical = monitoring.iter().filter(|s| *s == "critical").count();
     let logs = user.roles.any(&[
@@ -68,6 +71,7 @@ pub fn home(user: &CurrentUser, csrf: &CsrfToken, parts: Parts<'_>) -> Markup {
                     }
                 }
             }
+            @if let Some(latest) = trust_report { (crate::trust::reports::views::home_card(latest)) }
             @if let Some(c) = checklist { (super::checklist::view(c)) }
             @if !grants.is_empty() { (role_grants(grants)) }
             @if !trust_grants.is_empty() { (trust_lead_grants(trust_grants)) }

@@ -71,8 +71,9 @@ pub fn lock_school(conn: &mut AnyConnection, school_id: &str) -> Result<(), Dies
     }
 }
 
-/// The same for a trust: changes to a trust's shared categories take
-/// turns, since each writes a row into every school of the trust.
+/// [`lock_school`] for a trust: writers that change a trust's shared
+/// categories (each writes a row into every school of the trust) or number
+/// its report's versions take turns.
 pub fn lock_trust(conn: &mut AnyConnection, trust_id: &str) -> Result<(), DieselError> {
     use diesel::prelude::*;
 

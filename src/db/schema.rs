@@ -469,6 +469,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    trust_report_commentaries (trust_id, academic_year, term) {
+        trust_id -> Text,
+        academic_year -> Integer,
+        term -> Text,
+        commentary -> Text,
+        updated_at -> Timestamp,
+        updated_by -> Text,
+    }
+}
+
+diesel::table! {
     monitoring_settings (school_id) {
         school_id -> Text,
         look_within_hours -> Integer,
@@ -549,3 +560,20 @@ diesel::table! {
         created_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    trust_report_publications (id) {
+        id -> Text,
+        trust_id -> Text,
+        academic_year -> Integer,
+        term -> Text,
+        version -> Integer,
+        figures -> Text,
+        commentary -> Text,
+        reason -> Nullable<Text>,
+        published_at -> Timestamp,
+        published_by -> Text,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(trust_report_publications, users);

@@ -50,6 +50,18 @@ pub fn terms(conn: &mut AnyConnection, school_id: &str, t: &Term) -> QueryResult
 
 /// Every figure of a term's report, counted now.
 pub fn compute(conn: &mut AnyConnection, school_id: &str, t: &Terms) -> QueryResult<Figures> {
+    Ok(compute_with_codes(conn, school_id, t)?.0)
+}
+
+/// [`compute`], with the code and 4C of each line of `by_category`, in its
+/// order. A trust's report adds schools' lines up by code (the names are
+/// each school's own, and two of a school's categories may share one), and
+/// knows which lines make up each 4C.
+pub fn compute_with_codes(
+    conn: &mut AnyConnection,
+    school_id: &str,
+    t: &Terms,
+) -> QueryResult<(Figures, Vec<(String, String)>)> {
     let w = &t.window;
     let groups = store::groups(conn, school_id, w)?;
     let previous = store::window(conn, school_id, &t.previous)?;
@@ -76,6 +88,7 @@ pub fn compute(conn: &mut AnyConnection, school_id: &str, t: &Terms) -> QueryRes
     }
 
     let mut by_category = Vec::new();
+    let mut codes = Vec::new();
     let mut by_four_c: BTreeMap<&str, i64> = BTreeMap::new();
     for (code, name, four_c, active) in &categories {
         let n = by_code.get(code.as_str()).copied().unwrap_or(0);
@@ -84,10 +97,12 @@ pub fn compute(conn: &mut AnyConnection, school_id: &str, t: &Terms) -> QueryRes
             .or_default() += n;
         if *active || n > 0 {
             by_category.push(Count::new(name, name, n));
+            let four_c = FourC::parse(four_c).unwrap_or(FourC::None).as_str();
+            codes.push((code.clone(), four_c.to_string()));
         }
     }
 
-    Ok(Figures {
+    let figures = Figures {
         total,
         previous_term_total,
         same_term_last_year_total,
@@ -116,7 +131,8 @@ pub fn compute(conn: &mut AnyConnection, school_id: &str, t: &Terms) -> QueryRes
         median_hours_to_acknowledge: median.map(|h| (h * 10.0).round() / 10.0),
         open_at_end_of_term,
         referrals_awaiting_reference,
-    })
+    };
+    Ok((figures, codes))
 }
 
 /// In or out of school: online at home is out of school.

@@ -8,6 +8,7 @@
 
 pub mod help;
 pub mod help_store;
+pub mod reports;
 pub mod store;
 mod views;
 
@@ -25,6 +26,7 @@ const TRUST_LEADS: Access = Access::Roles(&[Role::TrustSafeguardingLead]);
 pub fn routes(r: &mut Router<'_>) {
     r.get("/trust", TRUST_LEADS, dashboard);
     help::routes(r);
+    reports::routes(r);
 }
 
 async fn dashboard(

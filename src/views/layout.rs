@@ -96,6 +96,20 @@ fn nav_for(user: &CurrentUser) -> Vec<(&'static str, &'static str)> {
     if user.roles.any(crate::reports::READER_ROLES) {
         nav.push(("/reports", "Reports"));
     }
+    if user
+        .roles
+        .any(&[Role::Trustee, Role::TrustSafeguardingLead])
+    {
+        // A trustee's only pages are the trust's reports: "Reports" to them.
+        let reads_others =
+            user.has(Role::TrustSafeguardingLead) || user.roles.any(crate::reports::READER_ROLES);
+        let label = if reads_others {
+            "Trust reports"
+        } else {
+            "Reports"
+        };
+        nav.push(("/trust/reports", label));
+    }
     if user.has(Role::Admin) {
         nav.push(("/admin", "Administration"));
         nav.push(("/admin/pupils", "Pupils"));

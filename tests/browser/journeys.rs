@@ -31,7 +31,7 @@ async fn code_from_page(p: &Person) -> String {
 }
 
 /// The two-factor set-up every lead meets on their first sign-in.
-async fn enrol_two_factor(p: &Person) {
+pub(crate) async fn enrol_two_factor(p: &Person) {
     p.sees("Set up two-factor sign-in").await;
     if p.text().await.contains("You will need your phone") {
         p.press("Start").await;
@@ -252,7 +252,7 @@ pub(crate) async fn printed(p: &Person) -> (String, usize) {
     pdf_text(&pdf)
 }
 
-fn pdf_text(pdf: &[u8]) -> (String, usize) {
+pub(crate) fn pdf_text(pdf: &[u8]) -> (String, usize) {
     let dir = std::env::temp_dir().join(format!("safelog-pdf-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).expect("pdf folder");
     let file = dir.join("report.pdf");

@@ -22,6 +22,7 @@ mod schools;
 mod transfers;
 mod trust;
 mod trust_admin;
+mod trust_report;
 
 /// One test per backend; the PostgreSQL one runs when a server is named.
 macro_rules! in_the_browser {
@@ -51,6 +52,7 @@ use schools::a_dsl_of_two_schools_switches_between_them_and_sees_one_at_a_time;
 use transfers::a_dsl_sends_a_pupils_file_and_the_new_schools_dsl_confirms_receipt;
 use trust::a_trust_lead_reads_each_school_from_the_trust_dashboard;
 use trust_admin::a_trust_admin_adds_a_school_and_shares_a_category;
+use trust_report::a_trustee_opens_and_prints_the_published_trust_report;
 
 in_the_browser!(
     a_new_school_from_its_setup_link_to_signing_out,
@@ -60,4 +62,5 @@ in_the_browser!(
     a_trust_admin_adds_a_school_and_shares_a_category,
     a_dsl_triages_monitoring_alerts_and_logs_an_incident_from_one,
     a_dsl_sends_a_pupils_file_and_the_new_schools_dsl_confirms_receipt,
+    a_trustee_opens_and_prints_the_published_trust_report,
 );

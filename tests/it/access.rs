@@ -127,6 +127,17 @@ fn expected(path: &str) -> Option<Expect> {
         // A school's DSL or headteacher asks the trust lead to work its
         // cases (tests/it/trust.rs).
         "/trust/help" | "/trust/help/end" => Expect::Roles(&[Role::Dsl, Role::Headteacher]),
+        // The trust's termly report: its safeguarding lead writes and
+        // publishes; trustees read what was published (the route test
+        // publishes the term it asks for; tests/it/trust_report.rs).
+        p if p.starts_with("/trust/reports/")
+            && (p.ends_with("/commentary") || p.ends_with("/publish")) =>
+        {
+            Expect::Roles(&[Role::TrustSafeguardingLead])
+        }
+        p if p == "/trust/reports" || p.starts_with("/trust/reports/") => {
+            Expect::Roles(&[Role::TrustSafeguardingLead, Role::Trustee])
+        }
         // The log as a spreadsheet: the leads who read it all. The old
         // spreadsheet in: the DSL and administrators (issue 7).
         "/incidents/export.csv" | "/api/v1/export.csv" => Expect::Roles(EXPORTERS),
@@ -461,6 +472,22 @@ async fn every_route_answers_each_role_as_product_md_says(backend: Backend) {
         )
         .await;
     assert_eq!(res.status(), 303, "the report is published");
+    // And the trust's, so that a trustee is answered by the access rule
+    // too.
+    let trust_lead = &holders
+        .iter()
+        .find(|(r, _)| *r == Role::TrustSafeguardingLead)
+        .expect("a trust safeguarding lead")
+        .1;
+    let res = app
+        .signed_in(trust_lead)
+        .await
+        .post(
+            "/trust/reports/2025/autumn/publish",
+            &[("commentary", "For the route test.")],
+        )
+        .await;
+    assert_eq!(res.status(), 303, "the trust report is published");
     let anonymous = app.browser();
     let table = safelog::app::route_table();
     assert!(table.len() > 20, "the route table is read");

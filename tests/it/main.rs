@@ -34,3 +34,4 @@ mod transfers;
 mod triage;
 mod trust;
 mod trust_admin;
+mod trust_report;

@@ -1,0 +1,4 @@
+DROP TRIGGER trust_report_publications_no_change ON trust_report_publications;
+DROP FUNCTION trust_report_publications_append_only();
+DROP TABLE trust_report_publications;
+DROP TABLE trust_report_commentaries;

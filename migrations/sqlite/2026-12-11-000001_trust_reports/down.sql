@@ -1,0 +1,4 @@
+DROP TRIGGER trust_report_publications_no_delete;
+DROP TRIGGER trust_report_publications_no_update;
+DROP TABLE trust_report_publications;
+DROP TABLE trust_report_commentaries;
