@@ -561,8 +561,9 @@ fn monitoring(id: &Value, promote_body: &Value) -> (Value, Value) {
         o
     };
     let list_params = json!([
-        {"name": "status", "in": "query", "schema": {"type": "string", "enum": ["new", "acknowledged", "dismissed", "promoted", "open", "all"]}},
-        {"name": "severity", "in": "query", "schema": severity()},
+        // Empty, as a form's "Any" sends it, is no filter.
+        {"name": "status", "in": "query", "schema": {"type": "string", "enum": ["", "new", "acknowledged", "dismissed", "promoted", "open", "all"]}},
+        {"name": "severity", "in": "query", "schema": {"type": "string", "enum": ["", "all", "low", "medium", "high", "critical"]}},
         {"name": "source", "in": "query", "schema": line(60)},
         {"name": "pupil_id", "in": "query", "schema": line(200)},
         {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000000}},
@@ -577,13 +578,32 @@ fn monitoring(id: &Value, promote_body: &Value) -> (Value, Value) {
     let ingest_body = with(
         obj_req(
             &[
-                ("alert_id", json!({"description": "the tool's own id for the alert: a retry with the same id makes no second alert", "type": "string", "minLength": 1, "maxLength": 200})),
-                ("occurred_at", json!({"type": "string", "format": "date-time", "description": "RFC 3339, with its offset"})),
-                ("severity", json!({"type": "string", "minLength": 1, "maxLength": 60, "description": "the tool's own level, mapped by the school (Administration, Monitoring tools) to low, medium, high or critical"})),
+                (
+                    "alert_id",
+                    json!({"description": "the tool's own id for the alert (a string, or a number kept as text): a retry with the same id makes no second alert", "anyOf": [required_line(Some(200)), {"type": "number"}]}),
+                ),
+                (
+                    "occurred_at",
+                    json!({"type": "string", "format": "date-time", "description": "RFC 3339, with its offset"}),
+                ),
+                (
+                    "severity",
+                    json!({"anyOf": [required_line(Some(60)), {"type": "number"}], "description": "the tool's own level (a string, or a number kept as text), mapped by the school (Administration, Monitoring tools) to low, medium, high or critical"}),
+                ),
                 ("device", line(200)),
-                ("account", line(200)),
-                ("pupil", with(line(200), "description", json!("the pupil as the tool knows them (username, UPN or MIS id); matched to the roll by UPN"))),
-                ("category", with(line(200), "description", json!("a hint: one of the school's category codes"))),
+                ("account", json!({"anyOf": [line(200), {"type": "number"}]})),
+                (
+                    "pupil",
+                    json!({"anyOf": [line(200), {"type": "number"}], "description": "the pupil as the tool knows them (username, UPN or MIS id); matched to the roll by UPN"}),
+                ),
+                (
+                    "category",
+                    with(
+                        line(200),
+                        "description",
+                        json!("a hint: one of the school's category codes"),
+                    ),
+                ),
                 ("text", free_text(20000)),
                 ("url", line(2000)),
             ],

@@ -106,8 +106,20 @@ pub fn filter_of(q: &ListQuery) -> Result<Filter, FieldErrors> {
             None
         }),
     };
-    crate::forms::plain(&mut errors, "source", &q.source, "the source", false);
-    crate::forms::plain(&mut errors, "pupil_id", &q.pupil_id, "the pupil", false);
+    for (field, value, max) in [("source", &q.source, 60), ("pupil_id", &q.pupil_id, 200)] {
+        if value.chars().count() > max {
+            errors.add(field, format!("Keep {field} to {max} characters or fewer."));
+        }
+    }
+    // Checked as a form's one-line field is: after trimming.
+    crate::forms::plain(&mut errors, "source", q.source.trim(), "the source", false);
+    crate::forms::plain(
+        &mut errors,
+        "pupil_id",
+        q.pupil_id.trim(),
+        "the pupil",
+        false,
+    );
     errors.into_result()?;
     let some = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_string());
     Ok(Filter {
@@ -123,10 +135,21 @@ pub async fn list(
     user: CurrentUser,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let q: ListQuery = serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
+    // A query that cannot be read (a repeated or mistyped parameter) is
+    // refused, not taken as no filter: a client would read the wrong list.
+    let q: ListQuery = serde_urlencoded::from_str(req.query_string()).map_err(|_| {
+        ApiError(AppError::Invalid(
+            "The query could not be read: give each of status, severity, source, pupil_id, page and per_page at most once, page and per_page as whole numbers."
+                .into(),
+        ))
+    })?;
     let filter = filter_of(&q).map_err(|e| ApiError(e.into_api_error()))?;
-    let per_page = q.per_page.unwrap_or(50).clamp(1, 200);
-    let page = q.page.unwrap_or(1).max(1);
+    let (per_page, page) = (q.per_page.unwrap_or(50), q.page.unwrap_or(1));
+    if !(1..=200).contains(&per_page) || !(1..=1_000_000).contains(&page) {
+        return Err(ApiError(AppError::Invalid(
+            "Give page from 1 and per_page from 1 to 200.".into(),
+        )));
+    }
     let school_id = user.school_id.clone();
     let (items, total) = crate::db::run(&state.pool, move |conn| {
         let (rows, total) =

@@ -103,6 +103,10 @@ pub fn inbox(page: &Page<'_>, d: &Inbox, q: &ListQuery, problem: bool) -> Markup
         .into_iter()
         .chain(d.pupils.iter().cloned())
         .collect();
+    let filtered = !(q.status.trim().is_empty() || q.status.trim() == "open")
+        || [&q.severity, &q.source, &q.pupil_id]
+            .iter()
+            .any(|f| !f.trim().is_empty());
     layout(
         page,
         html! {
@@ -112,14 +116,18 @@ pub fn inbox(page: &Page<'_>, d: &Inbox, q: &ListQuery, problem: bool) -> Markup
                 "Open one to acknowledge it, dismiss it with a reason, or log an incident from it. Nothing is deleted."
             }
             @if problem { (flash("error", "One of the filters was not understood, so the open alerts are shown.")) }
-            form.filters method="get" action="/monitoring" {
-                div.grid {
-                    (select("status", "Status", q.status.trim(), &statuses))
-                    (select("severity", "Severity", q.severity.trim(), &severities))
-                    (select("source", "Source", &q.source.trim().to_lowercase(), &sources))
-                    (select("pupil_id", "Pupil", q.pupil_id.trim(), &pupils))
+            // Folded until used, so that on a phone the alerts come first.
+            details.filters open[filtered] {
+                summary { "Filter the alerts" }
+                form.filters method="get" action="/monitoring" {
+                    div.grid {
+                        (select("status", "Status", q.status.trim(), &statuses))
+                        (select("severity", "Severity", q.severity.trim(), &severities))
+                        (select("source", "Source", &q.source.trim().to_lowercase(), &sources))
+                        (select("pupil_id", "Pupil", q.pupil_id.trim(), &pupils))
+                    }
+                    button type="submit" { "Filter" }
                 }
-                button type="submit" { "Filter" }
             }
             section.card #alerts {
                 h2 { (d.total) " " @if d.total == 1 { "alert" } @else { "alerts" } }
