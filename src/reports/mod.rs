@@ -15,7 +15,7 @@ pub mod pages;
 pub mod report;
 pub mod store;
 pub mod terms;
-mod views;
+pub mod views;
 
 use crate::auth::{Access, Role, Router};
 

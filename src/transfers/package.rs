@@ -158,6 +158,8 @@ pub fn page(doc: &Document) -> Markup {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { "Child protection file: " (doc.pupil.name) }
+                // The fixed stylesheet above, never anything typed: maud would
+                // HTML-escape it, which CSS inside <style> does not undo.
                 style { (PreEscaped(STYLE)) }
             }
             body {

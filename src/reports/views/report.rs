@@ -291,30 +291,62 @@ pub fn show(page: &Page<'_>, r: &Report, editor: Option<&Editor>, shown: &Shown<
 
 fn commentary_form(page: &Page<'_>, r: &Report, e: &Editor) -> Markup {
     let csrf = page.csrf.clone().unwrap_or_default();
-    let base = path(r);
+    publishing_form(&csrf, &path(r), r.published.is_some(), e, &GOVERNORS)
+}
+
+/// Who a report is published to, in the words of its publishing form.
+pub struct Audience {
+    /// "governors", in a sentence.
+    pub readers: &'static str,
+    /// "Governors", to begin one.
+    pub capitalised: &'static str,
+    pub intro: &'static str,
+    pub hint: &'static str,
+    /// Who keeps the reason for publishing again.
+    pub reason_kept_for: &'static str,
+}
+
+const GOVERNORS: Audience = Audience {
+    readers: "governors",
+    capitalised: "Governors",
+    intro: "Publishing gives governors this term's figures as they are now, with your commentary. They stay as published: corrections made afterwards are shown to the leads beside them as a note, and governors keep reading the published figures until you publish again.",
+    hint: "Trends, actions taken, training, filtering and monitoring. Governors read this: never name or describe a pupil or a member of staff, or anything that could identify them.",
+    reason_kept_for: "the leads",
+};
+
+/// The commentary and publishing form of a termly report, a school's or a
+/// trust's: `base` is the report's address, `republish` whether a version
+/// is out already (publishing again then needs a reason).
+pub fn publishing_form(
+    csrf: &str,
+    base: &str,
+    republish: bool,
+    e: &Editor,
+    to: &Audience,
+) -> Markup {
     let error = |f: &str| e.errors.get(f);
     html! {
         section.card.no-print #publishing {
             h2 { "Commentary and publishing" }
-            @if e.saved { (flash("ok", "Draft saved. Governors will see it when you publish.")) }
+            @if e.saved { (flash("ok", &format!("Draft saved. {} will see it when you publish.", to.capitalised))) }
             (error_summary(&e.errors, &["commentary", "reason"]))
-            p { "Publishing gives governors this term's figures as they are now, with your commentary. They stay as published: corrections made afterwards are shown to the leads beside them as a note, and governors keep reading the published figures until you publish again." }
+            p { (to.intro) }
             form.stack method="post" action=(format!("{base}/publish")) {
-                (csrf_field(&csrf))
+                (csrf_field(csrf))
                 div.field.has-error[error("commentary").is_some()] #f-commentary {
                     label for="commentary" {
-                        "Commentary for governors" br;
-                        span.hint { "Trends, actions taken, training, filtering and monitoring. Governors read this: never name or describe a pupil or a member of staff, or anything that could identify them." }
+                        "Commentary for " (to.readers) br;
+                        span.hint { (to.hint) }
                     }
                     textarea #commentary name="commentary" rows="10" maxlength="6000"
                         aria-invalid=[error("commentary").map(|_| "true")] { (e.text) }
                     @if let Some(m) = error("commentary") { p.error { (m) } }
                 }
-                @if r.published.is_some() {
+                @if republish {
                     div.field.has-error[error("reason").is_some()] #f-reason {
                         label for="reason" {
                             "Why publish again?" br;
-                            span.hint { "Needed to publish a new version. Governors see that there is a new version; this reason is kept for the leads." }
+                            span.hint { "Needed to publish a new version. " (to.capitalised) " see that there is a new version; this reason is kept for " (to.reason_kept_for) "." }
                         }
                         input #reason type="text" name="reason" value=(e.reason) maxlength="500"
                             aria-invalid=[error("reason").map(|_| "true")];
@@ -325,7 +357,7 @@ fn commentary_form(page: &Page<'_>, r: &Report, e: &Editor) -> Markup {
                     button.secondary type="submit" formaction=(format!("{base}/commentary")) { "Save draft" }
                     " "
                     button type="submit" {
-                        @if r.published.is_some() { "Publish again" } @else { "Publish to governors" }
+                        @if republish { "Publish again" } @else { "Publish to " (to.readers) }
                     }
                 }
             }

@@ -18,6 +18,7 @@ use crate::auth::{CurrentUser, Role};
 use crate::db::{self, dialect::write_transaction};
 use crate::error::AppError;
 use crate::forms::{FieldErrors, Form};
+use crate::reports::pages::Editor;
 use crate::reports::terms::TermName;
 use crate::state::AppState;
 use crate::views::{page, page_with, see_other, Page};
@@ -203,14 +204,6 @@ pub async fn csv(
             format!("attachment; filename=\"safelog-trust-report-{year}-{term}.csv\""),
         ))
         .body(body))
-}
-
-/// The commentary form, as the trust safeguarding lead sees it.
-pub struct Editor {
-    pub text: String,
-    pub reason: String,
-    pub errors: FieldErrors,
-    pub saved: bool,
 }
 
 #[derive(Deserialize, Default)]

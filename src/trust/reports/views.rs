@@ -8,10 +8,11 @@ use chrono::NaiveDate;
 use maud::{html, Markup};
 
 use super::model::TrustReport;
-use super::pages::Editor;
 use super::report::Listed;
 use super::table::{Cell, ColumnKind, Median, Section, Table};
-use crate::views::components::{csrf_field, error_summary, flash};
+use crate::reports::pages::Editor;
+use crate::reports::views::report::{publishing_form, Audience};
+use crate::views::components::flash;
 use crate::views::{layout, Page};
 
 fn long(d: NaiveDate) -> String {
@@ -289,44 +290,13 @@ pub fn show(
 
 fn commentary_form(page: &Page<'_>, r: &TrustReport, e: &Editor) -> Markup {
     let csrf = page.csrf.clone().unwrap_or_default();
-    let base = r.path();
-    let error = |f: &str| e.errors.get(f);
-    html! {
-        section.card.no-print #publishing {
-            h2 { "Commentary and publishing" }
-            @if e.saved { (flash("ok", "Draft saved. Trustees will see it when you publish.")) }
-            (error_summary(&e.errors, &["commentary", "reason"]))
-            p { "Publishing gives trustees this term's figures for every school as they are now, with your commentary. They stay as published: corrections made afterwards are noted here, and trustees keep reading the published figures until you publish again." }
-            form.stack method="post" action=(format!("{base}/publish")) {
-                (csrf_field(&csrf))
-                div.field.has-error[error("commentary").is_some()] #f-commentary {
-                    label for="commentary" {
-                        "Commentary for trustees" br;
-                        span.hint { "Trends across the schools, actions taken, training, filtering and monitoring. Never name or describe a pupil or a member of staff, or anything that could identify them, or a school the table does not name." }
-                    }
-                    textarea #commentary name="commentary" rows="10" maxlength="6000"
-                        aria-invalid=[error("commentary").map(|_| "true")] { (e.text) }
-                    @if let Some(m) = error("commentary") { p.error { (m) } }
-                }
-                @if r.published.is_some() {
-                    div.field.has-error[error("reason").is_some()] #f-reason {
-                        label for="reason" {
-                            "Why publish again?" br;
-                            span.hint { "Needed to publish a new version. Trustees see that there is a new version; this reason is kept for you." }
-                        }
-                        input #reason type="text" name="reason" value=(e.reason) maxlength="500"
-                            aria-invalid=[error("reason").map(|_| "true")];
-                        @if let Some(m) = error("reason") { p.error { (m) } }
-                    }
-                }
-                div {
-                    button.secondary type="submit" formaction=(format!("{base}/commentary")) { "Save draft" }
-                    " "
-                    button type="submit" {
-                        @if r.published.is_some() { "Publish again" } @else { "Publish to trustees" }
-                    }
-                }
-            }
-        }
-    }
+    publishing_form(&csrf, &r.path(), r.published.is_some(), e, &TRUSTEES)
 }
+
+const TRUSTEES: Audience = Audience {
+    readers: "trustees",
+    capitalised: "Trustees",
+    intro: "Publishing gives trustees this term's figures for every school as they are now, with your commentary. They stay as published: corrections made afterwards are noted here, and trustees keep reading the published figures until you publish again.",
+    hint: "Trends across the schools, actions taken, training, filtering and monitoring. Never name or describe a pupil or a member of staff, or anything that could identify them, or a school the table does not name.",
+    reason_kept_for: "you",
+};
