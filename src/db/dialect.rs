@@ -101,14 +101,19 @@ pub fn lock_trust(conn: &mut AnyConnection, trust_id: &str) -> Result<(), Diesel
 /// On SQLite the connection also never checkpoints the WAL: a checkpoint
 /// run by the commit that crosses the threshold copies pages and syncs
 /// the file, milliseconds in which a kill repeats an email. The pool's
-/// connections checkpoint instead.
+/// connections checkpoint instead. Nor does it wait long for another
+/// writer (a tenth of a second, where the pool waits ten): the worker
+/// writes its mark on its own thread and falls back to a pooled
+/// connection off that thread rather than hold it.
 pub fn quick_commits(conn: &mut AnyConnection) -> Result<(), DieselError> {
     use diesel::connection::SimpleConnection;
     match conn {
-        AnyConnection::Sqlite(c) => {
-            c.batch_execute("PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0")
+        AnyConnection::Sqlite(c) => c.batch_execute(
+            "PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0; PRAGMA busy_timeout = 100",
+        ),
+        AnyConnection::Postgres(c) => {
+            c.batch_execute("SET synchronous_commit = off; SET lock_timeout = '100ms'")
         }
-        AnyConnection::Postgres(c) => c.batch_execute("SET synchronous_commit = off"),
     }
 }
 

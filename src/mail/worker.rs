@@ -8,10 +8,11 @@
 //! That single possible repeat is accepted: losing a safeguarding alert is
 //! worse than sending it twice, and the repeat carries the same Message-ID.
 //! The window is kept as narrow as it can be: one email is claimed at a
-//! time (so only it can be in the window), and the mark is written at once
-//! on a connection the worker keeps for it, with commits that do not wait
-//! for the disk (see [`crate::db::dialect::quick_commits`]), rather than
-//! after a wait for a pooled connection and an fsync. The rest of the
+//! time (so only it can be in the window), and the mark is written at once,
+//! on the worker's own thread (no hand-over to another thread), on a
+//! connection the worker keeps for it, with commits that do not wait for
+//! the disk (see [`crate::db::dialect::quick_commits`]), rather than after a
+//! wait for a pooled connection and an fsync. The rest of the
 //! window was the SMTP socket's (see `transport.rs`): with both, 20
 //! `kill -9`s mid-delivery repeat at most one email (tests/it/mail_crash.rs).
 
@@ -257,32 +258,27 @@ impl Worker {
 
     /// Marks an accepted email as sent, at once, on the worker's own
     /// connection; if that fails, once more on a pooled one.
+    ///
+    /// The mark runs here, on the worker's task, not through
+    /// `spawn_blocking`: handing it to another thread costs a thread wake
+    /// inside the window for a repeat, which on a loaded machine was most of
+    /// it. It is one short indexed update whose commit does not wait for the
+    /// disk (`quick_commits`), so blocking this task for it is cheap.
     async fn mark_sent(&self, id: &str, now: NaiveDateTime) -> Result<(), String> {
-        let marker = Arc::clone(&self.marker);
-        let url = self.database_url.clone();
-        let row = id.to_string();
-        let quick = tokio::task::spawn_blocking(move || {
-            let mut held = marker
-                .lock()
-                .map_err(|_| "mark connection poisoned".to_string())?;
-            if held.is_none() {
-                let mut conn = crate::db::connect_one(&url).map_err(|e| e.to_string())?;
-                quick_commits(&mut conn).map_err(|e| e.to_string())?;
-                *held = Some(conn);
-            }
-            let Some(conn) = held.as_mut() else {
-                return Err("no mark connection".to_string());
-            };
-            let marked = store::mark_sent(conn, &row, now).map_err(|e| e.to_string());
-            if marked.is_err() {
-                // Opened afresh next time: the connection may be what failed.
-                *held = None;
-            }
-            marked
-        })
-        .await
-        .map_err(|e| e.to_string())
-        .and_then(|r| r);
+        let quick = match self.marker.try_lock() {
+            Ok(mut held) => match held.as_mut() {
+                Some(conn) => {
+                    let marked = store::mark_sent(conn, id, now).map_err(|e| e.to_string());
+                    if marked.is_err() {
+                        // Opened afresh next time: the connection may be what failed.
+                        *held = None;
+                    }
+                    marked
+                }
+                None => Err("no mark connection".to_string()),
+            },
+            Err(_) => Err("mark connection busy".to_string()),
+        };
         match quick {
             Ok(()) => Ok(()),
             Err(e) => {
