@@ -121,14 +121,16 @@ async fn twenty_kills_mid_delivery_lose_no_alert_and_repeat_at_most_one(backend:
         killed_mid_delivery >= KILLS / 2,
         "the kills should land while mail is going out ({killed_mid_delivery} of {KILLS} did): the test proves nothing otherwise"
     );
-    // Every kill here lands mid-delivery, the worst case. Run alone, 20
-    // such kills have repeated 0 to 5 emails (usually 0 or 1); what remains
-    // is the server's reply and one database write, which a kill can still
-    // fall between. Before the socket fix it was 15 or 16. Seven, under half
-    // of that, keeps the fix from being undone without failing on the spread.
+    // Every kill here lands mid-delivery, the worst case. What remains is
+    // the server's reply and one database write, which a kill can still
+    // fall between. Before the socket fix it was 15 or 16; with the mark
+    // handed to a blocking thread, 0 to 5; with the mark written on the
+    // worker's own task, seven runs on a machine loaded 10 to 16 deep
+    // repeated 0 to 2 on SQLite (mean 1.1) and 0 or 1 on PostgreSQL. Four
+    // keeps the hand-over from coming back without failing on the spread.
     assert!(
-        repeats <= 7,
-        "{repeats} emails arrived twice after {KILLS} kills mid-delivery (alone: 0 to 5; before the fix: 15)"
+        repeats <= 4,
+        "{repeats} emails arrived twice after {KILLS} kills mid-delivery (now: 0 to 2; with the mark on another thread: up to 5; before the socket fix: 15)"
     );
     let _ = std::fs::remove_dir_all(&data_dir);
 }
