@@ -15,8 +15,10 @@ mod handlers;
 pub mod ingest;
 pub mod keys;
 pub mod model;
+pub mod review;
 pub mod store;
 pub mod triage;
+pub mod triagers;
 mod views;
 
 use chrono::{Datelike, NaiveDateTime, Timelike};
@@ -26,8 +28,9 @@ use crate::db::AnyConnection;
 use crate::incidents::forms::IncidentInput;
 
 /// Who reads and triages the school's alerts: the DSL (KCSIE makes them
-/// responsible for filtering and monitoring) and the Online Safety Lead.
-pub const TRIAGERS: &[Role] = &[Role::Dsl, Role::OnlineSafetyLead];
+/// responsible for filtering and monitoring), the Online Safety Lead, and
+/// the members of staff the school names ([`triagers`]).
+pub const TRIAGERS: &[Role] = &[Role::Dsl, Role::OnlineSafetyLead, Role::MonitoringTriager];
 const INBOX: Access = Access::Roles(TRIAGERS);
 const ADMIN: Access = Access::Roles(&[Role::Admin]);
 
