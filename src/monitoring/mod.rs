@@ -35,6 +35,7 @@ const INBOX: Access = Access::Roles(TRIAGERS);
 const ADMIN: Access = Access::Roles(&[Role::Admin]);
 
 pub fn routes(r: &mut Router<'_>) {
+    review::routes(r);
     r.get("/monitoring", INBOX, handlers::inbox)
         .get("/monitoring/{id}", INBOX, handlers::show)
         .post("/monitoring/{id}/acknowledge", INBOX, handlers::acknowledge)
@@ -46,6 +47,9 @@ pub fn routes(r: &mut Router<'_>) {
         .post("/admin/monitoring/keys/revoke", ADMIN, admin::revoke_key)
         .post("/admin/monitoring/severities", ADMIN, admin::set_mapping)
         .post("/admin/monitoring/target", ADMIN, admin::set_target)
+        .get("/admin/monitoring/triagers", ADMIN, triagers::page)
+        .post("/admin/monitoring/triagers", ADMIN, triagers::add)
+        .post("/admin/monitoring/triagers/remove", ADMIN, triagers::remove)
         // The key is the credential: the handler answers 401 without one.
         .post("/api/v1/monitoring/alerts", Access::Public, ingest::post)
         .get("/api/v1/monitoring/alerts", INBOX, api::list)
