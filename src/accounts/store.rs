@@ -307,7 +307,11 @@ pub fn roles_working_in(
 }
 
 /// Whether the school names this person to triage its monitoring alerts.
-pub fn named_triager(conn: &mut AnyConnection, user_id: &str, school_id: &str) -> QueryResult<bool> {
+pub fn named_triager(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    school_id: &str,
+) -> QueryResult<bool> {
     use crate::db::schema::monitoring_triagers;
     diesel::select(diesel::dsl::exists(
         monitoring_triagers::table

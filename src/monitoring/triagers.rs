@@ -28,12 +28,7 @@ use crate::views::{layout, page_with, see_other, Page};
 
 /// The memberships a named person must hold: a member of staff of the
 /// school. An administrator alone reads no alert content, nor a governor.
-const STAFF_ROLES: [Role; 4] = [
-    Role::Staff,
-    Role::Leadership,
-    Role::Headteacher,
-    Role::Dpo,
-];
+const STAFF_ROLES: [Role; 4] = [Role::Staff, Role::Leadership, Role::Headteacher, Role::Dpo];
 
 struct Listing {
     named: Vec<(String, String, String, NaiveDateTime)>,

@@ -564,8 +564,13 @@ async fn every_figure_of_a_term_report_is_the_expected_number_with_small_counts_
     assert_eq!(named["grooming-contact"], json!("<3"));
     assert_eq!(named["scams-gambling"], json!("<3"));
     for (name, count) in &named {
-        if !["online-bullying", "harmful-content", "grooming-contact", "scams-gambling"]
-            .contains(&name.as_str())
+        if ![
+            "online-bullying",
+            "harmful-content",
+            "grooming-contact",
+            "scams-gambling",
+        ]
+        .contains(&name.as_str())
         {
             assert_eq!(count, &json!(0), "{name}");
         }

@@ -51,7 +51,11 @@ pub fn routes(r: &mut Router<'_>) {
             publishers,
             pages::save_commentary,
         )
-        .post("/filtering-review/{year}/publish", publishers, pages::publish);
+        .post(
+            "/filtering-review/{year}/publish",
+            publishers,
+            pages::publish,
+        );
 }
 
 /// One entry of the register of filtering decisions.

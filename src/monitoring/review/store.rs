@@ -101,7 +101,10 @@ pub fn incidents_in(
 }
 
 /// The earliest alert the school received.
-pub fn first_alert(conn: &mut AnyConnection, school_id: &str) -> QueryResult<Option<NaiveDateTime>> {
+pub fn first_alert(
+    conn: &mut AnyConnection,
+    school_id: &str,
+) -> QueryResult<Option<NaiveDateTime>> {
     monitoring_alerts::table
         .filter(monitoring_alerts::school_id.eq(school_id))
         .select(diesel::dsl::min(monitoring_alerts::received_at))
@@ -187,7 +190,16 @@ pub fn decisions(
     Ok(rows
         .into_iter()
         .map(
-            |(id, decided_on, change, decided_by, reason, corrects_id, recorded_at, recorded_by)| {
+            |(
+                id,
+                decided_on,
+                change,
+                decided_by,
+                reason,
+                corrects_id,
+                recorded_at,
+                recorded_by,
+            )| {
                 Decision {
                     id,
                     decided_on,
