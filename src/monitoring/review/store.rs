@@ -145,6 +145,19 @@ pub fn add_decision(
     Ok(id)
 }
 
+/// A register entry as read: (id, decided on, change, decided by, reason,
+/// corrects, recorded at, recorded by).
+type DecisionRow = (
+    String,
+    NaiveDate,
+    String,
+    String,
+    String,
+    Option<String>,
+    NaiveDateTime,
+    String,
+);
+
 /// The school's decisions, by the day decided (then as recorded), with
 /// who recorded each; those decided within `[first, last]` when given.
 pub fn decisions(
@@ -161,16 +174,7 @@ pub fn decisions(
             .filter(filtering_decisions::decided_on.ge(first))
             .filter(filtering_decisions::decided_on.le(last));
     }
-    let rows: Vec<(
-        String,
-        NaiveDate,
-        String,
-        String,
-        String,
-        Option<String>,
-        NaiveDateTime,
-        String,
-    )> = q
+    let rows: Vec<DecisionRow> = q
         .order((
             filtering_decisions::decided_on.asc(),
             filtering_decisions::recorded_at.asc(),
@@ -301,11 +305,13 @@ pub fn publication(
     }))
 }
 
-/// The years with a publication: (year, latest version, when).
+/// A year with a publication: (year, latest version, when).
+pub type PublishedYear = (i32, Option<i32>, Option<NaiveDateTime>);
+
 pub fn published_years(
     conn: &mut AnyConnection,
     school_id: &str,
-) -> QueryResult<Vec<(i32, Option<i32>, Option<NaiveDateTime>)>> {
+) -> QueryResult<Vec<PublishedYear>> {
     monitoring_review_publications::table
         .filter(monitoring_review_publications::school_id.eq(school_id))
         .group_by(monitoring_review_publications::academic_year)
