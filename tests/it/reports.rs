@@ -114,9 +114,6 @@ on_both_backends!(
 // 2025, in autumn 2025/26.
 
 const BULLYING: &str = "Online bullying or child-on-child abuse";
-const HARMFUL: &str = "Harmful or inappropriate content seen (pornography, violence)";
-const GROOMING: &str = "Grooming, sextortion or contact from an unknown adult";
-const SCAMS: &str = "Gambling, scams or phishing";
 
 fn at(s: &str) -> NaiveDateTime {
     NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap()
