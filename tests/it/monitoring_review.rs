@@ -629,7 +629,9 @@ async fn a_category_renamed_after_publishing_leaves_the_published_report_unchang
         .cloned();
     assert_eq!(
         bullying,
-        Some(json!({"key": "online-bullying", "count": 3})),
+        Some(
+            json!({"key": "online-bullying", "label": "Online bullying or child-on-child abuse", "count": 3})
+        ),
         "keyed by code"
     );
 
