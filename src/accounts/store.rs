@@ -298,7 +298,27 @@ pub fn roles_working_in(
         roles.push(Role::Dsl);
     }
     roles.extend(trust_roles);
+    // Named by the school's administrator to triage monitoring alerts: only
+    // a member of the school (someone who left keeps nothing).
+    if !roles.is_empty() && named_triager(conn, user_id, school_id)? {
+        roles.push(Role::MonitoringTriager);
+    }
     Ok(roles)
+}
+
+/// Whether the school names this person to triage its monitoring alerts.
+pub fn named_triager(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    school_id: &str,
+) -> QueryResult<bool> {
+    use crate::db::schema::monitoring_triagers;
+    diesel::select(diesel::dsl::exists(
+        monitoring_triagers::table
+            .filter(monitoring_triagers::school_id.eq(school_id))
+            .filter(monitoring_triagers::user_id.eq(user_id)),
+    ))
+    .get_result(conn)
 }
 
 /// Whether the school has an open request for its trust's safeguarding

@@ -36,6 +36,13 @@ pub enum Role {
     /// published termly reports, as a governor reads a school's; nothing
     /// else.
     Trustee,
+    /// A member of staff the school's administrator has named to triage
+    /// monitoring alerts beside the DSL and the Online Safety Lead (KCSIE:
+    /// "and whoever the school names"). Not a membership a school gives as
+    /// the others: it follows from the administrator's list
+    /// (`monitoring_triagers`) in the school the person is working in, so
+    /// it is not in [`Role::ALL`].
+    MonitoringTriager,
 }
 
 impl Role {
@@ -76,6 +83,7 @@ impl Role {
             Role::TrustSafeguardingLead => "trust_safeguarding_lead",
             Role::TrustAdmin => "trust_admin",
             Role::Trustee => "trustee",
+            Role::MonitoringTriager => "monitoring_triager",
         }
     }
 
@@ -94,6 +102,7 @@ impl Role {
             Role::TrustSafeguardingLead => "Trust safeguarding lead",
             Role::TrustAdmin => "Trust administrator",
             Role::Trustee => "Trustee (trust board)",
+            Role::MonitoringTriager => "Named to triage monitoring alerts",
         }
     }
 

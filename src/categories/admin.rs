@@ -31,6 +31,8 @@ pub fn routes(r: &mut Router<'_>) {
     let admin = Access::Roles(&[Role::Admin]);
     r.get("/admin/categories", admin, list)
         .post("/admin/categories", admin, create)
+        // Before "{id}", which would take "standard".
+        .post("/admin/categories/standard", admin, add_standard)
         .get("/admin/categories/{id}", admin, edit_form)
         .post("/admin/categories/{id}", admin, update)
         .post("/admin/pickup-time", admin, set_pickup);
@@ -319,6 +321,93 @@ async fn create(
     ))
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct StandardInput {
+    code: String,
+}
+
+/// Accepts one of the standard categories the school does not have yet
+/// (those KCSIE 2025 and 2026 added, for a school made before them). A code
+/// that is not a standard category, or one the school has, changes nothing.
+async fn add_standard(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: CurrentUser,
+    input: Form<StandardInput>,
+) -> Result<HttpResponse, AppError> {
+    let Some(d) = super::defaults::standard(input.code.trim()) else {
+        return Err(AppError::Invalid(
+            "Choose one of the standard categories offered on the categories page.".into(),
+        ));
+    };
+    let (ip, now, admin, school) = (
+        client_ip(&req),
+        state.clock.now_naive(),
+        user.id.clone(),
+        user.school_id.clone(),
+    );
+    db::run(&state.pool, move |conn| {
+        write_transaction(conn, |conn| {
+            if store::add_standard(conn, &school, d, now)? {
+                audit::store::insert(
+                    conn,
+                    &Event::new("category_created", now)
+                        .school(&school)
+                        .actor(&admin)
+                        .detail(format!("{} (standard)", d.code))
+                        .ip(Some(&ip)),
+                )?;
+            }
+            Ok::<_, AppError>(())
+        })
+    })
+    .await?;
+    Ok(see_other("/admin/categories?saved=1"))
+}
+
+/// The standard categories the school has not taken up yet, with what
+/// each is for.
+fn offers(categories: &[Category], csrf: &str) -> Markup {
+    let missing = store::standard_missing(categories);
+    html! {
+        @if !missing.is_empty() {
+            section.card.offer #new-categories {
+                h2 {
+                    @if missing.iter().all(|d| super::defaults::KCSIE_2025_2026.contains(&d.code)) {
+                        "New categories from KCSIE 2025/2026: add"
+                    } @else { "Standard categories you do not have: add" }
+                }
+                p {
+                    "KCSIE 2025 adds misinformation, disinformation and conspiracy theories to the content risks; "
+                    "the UKCIS nudes guidance treats AI-generated and \"nudified\" images of pupils as real ones, and the 2026 draft names them, and misogyny, as child-on-child abuse. "
+                    "Nothing changes until you add one: staff are offered it from then on, and reports of earlier years keep the categories they had."
+                }
+                table.stack {
+                    thead { tr { th scope="col" { "Category" } th scope="col" { "4C" } th scope="col" { "Owner" } th scope="col" { span.visually-hidden { "Add" } } } }
+                    tbody { @for d in &missing { tr {
+                        td data-label="Category" {
+                            strong { (d.name) } br; span.muted { (d.code) }
+                            @if d.urgent { " " span.badge.urgent { "Urgent" } }
+                            @if super::safeguards::refuses_attachments(d.code) { " " span.badge { "No images: safeguarded as nudes-sharing" } }
+                            @if !d.guidance.is_empty() { p.hint { (d.guidance) } }
+                        }
+                        td data-label="4C" { (d.four_c.label()) }
+                        td data-label="Owner" { (d.owner.label()) }
+                        td {
+                            form method="post" action="/admin/categories/standard" {
+                                (csrf_field(csrf))
+                                input type="hidden" name="code" value=(d.code);
+                                button type="submit" { "Add" span.visually-hidden { " " (d.name) } }
+                            }
+                        }
+                    } } }
+                }
+            }
+        }
+    }
+}
+
 #[derive(Deserialize)]
 pub struct PickupInput {
     days: String,
@@ -374,6 +463,7 @@ fn list_view(
             @if categories.iter().any(Category::from_trust) {
                 p.muted { "Categories shared by the trust are changed by the trust's administrator, for every school of the trust at once. You can add categories of your own." }
             }
+            (offers(categories, &csrf))
             section.card {
                 h2 { "Pick-up time" }
                 form.stack method="post" action="/admin/pickup-time" {

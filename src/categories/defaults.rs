@@ -1,4 +1,7 @@
-//! The default taxonomy of PRODUCT.md, given to every new school.
+//! The default taxonomy of PRODUCT.md, given to every new school. The
+//! categories KCSIE 2025 and the 2026 draft added ([`KCSIE_2025_2026`]) are
+//! in it for new schools; a school made before them is offered them on its
+//! categories page and has them only once its administrator accepts.
 
 use super::model::FourC;
 use crate::auth::Role;
@@ -43,13 +46,23 @@ const fn restricted(mut c: DefaultCategory) -> DefaultCategory {
 }
 
 /// In the order staff see them.
-pub const DEFAULTS: [DefaultCategory; 16] = [
+pub const DEFAULTS: [DefaultCategory; 19] = [
     urgent(cat(
         "nudes-sharing",
         "Nudes or semi-nudes shared by or of pupils",
         FourC::Conduct,
         Role::Dsl,
         "Do not view, copy, print, share, store or save the images, or ask the pupil to. Do not delete them. Tell the DSL in person now. No attachments.",
+    )),
+    // UKCIS (2024) treats AI-generated and "nudified" images of pupils as
+    // real ones, and the 2026 KCSIE draft names them as child-on-child
+    // abuse: the same safeguards as nudes-sharing.
+    urgent(cat(
+        "ai-generated-imagery",
+        "AI-generated or \"nudified\" images of pupils (deepfakes)",
+        FourC::Conduct,
+        Role::Dsl,
+        "Treat them as real images. Do not view, copy, print, share, store or save the images, or ask the pupil to. Do not delete them. Tell the DSL in person now. No attachments.",
     )),
     urgent(cat(
         "abuse-imagery",
@@ -80,6 +93,13 @@ pub const DEFAULTS: [DefaultCategory; 16] = [
         "Record the exact words used. Do not collect sexual images as evidence.",
     ),
     cat(
+        "misogyny",
+        "Misogyny or sexist abuse online",
+        FourC::Conduct,
+        Role::Dsl,
+        "Record the exact words used and where they appeared.",
+    ),
+    cat(
         "radicalisation",
         "Radicalisation or extremist content",
         FourC::Content,
@@ -106,6 +126,13 @@ pub const DEFAULTS: [DefaultCategory; 16] = [
         FourC::Content,
         Role::OnlineSafetyLead,
         "Report it; do not reopen the material.",
+    ),
+    cat(
+        "misinformation",
+        "Misinformation, disinformation or conspiracy theories",
+        FourC::Content,
+        Role::OnlineSafetyLead,
+        "Note where it was seen and who shared it; do not reshare it.",
     ),
     cat(
         "system-misuse",
@@ -157,3 +184,15 @@ pub const DEFAULTS: [DefaultCategory; 16] = [
         "",
     ),
 ];
+
+/// The categories added to the defaults for KCSIE 2025 (misinformation,
+/// disinformation and conspiracy theories as content risks) and the 2026
+/// draft (AI-generated intimate images as child-on-child abuse; misogyny).
+/// A school made before them is offered them; nothing changes until its
+/// administrator adds them.
+pub const KCSIE_2025_2026: [&str; 3] = ["misinformation", "ai-generated-imagery", "misogyny"];
+
+/// A default category by its code.
+pub fn standard(code: &str) -> Option<&'static DefaultCategory> {
+    DEFAULTS.iter().find(|d| d.code == code)
+}

@@ -1,13 +1,35 @@
 //! What no school may remove (PRODUCT.md routing rule 5): the DSL owns
-//! nudes-sharing and abuse-imagery and they stay urgent; staff-conduct stays
-//! with the headteacher alone; all three stay offered, and their guidance
-//! may be added to but not cut.
+//! nudes-sharing, ai-generated-imagery and abuse-imagery and they stay
+//! urgent; staff-conduct stays with the headteacher alone; all four stay
+//! offered, and their guidance may be added to but not cut.
+//!
+//! The image categories ([`NO_IMAGES`]) also carry the no-view, no-upload
+//! rule: their guidance tells staff not to view, copy or save the images,
+//! and [`refuses_attachments`] is what anything that takes a file (an
+//! attachment or evidence upload) must ask first.
 
 use super::defaults::DEFAULTS;
 use super::store::Edit;
 
 /// The categories whose safeguards no school or trust may remove.
-pub const GUARDED: [&str; 3] = ["nudes-sharing", "abuse-imagery", "staff-conduct"];
+pub const GUARDED: [&str; 4] = [
+    "nudes-sharing",
+    "ai-generated-imagery",
+    "abuse-imagery",
+    "staff-conduct",
+];
+
+/// Sexual images of children, real or AI-made: nobody in school views,
+/// copies, stores or uploads them (UKCIS 2024 treats AI-generated and
+/// "nudified" images as real ones). The DSL owns them, they are urgent,
+/// and no file is ever attached to such an incident.
+pub const NO_IMAGES: [&str; 3] = ["nudes-sharing", "ai-generated-imagery", "abuse-imagery"];
+
+/// Whether an incident of this category must refuse any file: the one
+/// question a file-upload or attachment feature asks before storing one.
+pub fn refuses_attachments(code: &str) -> bool {
+    NO_IMAGES.contains(&code)
+}
 
 /// The first safeguard an edit would remove, as (field, message).
 pub fn check(code: &str, e: &Edit<'_>) -> Option<(&'static str, String)> {
@@ -18,7 +40,7 @@ pub fn check(code: &str, e: &Edit<'_>) -> Option<(&'static str, String)> {
 /// refused change lists every problem at once.
 pub fn all(code: &str, e: &Edit<'_>) -> Vec<(&'static str, String)> {
     let (owner, urgent) = match code {
-        "nudes-sharing" | "abuse-imagery" => ("dsl", true),
+        c if NO_IMAGES.contains(&c) => ("dsl", true),
         "staff-conduct" => ("headteacher", false),
         _ => return Vec::new(),
     };
@@ -116,10 +138,50 @@ mod tests {
                 .0,
             "owner_role"
         );
+        let ai = DEFAULTS
+            .iter()
+            .find(|d| d.code == "ai-generated-imagery")
+            .unwrap();
+        assert!(ai.urgent && ai.owner.as_str() == "dsl");
+        for (owner, urgent, active, guidance, field) in [
+            ("online_safety_lead", true, true, ai.guidance, "owner_role"),
+            ("dsl", false, true, ai.guidance, "urgent"),
+            ("dsl", true, false, ai.guidance, "active"),
+            ("dsl", true, true, "Look at it first.", "guidance"),
+        ] {
+            assert_eq!(
+                check(
+                    "ai-generated-imagery",
+                    &edit(owner, urgent, active, guidance)
+                )
+                .unwrap()
+                .0,
+                field,
+                "ai-generated-imagery keeps the nudes-sharing safeguards"
+            );
+        }
         assert!(check(
             "online-bullying",
             &edit("online_safety_lead", false, false, "")
         )
         .is_none());
+    }
+}
+
+#[cfg(test)]
+mod image_tests {
+    use super::*;
+
+    #[test]
+    fn the_image_categories_refuse_attachments_and_others_do_not() {
+        for code in ["nudes-sharing", "ai-generated-imagery", "abuse-imagery"] {
+            assert!(refuses_attachments(code), "{code}");
+            assert!(GUARDED.contains(&code), "{code} is in the locked set");
+            let d = DEFAULTS.iter().find(|d| d.code == code).unwrap();
+            assert!(d.guidance.contains("No attachments") || d.guidance.contains("Do not view"));
+        }
+        for code in ["misogyny", "misinformation", "staff-conduct"] {
+            assert!(!refuses_attachments(code), "{code}");
+        }
     }
 }

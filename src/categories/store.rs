@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::defaults::DEFAULTS;
+use super::defaults::{DefaultCategory, DEFAULTS};
 use super::model::{Category, TrustCategory};
 use crate::db::schema::{categories, schools, trust_categories};
 use crate::db::AnyConnection;
@@ -174,6 +174,35 @@ pub fn create(
         ))
         .execute(conn)?;
     Ok(true)
+}
+
+/// Adds one of the standard categories to a school that lacks it (made
+/// before it was a default), as the standard set has it, after its others;
+/// false when the school has a category with that code already.
+pub fn add_standard(
+    conn: &mut AnyConnection,
+    school_id: &str,
+    d: &DefaultCategory,
+    at: NaiveDateTime,
+) -> QueryResult<bool> {
+    let e = Edit {
+        name: d.name,
+        four_c: d.four_c.as_str(),
+        owner_role: d.owner.as_str(),
+        guidance: d.guidance,
+        urgent: d.urgent,
+        active: true,
+    };
+    create(conn, school_id, d.code, &e, at)
+}
+
+/// The standard categories a school does not have: those added to the
+/// defaults after it was made, which its categories page offers.
+pub fn standard_missing(categories: &[Category]) -> Vec<&'static DefaultCategory> {
+    DEFAULTS
+        .iter()
+        .filter(|d| !categories.iter().any(|c| c.code == d.code))
+        .collect()
 }
 
 pub fn set_pickup_days(conn: &mut AnyConnection, school_id: &str, days: i32) -> QueryResult<()> {

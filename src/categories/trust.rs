@@ -353,7 +353,7 @@ fn list_view(
                 "), as they are set here: a school's administrator cannot rename them, change who owns them or stop offering them, "
                 "and a school added to the trust later starts with them. Each school keeps the standard categories you have not shared, and may add its own."
             }
-            p.muted { "The safeguards hold here too: the DSL keeps nudes-sharing and abuse-imagery (both urgent), the headteacher keeps staff-conduct, none of them can be withdrawn, and their standard guidance can be added to but not cut." }
+            p.muted { "The safeguards hold here too: the DSL keeps nudes-sharing, ai-generated-imagery and abuse-imagery (all urgent), the headteacher keeps staff-conduct, none of them can be withdrawn, and their standard guidance can be added to but not cut." }
             section.card {
                 h2 { "Shared with every school" }
                 @if l.shared.is_empty() {

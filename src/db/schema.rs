@@ -577,3 +577,55 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(trust_report_publications, users);
+
+diesel::table! {
+    monitoring_triagers (school_id, user_id) {
+        school_id -> Text,
+        user_id -> Text,
+        named_at -> Timestamp,
+        named_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    filtering_decisions (id) {
+        id -> Text,
+        school_id -> Text,
+        decided_on -> Date,
+        change -> Text,
+        decided_by -> Text,
+        reason -> Text,
+        corrects_id -> Nullable<Text>,
+        recorded_at -> Timestamp,
+        recorded_by -> Text,
+    }
+}
+
+diesel::table! {
+    monitoring_review_drafts (school_id, academic_year) {
+        school_id -> Text,
+        academic_year -> Integer,
+        commentary -> Text,
+        updated_at -> Timestamp,
+        updated_by -> Text,
+    }
+}
+
+diesel::table! {
+    monitoring_review_publications (id) {
+        id -> Text,
+        school_id -> Text,
+        academic_year -> Integer,
+        version -> Integer,
+        figures -> Text,
+        commentary -> Text,
+        reason -> Nullable<Text>,
+        published_at -> Timestamp,
+        published_by -> Text,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(monitoring_triagers, users);
+diesel::allow_tables_to_appear_in_same_query!(filtering_decisions, users);
+diesel::allow_tables_to_appear_in_same_query!(monitoring_review_publications, users);
+diesel::allow_tables_to_appear_in_same_query!(incidents, monitoring_alerts);

@@ -70,7 +70,8 @@ pub fn owner_phrase(owner: Role) -> &'static str {
         | Role::Leadership
         | Role::TrustSafeguardingLead
         | Role::TrustAdmin
-        | Role::Trustee => "the school's leads",
+        | Role::Trustee
+        | Role::MonitoringTriager => "the school's leads",
     }
 }
 

@@ -367,6 +367,11 @@ fn view(page: &Page<'_>, csrf: &str, s: &Settings, said: &Said) -> Markup {
                 " with a key of its own, sent as " code { "Authorization: Bearer KEY" } ". The Designated Safeguarding Lead and the Online Safety Lead "
                 "triage them at Monitoring alerts. See the README's Monitoring alerts section for the fields."
             }
+            p {
+                a href="/admin/monitoring/triagers" { "Who else triages alerts" }
+                " · "
+                a href="/filtering-review/decisions" { "Register of filtering decisions" }
+            }
             (error_summary(&said.errors, &["source", "key", "mapping", "hours"]))
             @if let Some((source, key)) = &said.new_key {
                 div.flash.ok role="status" #new-key {

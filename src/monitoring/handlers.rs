@@ -22,8 +22,8 @@ use crate::incidents::store::timeline::Author;
 use crate::state::AppState;
 use crate::views::{page, page_with, see_other, Page};
 
-/// The inbox shows this many at once, most severe and newest first.
-const SHOWN: i64 = 200;
+/// The inbox shows this many a page, most severe and newest first.
+pub const PER_PAGE: i64 = 50;
 
 pub async fn inbox(
     state: web::Data<AppState>,
@@ -49,8 +49,14 @@ pub async fn inbox(
         ),
     };
     let (school_id, now) = (user.school_id.clone(), state.clock.now_naive());
+    // A page past the last shows the last; anything unreadable, the first.
+    let wanted = q.page.filter(|p| *p >= 1).unwrap_or(1).min(1_000_000);
     let data = db::run(&state.pool, move |conn| {
-        let (rows, total) = store::list(conn, &school_id, &filter, SHOWN, 0)?;
+        let (_, total) = store::list(conn, &school_id, &filter, 0, 0)?;
+        let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
+        let page = wanted.min(pages);
+        let (rows, total) =
+            store::list(conn, &school_id, &filter, PER_PAGE, (page - 1) * PER_PAGE)?;
         let mut items = Vec::new();
         for a in rows {
             let name = match &a.pupil_id {
@@ -62,6 +68,8 @@ pub async fn inbox(
         Ok(views::Inbox {
             items,
             total,
+            page,
+            pages,
             sources: store::sources(conn, &school_id)?,
             pupils: store::matched_pupils(conn, &school_id)?,
             figures: super::figures::load(conn, &school_id, now)?,

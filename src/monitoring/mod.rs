@@ -15,8 +15,10 @@ mod handlers;
 pub mod ingest;
 pub mod keys;
 pub mod model;
+pub mod review;
 pub mod store;
 pub mod triage;
+pub mod triagers;
 mod views;
 
 use chrono::{Datelike, NaiveDateTime, Timelike};
@@ -26,12 +28,14 @@ use crate::db::AnyConnection;
 use crate::incidents::forms::IncidentInput;
 
 /// Who reads and triages the school's alerts: the DSL (KCSIE makes them
-/// responsible for filtering and monitoring) and the Online Safety Lead.
-pub const TRIAGERS: &[Role] = &[Role::Dsl, Role::OnlineSafetyLead];
+/// responsible for filtering and monitoring), the Online Safety Lead, and
+/// the members of staff the school names ([`triagers`]).
+pub const TRIAGERS: &[Role] = &[Role::Dsl, Role::OnlineSafetyLead, Role::MonitoringTriager];
 const INBOX: Access = Access::Roles(TRIAGERS);
 const ADMIN: Access = Access::Roles(&[Role::Admin]);
 
 pub fn routes(r: &mut Router<'_>) {
+    review::routes(r);
     r.get("/monitoring", INBOX, handlers::inbox)
         .get("/monitoring/{id}", INBOX, handlers::show)
         .post("/monitoring/{id}/acknowledge", INBOX, handlers::acknowledge)
@@ -43,6 +47,9 @@ pub fn routes(r: &mut Router<'_>) {
         .post("/admin/monitoring/keys/revoke", ADMIN, admin::revoke_key)
         .post("/admin/monitoring/severities", ADMIN, admin::set_mapping)
         .post("/admin/monitoring/target", ADMIN, admin::set_target)
+        .get("/admin/monitoring/triagers", ADMIN, triagers::page)
+        .post("/admin/monitoring/triagers", ADMIN, triagers::add)
+        .post("/admin/monitoring/triagers/remove", ADMIN, triagers::remove)
         // The key is the credential: the handler answers 401 without one.
         .post("/api/v1/monitoring/alerts", Access::Public, ingest::post)
         .get("/api/v1/monitoring/alerts", INBOX, api::list)

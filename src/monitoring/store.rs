@@ -7,7 +7,8 @@ use diesel::prelude::*;
 
 use super::model::{Alert, KeyRow, Severity, Status};
 use crate::db::schema::{
-    monitoring_alerts, monitoring_keys, monitoring_settings, monitoring_severities, pupils, users,
+    monitoring_alerts, monitoring_keys, monitoring_settings, monitoring_severities,
+    monitoring_triagers, pupils, users,
 };
 use crate::db::AnyConnection;
 
@@ -616,4 +617,68 @@ pub fn unlooked(conn: &mut AnyConnection, school_id: &str) -> QueryResult<Vec<St
         .filter(monitoring_alerts::status.eq(Status::New.as_str()))
         .select(monitoring_alerts::severity)
         .load(conn)
+}
+
+// ---- people the school names to triage ----
+
+/// The people the school names to triage its alerts: (user id, name,
+/// email, when named), by name.
+pub fn named_triagers(
+    conn: &mut AnyConnection,
+    school_id: &str,
+) -> QueryResult<Vec<(String, String, String, NaiveDateTime)>> {
+    monitoring_triagers::table
+        .inner_join(users::table.on(users::id.eq(monitoring_triagers::user_id)))
+        .filter(monitoring_triagers::school_id.eq(school_id))
+        .order((users::name.asc(), users::id.asc()))
+        .select((
+            users::id,
+            users::name,
+            users::email,
+            monitoring_triagers::named_at,
+        ))
+        .load(conn)
+}
+
+/// Names a person; false when they were named already.
+pub fn name_triager(
+    conn: &mut AnyConnection,
+    school_id: &str,
+    user_id: &str,
+    by: &str,
+    at: NaiveDateTime,
+) -> QueryResult<bool> {
+    let named: i64 = monitoring_triagers::table
+        .filter(monitoring_triagers::school_id.eq(school_id))
+        .filter(monitoring_triagers::user_id.eq(user_id))
+        .count()
+        .get_result(conn)?;
+    if named > 0 {
+        return Ok(false);
+    }
+    diesel::insert_into(monitoring_triagers::table)
+        .values((
+            monitoring_triagers::school_id.eq(school_id),
+            monitoring_triagers::user_id.eq(user_id),
+            monitoring_triagers::named_at.eq(at),
+            monitoring_triagers::named_by.eq(by),
+        ))
+        .execute(conn)?;
+    Ok(true)
+}
+
+/// Takes a person off the list (a setting: the audit trail keeps that they
+/// were on it); false when they were not on it.
+pub fn unname_triager(
+    conn: &mut AnyConnection,
+    school_id: &str,
+    user_id: &str,
+) -> QueryResult<bool> {
+    let n = diesel::delete(
+        monitoring_triagers::table
+            .filter(monitoring_triagers::school_id.eq(school_id))
+            .filter(monitoring_triagers::user_id.eq(user_id)),
+    )
+    .execute(conn)?;
+    Ok(n > 0)
 }

@@ -17,6 +17,9 @@ use crate::views::{layout, Page};
 pub struct Inbox {
     pub items: Vec<(Alert, Option<String>)>,
     pub total: i64,
+    /// This page, from 1, and how many there are.
+    pub page: i64,
+    pub pages: i64,
     pub sources: Vec<(String, String)>,
     pub pupils: Vec<(String, String)>,
     pub figures: Figures,
@@ -134,7 +137,12 @@ pub fn inbox(page: &Page<'_>, d: &Inbox, q: &ListQuery, problem: bool) -> Markup
                 @if d.items.is_empty() {
                     p { "No alerts match." }
                 } @else {
-                    @if d.total > d.items.len() as i64 { p.hint { "The first " (d.items.len()) " are shown: narrow the filters to see others." } }
+                    @if d.pages > 1 {
+                        p.hint #page-count {
+                            "Alerts " ((d.page - 1) * super::handlers::PER_PAGE + 1) " to " ((d.page - 1) * super::handlers::PER_PAGE + d.items.len() as i64)
+                            " of " (d.total) " (page " (d.page) " of " (d.pages) ")."
+                        }
+                    }
                     table.stack {
                         thead { tr {
                             th scope="col" { "Severity" }
@@ -162,11 +170,42 @@ pub fn inbox(page: &Page<'_>, d: &Inbox, q: &ListQuery, problem: bool) -> Markup
                             td { a href=(format!("/monitoring/{}", a.id)) { "Open" span.visually-hidden { " the " (a.source) " alert of " (moment(a.received_at)) } } }
                         } } }
                     }
+                    @if d.pages > 1 { (pager(d, q)) }
                 }
             }
             (figures(&d.figures))
         },
     )
+}
+
+/// Links to the previous and next pages and a few around this one, the
+/// filters kept (their values are fixed words and ids, never typed text).
+fn pager(d: &Inbox, q: &ListQuery) -> Markup {
+    let link = |page: i64| {
+        let query = serde_urlencoded::to_string([
+            ("status", q.status.trim()),
+            ("severity", q.severity.trim()),
+            ("source", q.source.trim()),
+            ("pupil_id", q.pupil_id.trim()),
+            ("page", &page.to_string()),
+        ])
+        .unwrap_or_default();
+        format!("/monitoring?{query}")
+    };
+    let around: Vec<i64> = (1..=d.pages)
+        .filter(|p| *p == 1 || *p == d.pages || (p - d.page).abs() <= 2)
+        .collect();
+    html! {
+        nav.pager aria-label="Pages of alerts" {
+            @if d.page > 1 { a rel="prev" href=(link(d.page - 1)) { "← Previous" } " " }
+            @for (i, p) in around.iter().enumerate() {
+                @if i > 0 && around[i - 1] + 1 < *p { span.muted { "… " } }
+                @if *p == d.page { strong aria-current="page" { (p) } " " }
+                @else { a href=(link(*p)) { (p) } " " }
+            }
+            @if d.page < d.pages { a rel="next" href=(link(d.page + 1)) { "Next →" } }
+        }
+    }
 }
 
 /// What an alert's page shows.

@@ -36,9 +36,13 @@ pub struct ReportJson<'a> {
     pub changed_since_publishing: Option<ChangedJson>,
 }
 
+/// A line: its stable key (for categories, the code, so that a category
+/// renamed later is the same line), the name it was counted under, and
+/// the count as shown.
 #[derive(Serialize)]
 pub struct CountJson<'a> {
     pub key: &'a str,
+    pub label: &'a str,
     pub count: Shown,
 }
 
@@ -66,6 +70,7 @@ pub fn json<'a>(r: &'a Report) -> ReportJson<'a> {
         rows.iter()
             .map(|c| CountJson {
                 key: &c.key,
+                label: &c.label,
                 count: Shown::cell(c.count, k),
             })
             .collect()

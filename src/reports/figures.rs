@@ -90,13 +90,21 @@ pub fn compute_with_codes(
     let mut by_category = Vec::new();
     let mut codes = Vec::new();
     let mut by_four_c: BTreeMap<&str, i64> = BTreeMap::new();
-    for (code, name, four_c, active) in &categories {
+    // The taxonomy in force in the window: the set the school started with
+    // (in force from the beginning: it is what its earlier records were
+    // sorted into) and every category added by the window's end. A
+    // category added later (say misinformation, accepted in 2026/27) is no
+    // line of an earlier report unless an incident of then was put in it.
+    let started = categories.iter().map(|c| c.4).min();
+    for (code, name, four_c, active, added) in &categories {
         let n = by_code.get(code.as_str()).copied().unwrap_or(0);
         *by_four_c
             .entry(FourC::parse(four_c).unwrap_or(FourC::None).as_str())
             .or_default() += n;
-        if *active || n > 0 {
-            by_category.push(Count::new(name, name, n));
+        let in_force = Some(*added) == started || added.date() <= w.last;
+        if (*active && in_force) || n > 0 {
+            // Keyed by code: a category renamed later is the same line.
+            by_category.push(Count::new(code, name, n));
             let four_c = FourC::parse(four_c).unwrap_or(FourC::None).as_str();
             codes.push((code.clone(), four_c.to_string()));
         }

@@ -107,6 +107,25 @@ impl Figures {
     /// of nought are left out of the comparison, so a category added since,
     /// or a month that has begun, is not taken for a change.
     pub fn changes_in(&self, live: &Figures) -> Vec<&'static str> {
+        self.changes_in_format(live, SNAPSHOT_FORMAT)
+    }
+
+    /// [`Self::changes_in`] for figures frozen in a snapshot of `format`.
+    /// Categories are compared by code, so a category renamed since is no
+    /// change; snapshots before format 2 keyed them by name, and are
+    /// compared by name as they were.
+    pub fn changes_in_format(&self, live: &Figures, format: u32) -> Vec<&'static str> {
+        let by_name;
+        let live = if format < 2 {
+            let mut renamed = live.clone();
+            for c in &mut renamed.by_category {
+                c.key = c.label.clone();
+            }
+            by_name = renamed;
+            &by_name
+        } else {
+            live
+        };
         let mut changed = Vec::new();
         let totals: [(&'static str, i64, i64); 5] = [
             ("total", self.total, live.total),
@@ -197,6 +216,10 @@ impl Serialize for Shown {
     }
 }
 
+/// The snapshot format publishing writes now. 2: category lines keyed by
+/// code (1 keyed them by name).
+pub const SNAPSHOT_FORMAT: u32 = 2;
+
 /// What a publication stores: the figures and the k they were shown with.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Snapshot {
@@ -281,7 +304,10 @@ impl Report {
     /// What changed since publishing (empty when not published).
     pub fn changes(&self) -> Vec<&'static str> {
         match &self.published {
-            Some(p) => p.snapshot.figures.changes_in(&self.live),
+            Some(p) => p
+                .snapshot
+                .figures
+                .changes_in_format(&self.live, p.snapshot.format),
             None => Vec::new(),
         }
     }

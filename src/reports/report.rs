@@ -87,7 +87,7 @@ pub fn publish(
     crate::db::dialect::lock_school(conn, school_id)?;
     let terms = figures::terms(conn, school_id, term)?;
     let snapshot = Snapshot {
-        format: 1,
+        format: super::model::SNAPSHOT_FORMAT,
         k: store::min_count(conn, school_id)?,
         term: *term,
         counted_from: terms.window.first,

@@ -256,12 +256,12 @@ pub fn referrals_awaiting_reference(
         .get_result(conn)
 }
 
-/// The school's categories for a report: (code, name, 4C, active), in the
-/// order staff see them.
-pub fn categories(
-    conn: &mut AnyConnection,
-    school_id: &str,
-) -> QueryResult<Vec<(String, String, String, bool)>> {
+/// One of the school's categories as a report reads it.
+pub type ReportCategory = (String, String, String, bool, NaiveDateTime);
+
+/// The school's categories for a report: (code, name, 4C, active, added),
+/// in the order staff see them.
+pub fn categories(conn: &mut AnyConnection, school_id: &str) -> QueryResult<Vec<ReportCategory>> {
     categories::table
         .filter(categories::school_id.eq(school_id))
         .order((categories::position.asc(), categories::code.asc()))
@@ -270,6 +270,7 @@ pub fn categories(
             categories::name,
             categories::four_c,
             categories::active,
+            categories::created_at,
         ))
         .load(conn)
 }

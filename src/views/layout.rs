@@ -87,8 +87,11 @@ fn nav_for(user: &CurrentUser) -> Vec<(&'static str, &'static str)> {
     if user.has(Role::TrustAdmin) {
         nav.push(("/trust/admin", "Trust administration"));
     }
-    if user.roles.any(&[Role::Dsl, Role::OnlineSafetyLead]) {
+    if user.roles.any(crate::monitoring::TRIAGERS) {
         nav.push(("/monitoring", "Monitoring"));
+    }
+    if user.roles.any(crate::monitoring::review::READER_ROLES) {
+        nav.push(("/filtering-review", "Filtering review"));
     }
     if user.roles.any(&[Role::Dsl, Role::TrustSafeguardingLead]) {
         nav.push(("/transfers", "Transfers"));

@@ -75,8 +75,21 @@ const REPORT_READERS: &[Role] = &[
 /// Only the Online Safety Lead writes the commentary and publishes.
 const REPORT_PUBLISHER: &[Role] = &[Role::OnlineSafetyLead];
 /// Filtering and monitoring alerts (issue 17): the DSL and the Online
-/// Safety Lead read and triage them.
-const MONITORING: &[Role] = &[Role::Dsl, Role::OnlineSafetyLead];
+/// Safety Lead read and triage them, and whoever the school names (a
+/// member of staff on the administrator's list: the holder below).
+const MONITORING: &[Role] = &[Role::Dsl, Role::OnlineSafetyLead, Role::MonitoringTriager];
+/// The annual filtering and monitoring review: governors read the
+/// published one (the route test publishes the year it asks for); the DSL
+/// and headteacher prepare and publish it; the register of filtering
+/// decisions is kept by the DSL, the Online Safety Lead and administrators.
+const REVIEW_READERS: &[Role] = &[
+    Role::Governor,
+    Role::Dsl,
+    Role::Headteacher,
+    Role::OnlineSafetyLead,
+];
+const REVIEW_PUBLISHERS: &[Role] = &[Role::Dsl, Role::Headteacher];
+const FILTERING_REGISTER: &[Role] = &[Role::Dsl, Role::OnlineSafetyLead, Role::Admin];
 
 /// As [`expected`], for the one path whose methods differ in who may use
 /// them: tools post alerts with a key; the leads list them.
@@ -165,6 +178,15 @@ fn expected(path: &str) -> Option<Expect> {
         | "/transfers/{id}"
         | "/transfers/{id}/receive" => Expect::Roles(DSL),
         p if p.ends_with("/entered-in-error") => Expect::Roles(MARK_IN_ERROR),
+        "/filtering-review/decisions" => Expect::Roles(FILTERING_REGISTER),
+        p if p.starts_with("/filtering-review/")
+            && (p.ends_with("/commentary") || p.ends_with("/publish")) =>
+        {
+            Expect::Roles(REVIEW_PUBLISHERS)
+        }
+        p if p == "/filtering-review" || p.starts_with("/filtering-review/") => {
+            Expect::Roles(REVIEW_READERS)
+        }
         p if p == "/monitoring"
             || p.starts_with("/monitoring/")
             || p.starts_with("/api/v1/monitoring/") =>
@@ -301,6 +323,10 @@ fn allows(expect: Expect, role: Role) -> bool {
     match expect {
         Expect::Public | Expect::Enrolling | Expect::AnySession | Expect::SignedIn => true,
         Expect::Verifying | Expect::IngestKey => false,
+        // The named triager is a member of staff: staff's routes too.
+        Expect::Roles(roles) if role == Role::MonitoringTriager => {
+            roles.contains(&role) || roles.contains(&Role::Staff)
+        }
         Expect::Roles(roles) => roles.contains(&role),
     }
 }
@@ -329,7 +355,23 @@ async fn every_route_answers_each_role_as_product_md_says(backend: Backend) {
                 ),
             )
         }))
+        // A member of staff the administrator names to triage alerts.
+        .chain(std::iter::once((
+            Role::MonitoringTriager,
+            app.add_user("Holder named triager", &[Role::Staff]),
+        )))
         .collect();
+    {
+        let named = &holders.last().expect("the named triager").1;
+        safelog::monitoring::store::name_triager(
+            &mut app.conn(),
+            &target.school_id,
+            &named.id,
+            &named.id,
+            app.clock.now_naive(),
+        )
+        .unwrap();
+    }
     let category_id = safelog::categories::store::for_school(
         &mut app.conn(),
         &target.school_id,
@@ -415,14 +457,17 @@ async fn every_route_answers_each_role_as_product_md_says(backend: Backend) {
     };
     records.insert(Role::TrustAdmin, trust_records.clone());
     for (role, holder) in &holders {
-        if READERS.contains(role) || *role == Role::TrustSafeguardingLead {
+        if READERS.contains(role)
+            || *role == Role::TrustSafeguardingLead
+            || *role == Role::MonitoringTriager
+        {
             // The DPO reads only data breaches; staff only what they logged.
             let category = if *role == Role::Dpo {
                 "data-breach"
             } else {
                 "online-bullying"
             };
-            let logger = if *role == Role::Staff {
+            let logger = if *role == Role::Staff || *role == Role::MonitoringTriager {
                 holder
             } else {
                 &holders[0].1
@@ -488,6 +533,21 @@ async fn every_route_answers_each_role_as_product_md_says(backend: Backend) {
         )
         .await;
     assert_eq!(res.status(), 303, "the trust report is published");
+    // And the year's filtering and monitoring review, for governors.
+    let dsl = &holders
+        .iter()
+        .find(|(r, _)| *r == Role::Dsl)
+        .expect("a DSL")
+        .1;
+    let res = app
+        .signed_in(dsl)
+        .await
+        .post(
+            "/filtering-review/2025/publish",
+            &[("commentary", "For the route test.")],
+        )
+        .await;
+    assert_eq!(res.status(), 303, "the review is published");
     let anonymous = app.browser();
     let table = safelog::app::route_table();
     assert!(table.len() > 20, "the route table is read");

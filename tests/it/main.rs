@@ -26,6 +26,7 @@ mod mail;
 mod mail_crash;
 mod metrics;
 mod monitoring;
+mod monitoring_review;
 mod pupils;
 mod reports;
 mod role_grants;

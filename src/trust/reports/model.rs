@@ -59,7 +59,12 @@ impl TrustSnapshot {
         let mut changed = Vec::new();
         for s in &self.schools {
             match live.schools.iter().find(|l| l.school_id == s.school_id) {
-                Some(l) if s.figures.changes_in(&l.figures).is_empty() => {}
+                // Trust snapshots before format 2 held school figures with
+                // category lines keyed by name, as school snapshots of format 1.
+                Some(l)
+                    if s.figures
+                        .changes_in_format(&l.figures, self.format)
+                        .is_empty() => {}
                 Some(_) => changed.push(s.name.clone()),
                 None => changed.push(format!("{} (no longer in the trust)", s.name)),
             }

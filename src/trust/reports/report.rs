@@ -43,7 +43,8 @@ pub fn compute(
         });
     }
     Ok(TrustSnapshot {
-        format: 1,
+        // 2: the school figures' category lines keyed by code.
+        format: crate::reports::model::SNAPSHOT_FORMAT,
         k,
         year,
         term: name,

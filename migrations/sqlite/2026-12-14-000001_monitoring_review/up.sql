@@ -1,0 +1,66 @@
+-- Issue 17, the rest: people the school names to triage monitoring alerts
+-- beside the DSL and the Online Safety Lead, the register of filtering
+-- decisions, and the annual filtering and monitoring review for governors.
+
+-- Members of staff the school names to triage its monitoring alerts
+-- (KCSIE: "the DSL ... and whoever the school names"). A setting, as the
+-- severity mappings are: the audit trail keeps who named and removed whom.
+CREATE TABLE monitoring_triagers (
+    school_id TEXT NOT NULL REFERENCES schools (id),
+    user_id TEXT NOT NULL REFERENCES users (id),
+    named_at TIMESTAMP NOT NULL,
+    named_by TEXT REFERENCES users (id),
+    PRIMARY KEY (school_id, user_id)
+);
+
+-- The register of decisions about what the school's filtering blocks or
+-- allows, and why (DfE filtering and monitoring standards). Append-only: a
+-- correction is a new entry naming the one it corrects.
+CREATE TABLE filtering_decisions (
+    id TEXT PRIMARY KEY NOT NULL,
+    school_id TEXT NOT NULL REFERENCES schools (id),
+    decided_on DATE NOT NULL,
+    change TEXT NOT NULL,
+    decided_by TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    corrects_id TEXT REFERENCES filtering_decisions (id),
+    recorded_at TIMESTAMP NOT NULL,
+    recorded_by TEXT NOT NULL REFERENCES users (id)
+);
+CREATE INDEX filtering_decisions_school ON filtering_decisions (school_id, decided_on);
+
+-- The DSL's or headteacher's draft commentary on a year's review.
+CREATE TABLE monitoring_review_drafts (
+    school_id TEXT NOT NULL REFERENCES schools (id),
+    academic_year INTEGER NOT NULL,
+    commentary TEXT NOT NULL,
+    updated_at TIMESTAMP NOT NULL,
+    updated_by TEXT NOT NULL REFERENCES users (id),
+    PRIMARY KEY (school_id, academic_year)
+);
+
+-- A published annual review: its exact figures frozen as JSON text
+-- (suppression is applied when shown, with the k it was published with or
+-- a higher one). Publishing again adds a version with a reason.
+CREATE TABLE monitoring_review_publications (
+    id TEXT PRIMARY KEY NOT NULL,
+    school_id TEXT NOT NULL REFERENCES schools (id),
+    academic_year INTEGER NOT NULL,
+    version INTEGER NOT NULL CHECK (version >= 1),
+    figures TEXT NOT NULL,
+    commentary TEXT NOT NULL,
+    reason TEXT,
+    published_at TIMESTAMP NOT NULL,
+    published_by TEXT NOT NULL REFERENCES users (id)
+);
+CREATE UNIQUE INDEX monitoring_review_publications_version
+    ON monitoring_review_publications (school_id, academic_year, version);
+
+CREATE TRIGGER filtering_decisions_no_update BEFORE UPDATE ON filtering_decisions
+BEGIN SELECT RAISE(ABORT, 'a filtering decision is never changed: record a correction'); END;
+CREATE TRIGGER filtering_decisions_no_delete BEFORE DELETE ON filtering_decisions
+BEGIN SELECT RAISE(ABORT, 'a filtering decision is never changed: record a correction'); END;
+CREATE TRIGGER monitoring_review_publications_no_update BEFORE UPDATE ON monitoring_review_publications
+BEGIN SELECT RAISE(ABORT, 'a published review is never changed: publish it again'); END;
+CREATE TRIGGER monitoring_review_publications_no_delete BEFORE DELETE ON monitoring_review_publications
+BEGIN SELECT RAISE(ABORT, 'a published review is never changed: publish it again'); END;
