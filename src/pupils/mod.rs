@@ -3,6 +3,7 @@
 //! uses, and each pupil's chronology of incidents.
 
 pub mod cli;
+pub mod drop;
 mod handlers;
 pub mod import;
 pub mod model;
