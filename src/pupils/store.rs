@@ -190,6 +190,11 @@ pub fn resolve(
         }
     }
     let mut same_name = named(conn, school_id, &wanted.name)?;
+    // A pupil who has left is the one meant only when no one on the roll
+    // has the name.
+    if same_name.iter().any(|p| p.left_at.is_none()) {
+        same_name.retain(|p| p.left_at.is_none());
+    }
     if same_name.len() > 1 {
         if let Some(group) = &wanted.tutor_group {
             same_name.retain(|p| {
