@@ -312,6 +312,8 @@ async fn a_new_pupil_typed_on_the_form_is_created_once_and_found_by_name_after(b
                     year_group: None,
                     date_of_birth: None,
                     upn: None,
+                    child_identifier: None,
+                    nhs_number: None,
                 },
                 app.clock.now_naive(),
             )
