@@ -28,7 +28,11 @@ pub struct ImportPupils {
 
 /// The dry run's report: the mapping, then the rows that cannot be read.
 pub fn mapping_lines(parsed: &import::Parsed) -> Vec<String> {
-    parsed.mapping.iter().map(import::MappedColumn::describe).collect()
+    parsed
+        .mapping
+        .iter()
+        .map(import::MappedColumn::describe)
+        .collect()
 }
 
 pub fn run(config: &Config, args: &ImportPupils) -> Result<(), String> {
@@ -104,9 +108,13 @@ fn dry_run(config: &Config, args: &ImportPupils, bytes: &[u8]) -> Result<(), Str
     let mut conn = pool.get().map_err(|e| e.to_string())?;
     let school = pick_school(&mut conn, args.school.as_deref())?;
     let now = Clock::system().now_naive();
-    let would = import::would_apply(&mut conn, &school.id, &parsed.rows, now)
-        .map_err(|e| e.message())?;
-    println!("Importing it into {} would do: {}.", school.name, would.describe());
+    let would =
+        import::would_apply(&mut conn, &school.id, &parsed.rows, now).map_err(|e| e.message())?;
+    println!(
+        "Importing it into {} would do: {}.",
+        school.name,
+        would.describe()
+    );
     Ok(())
 }
 
@@ -138,7 +146,9 @@ pub fn drop_run(config: &Config, args: &DropRunArgs) -> Result<(), String> {
             .collect(),
     };
     if schools.is_empty() {
-        return Err("no school has a URN: set each school's URN (its drop folder's name) first".into());
+        return Err(
+            "no school has a URN: set each school's URN (its drop folder's name) first".into(),
+        );
     }
     let mut failed = false;
     for school in schools {
@@ -149,7 +159,12 @@ pub fn drop_run(config: &Config, args: &DropRunArgs) -> Result<(), String> {
         match super::drop::run_school(&mut conn, &root, &school, now, args.accept_leavers) {
             Ok(outcome) => {
                 failed |= matches!(outcome, super::drop::Outcome::Refused { .. });
-                println!("{} ({}): {}", school.name, dir.display(), outcome.describe());
+                println!(
+                    "{} ({}): {}",
+                    school.name,
+                    dir.display(),
+                    outcome.describe()
+                );
             }
             Err(e) => {
                 failed = true;

@@ -127,7 +127,10 @@ pub fn run_school(
         return Ok(Outcome::NoFile);
     };
     let path = newest_file(&dir).map_err(|e| {
-        AppError::Invalid(format!("cannot read the pupil drop folder {}: {e}", dir.display()))
+        AppError::Invalid(format!(
+            "cannot read the pupil drop folder {}: {e}",
+            dir.display()
+        ))
     })?;
     let Some(path) = path else {
         return Ok(Outcome::NoFile);
@@ -140,9 +143,10 @@ pub fn run_school(
     let bytes = if size > MAX_FILE {
         None
     } else {
-        Some(std::fs::read(&path).map_err(|e| {
-            AppError::Invalid(format!("cannot read {}: {e}", path.display()))
-        })?)
+        Some(
+            std::fs::read(&path)
+                .map_err(|e| AppError::Invalid(format!("cannot read {}: {e}", path.display())))?,
+        )
     };
     let sha = bytes
         .as_deref()
@@ -168,7 +172,10 @@ pub fn run_school(
     };
     let refuse = |conn: &mut AnyConnection, reason: String| -> Result<Outcome, AppError> {
         write_transaction(conn, |conn| {
-            store::record_drop_run(conn, &run("refused", Summary::default(), 0, Some(reason.clone())))?;
+            store::record_drop_run(
+                conn,
+                &run("refused", Summary::default(), 0, Some(reason.clone())),
+            )?;
             audit::store::insert(
                 conn,
                 &Event::new("pupil_drop_refused", now)
@@ -199,13 +206,18 @@ pub fn run_school(
     });
     let applied = write_transaction(conn, |conn| {
         let summary = import::apply_roll(conn, &school.id, &parsed, now, accept_leavers)?;
-        store::record_drop_run(conn, &run("imported", summary, refused_rows, message.clone()))?;
+        store::record_drop_run(
+            conn,
+            &run("imported", summary, refused_rows, message.clone()),
+        )?;
         audit::store::insert(
             conn,
-            &Event::new("pupils_imported", now).school(&school.id).detail(format!(
-                "{}; {refused_rows} rows refused; nightly drop",
-                summary.describe()
-            )),
+            &Event::new("pupils_imported", now)
+                .school(&school.id)
+                .detail(format!(
+                    "{}; {refused_rows} rows refused; nightly drop",
+                    summary.describe()
+                )),
         )?;
         Ok::<_, RollError>(summary)
     });

@@ -29,9 +29,11 @@ pub async fn chronology(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let shown = chronology_page(&state, &req, &user, &csrf, id.into_inner()).await?;
-    Ok(page(
-        shown.render(&Page::for_user("Pupil chronology", &user, &csrf)),
-    ))
+    Ok(page(shown.render(&Page::for_user(
+        "Pupil chronology",
+        &user,
+        &csrf,
+    ))))
 }
 
 /// Who may set a pupil's child identifier and NHS number on their page:
@@ -326,8 +328,8 @@ pub async fn set_identifiers(
         (Ok(ci), Ok(nhs)) => {
             let target = id.clone();
             db::run(&state.pool, move |conn| {
-                let pupil =
-                    store::in_school(conn, &viewer.school_id, &target)?.ok_or(AppError::NotFound)?;
+                let pupil = store::in_school(conn, &viewer.school_id, &target)?
+                    .ok_or(AppError::NotFound)?;
                 if !crate::incidents::store::known_pupils::knows(conn, &viewer, &pupil)? {
                     return Err(AppError::NotFound);
                 }

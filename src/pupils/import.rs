@@ -254,8 +254,9 @@ pub fn read(bytes: &[u8]) -> Result<Parsed, RowProblem> {
     }
     if whole_name.is_some() {
         for m in &mut mapping {
-            if m.field.is_some_and(|f| f != Field::Name && (first_names.contains(&f) || surnames.contains(&f)))
-                && whole_name != m.field
+            if m.field.is_some_and(|f| {
+                f != Field::Name && (first_names.contains(&f) || surnames.contains(&f))
+            }) && whole_name != m.field
             {
                 m.used = false;
             }
@@ -536,7 +537,10 @@ pub fn would_apply(
 pub enum RollError {
     /// It would mark more than a third of the roll as left: most likely a
     /// partial export. Nothing was changed.
-    Suspect { leaving: usize, roll: usize },
+    Suspect {
+        leaving: usize,
+        roll: usize,
+    },
     Db(diesel::result::Error),
 }
 
@@ -625,6 +629,37 @@ mod tests {
         assert_eq!(lines, vec![2, 3, 4]);
         assert!(problems[0].message.contains("31/02/2012"));
         assert!(problems[1].message.contains("name is missing"));
+    }
+
+    #[test]
+    fn wonde_headings_make_the_name_from_the_preferred_forename_and_surname() {
+        let file = "mis_id,upn,forename,surname,legal_forename,legal_surname,date_of_birth,year_group,registration_group,nhs_number,gender\n\
+                    1004,a100000000004,Sam,Jones,Samuel,Jones,2013-06-01 00:00:00.000000,Year 8,8A,401 023 2137,M\n\
+                    1005,,,Shah,Priya,Shah,2013-02-14T00:00:00Z,Year 8,8B,,F\n";
+        let parsed = read(file.as_bytes()).unwrap();
+        assert!(parsed.problems.is_empty(), "{:?}", parsed.problems);
+        let r = &parsed.rows;
+        assert_eq!(r[0].name, "Sam Jones");
+        assert_eq!(r[0].mis_id.as_deref(), Some("1004"));
+        assert_eq!(r[0].upn.as_deref(), Some("A100000000004"));
+        assert_eq!(r[0].year_group, Some(8));
+        assert_eq!(r[0].nhs_number.as_deref(), Some("4010232137"));
+        assert_eq!(
+            r[0].date_of_birth,
+            chrono::NaiveDate::from_ymd_opt(2013, 6, 1)
+        );
+        // No preferred forename: the legal one.
+        assert_eq!(r[1].name, "Priya Shah");
+        let described: Vec<String> = parsed.mapping.iter().map(MappedColumn::describe).collect();
+        assert!(described.contains(&"\"registration_group\" \u{2192} tutor group".to_string()));
+        assert!(described.contains(&"\"gender\" \u{2192} not used".to_string()));
+    }
+
+    #[test]
+    fn a_whole_name_column_wins_over_name_parts() {
+        let parsed = read(b"Name,Surname,Form\nAmy Lee,Lee,7A\n").unwrap();
+        assert_eq!(parsed.rows[0].name, "Amy Lee");
+        assert!(!parsed.mapping[1].used);
     }
 
     #[test]

@@ -60,10 +60,7 @@ pub fn nfc(s: &str) -> String {
 /// `943 476 5919`, are dropped), the tenth the modulus-11 check digit of
 /// the first nine. Err says what to fix, without echoing the number.
 pub fn nhs_number(typed: &str) -> Result<String, String> {
-    let digits: String = typed
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '-'))
-        .collect();
+    let digits: String = typed.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
     if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
         return Err("an NHS number is ten digits (spaces allowed, as in 943 476 5919)".into());
     }
@@ -165,11 +162,15 @@ mod tests {
     fn nhs_numbers_carry_a_modulus_11_check_digit() {
         assert_eq!(nhs_number("943 476 5919").as_deref(), Ok("9434765919"));
         assert_eq!(nhs_number("401-023-2137").as_deref(), Ok("4010232137"));
-        assert!(nhs_number("9434765918").unwrap_err().contains("check digit"));
+        assert!(nhs_number("9434765918")
+            .unwrap_err()
+            .contains("check digit"));
         assert!(nhs_number("943476591").unwrap_err().contains("this has 9"));
         assert!(nhs_number("94347659l9").unwrap_err().contains("ten digits"));
         // Check digit 10: no NHS number.
-        assert!(nhs_number("1000000010").unwrap_err().contains("cannot be right"));
+        assert!(nhs_number("1000000010")
+            .unwrap_err()
+            .contains("cannot be right"));
     }
 }
 

@@ -448,10 +448,7 @@ pub fn fill_identifiers(
         return Ok(());
     }
     diesel::update(pupils::table.find(&pupil.id))
-        .set((
-            pupils::child_identifier.eq(ci),
-            pupils::nhs_number.eq(nhs),
-        ))
+        .set((pupils::child_identifier.eq(ci), pupils::nhs_number.eq(nhs)))
         .execute(conn)
         .map(|_| ())
 }

@@ -148,7 +148,7 @@ pub fn upload(page: &Page<'_>, roll: &Roll, outcome: Option<&Outcome>) -> Markup
             h1 { "Pupils" }
             p {
                 "The school has " (count) " pupil" @if count != 1 { "s" } " on record"
-                @if roll.left > 0 { ", of whom " (roll.left) " have left (kept, never deleted)" }
+                @if roll.left > 0 { ", of whom " (roll.left) @if roll.left == 1 { " has" } @else { " have" } " left (kept, never deleted)" }
                 "."
             }
             @match outcome {
