@@ -46,12 +46,12 @@ async fn receipt_confirmed(p: &Person) -> String {
 
 pub async fn a_dsl_sends_a_pupils_file_and_the_new_schools_dsl_confirms_receipt(backend: Backend) {
     // The folder Oak School's MIS writes its roll to each night (URN 100011).
-    let drop = std::env::temp_dir().join(format!(
+    let drop_dir = std::env::temp_dir().join(format!(
         "safelog-browser-drop-{}",
         uuid::Uuid::new_v4().simple()
     ));
-    std::fs::create_dir_all(drop.join("100011")).expect("the drop folder");
-    let root = drop.display().to_string();
+    std::fs::create_dir_all(drop_dir.join("100011")).expect("the drop folder");
+    let root = drop_dir.display().to_string();
     let mut server = Server::start_with(
         backend,
         &[
@@ -194,7 +194,7 @@ pub async fn a_dsl_sends_a_pupils_file_and_the_new_schools_dsl_confirms_receipt(
                 ("roll-2026-11-11.csv", "wonde-roll-1.csv"),
                 ("roll-2026-11-12.csv", "wonde-roll-2.csv"),
             ] {
-                std::fs::copy(data.join(file), drop.join("100011").join(night)).expect("copy");
+                std::fs::copy(data.join(file), drop_dir.join("100011").join(night)).expect("copy");
                 let printed = s.command(&["pupils", "drop", "run", "--pupil-drop", &root], "");
                 assert!(printed.contains(&format!("{night}: imported")), "{printed}");
             }
