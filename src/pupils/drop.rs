@@ -236,13 +236,16 @@ fn count(n: usize) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
 }
 
+/// One school's part of a round: what looking at its folder did.
+pub type SchoolRun = (School, Result<Outcome, AppError>);
+
 /// Runs the drop for every school with a URN; a school whose folder fails
 /// does not stop the others.
 pub fn run_all(
     conn: &mut AnyConnection,
     root: &Path,
     now: NaiveDateTime,
-) -> Result<Vec<(School, Result<Outcome, AppError>)>, AppError> {
+) -> Result<Vec<SchoolRun>, AppError> {
     let schools = crate::accounts::store::all_schools(conn)?;
     Ok(schools
         .into_iter()

@@ -1,4 +1,6 @@
-//! A pupil's chronology, the type-ahead, and the pupil-list upload.
+//! A pupil's chronology (and their child identifier and NHS number), the
+//! type-ahead, and the pupil-list upload with its dry run and the nightly
+//! drop's runs.
 
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
@@ -28,7 +30,7 @@ pub async fn chronology(
     csrf: CsrfToken,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let shown = chronology_page(&state, &req, &user, &csrf, id.into_inner()).await?;
+    let shown = chronology_page(&state, &req, &user, id.into_inner()).await?;
     Ok(page(shown.render(&Page::for_user(
         "Pupil chronology",
         &user,
@@ -46,7 +48,6 @@ async fn chronology_page(
     state: &AppState,
     req: &HttpRequest,
     user: &CurrentUser,
-    _csrf: &CsrfToken,
     id: String,
 ) -> Result<views::Chronology, AppError> {
     let viewer = Viewer::of(user);
@@ -365,7 +366,7 @@ pub async fn set_identifiers(
         }
         (ci, nhs) => {
             let problems: Vec<String> = [ci.err(), nhs.err()].into_iter().flatten().collect();
-            let mut shown = chronology_page(&state, &req, &user, &csrf, id).await?;
+            let mut shown = chronology_page(&state, &req, &user, id).await?;
             shown.identifiers = Some(views::IdentifiersEntry {
                 child_identifier: form.child_identifier,
                 nhs_number: form.nhs_number,

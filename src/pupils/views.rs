@@ -1,4 +1,5 @@
-//! A pupil's chronology and the pupil-list upload page.
+//! A pupil's chronology (with the identifiers form) and the pupil-list
+//! upload page (with the dry run's report and the nightly drop's runs).
 
 use maud::{html, Markup};
 
@@ -64,7 +65,7 @@ fn chronology(page: &Page<'_>, c: &Chronology) -> Markup {
                 }
             }
             @if c.editor {
-                details.card open[typed.is_some()] {
+                details.card.identifiers open[typed.is_some()] {
                     summary { "Change the child identifier or NHS number" }
                     @if let Some(t) = typed {
                         div.flash.error role="alert" {

@@ -202,15 +202,32 @@ pub async fn a_dsl_sends_a_pupils_file_and_the_new_schools_dsl_confirms_receipt(
             ian.sees("roll-2026-11-12.csv").await;
             ian.sees("1 has left").await;
             ian.sees(&format!("{root}/100011")).await;
-            ian.client
-                .execute(
-                    "document.getElementById('nightly-drop').scrollIntoView()",
-                    vec![],
-                )
+            ian.screenshot_of("nightly-drop", "pupils-drop-runs.png", 1280)
+                .await;
+            ian.screenshot_of("nightly-drop", "pupils-drop-runs-phone.png", 390)
+                .await;
+
+            // The DSL records the pupil's NHS number and child identifier on
+            // the pupil's page: a mistyped digit is refused, saying so.
+            ada.open(&format!("/incidents/{incident}")).await;
+            ada.follow("Pip Mover").await;
+            ada.find("details.identifiers > summary")
                 .await
-                .expect("scroll to the runs");
-            ian.screenshot("pupils-drop-runs.png", 1280).await;
-            ian.screenshot("pupils-drop-runs-phone.png", 390).await;
+                .click()
+                .await
+                .expect("open the identifiers form");
+            ada.fill("Child identifier", "CCI-0042").await;
+            ada.fill("NHS number", "943 476 5918").await;
+            ada.press("Save").await;
+            ada.sees("does not match the others").await;
+            ada.screenshot("pupil-identifiers-refused.png", 1280).await;
+            ada.screenshot("pupil-identifiers-refused-phone.png", 390)
+                .await;
+            ada.fill("NHS number", "943 476 5919").await;
+            ada.press("Save").await;
+            ada.sees("CCI-0042").await;
+            ada.sees("943 476 5919").await;
+            ada.screenshot("pupil-identifiers.png", 1280).await;
         })
         .await;
     drop(driver);

@@ -12,6 +12,7 @@ use diesel::prelude::*;
 use safelog::auth::Role;
 use safelog::db::schema::{pupil_drop_runs, pupils};
 use safelog::pupils::drop::{self, Outcome};
+use safelog::pupils::model::Pupil;
 use serde_json::{json, Value};
 
 use crate::helpers::{location, spawn_app, spawn_app_with, Backend, TestApp};
@@ -41,26 +42,19 @@ fn drop_file(root: &Path, name: &str, contents: &[u8]) {
     std::fs::write(root.join(TEST_URN).join(name), contents).unwrap();
 }
 
-/// The test school's pupils: (mis_id, name, tutor group, left?).
-fn roll(app: &TestApp) -> Vec<(Option<String>, String, Option<String>, bool)> {
-    let rows: Vec<(
-        Option<String>,
-        String,
-        Option<String>,
-        Option<chrono::NaiveDateTime>,
-    )> = pupils::table
+/// A pupil as the drop tests compare them: (mis_id, name, tutor group, left?).
+type Row = (Option<String>, String, Option<String>, bool);
+
+/// The test school's pupils, by MIS id.
+fn roll(app: &TestApp) -> Vec<Row> {
+    let rows: Vec<(Pupil, Option<String>)> = pupils::table
         .filter(pupils::school_id.eq(app.school_id()))
         .order((pupils::mis_id.asc(), pupils::name.asc()))
-        .select((
-            pupils::mis_id,
-            pupils::name,
-            pupils::tutor_group,
-            pupils::left_at,
-        ))
+        .select((Pupil::as_select(), pupils::mis_id))
         .load(&mut app.conn())
         .unwrap();
     rows.into_iter()
-        .map(|(m, n, g, l)| (m, n, g, l.is_some()))
+        .map(|(p, m)| (m, p.name, p.tutor_group, p.left_at.is_some()))
         .collect()
 }
 
