@@ -102,6 +102,14 @@ impl Application {
             std::time::Duration::from_millis(config.reminder_poll_ms.max(1)),
             metrics.clone(),
         );
+        if let Some(root) = config.pupil_drop.clone() {
+            crate::pupils::drop::spawn(
+                pool.clone(),
+                clock.clone(),
+                root,
+                std::time::Duration::from_millis(config.pupil_drop_poll_ms.max(1)),
+            );
+        }
         let state = web::Data::new(AppState {
             pool,
             config,

@@ -67,11 +67,34 @@ pub enum Command {
     Backup(crate::backup::Backup),
     /// Bring back a backup into an empty data folder; never overwrites a database.
     Restore(crate::backup::Restore),
+    /// Pupils from the school's MIS: the nightly drop folder (SAFELOG_PUPIL_DROP).
+    Pupils {
+        #[command(subcommand)]
+        command: PupilsCommand,
+    },
     /// Filtering and monitoring alerts: the ingestion keys monitoring tools post with.
     Monitoring {
         #[command(subcommand)]
         command: MonitoringCommand,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PupilsCommand {
+    /// The nightly pupil drop folder.
+    Drop {
+        #[command(subcommand)]
+        command: DropCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DropCommand {
+    /// Import each school's newest file in SAFELOG_PUPIL_DROP/<URN>/ if it is new: what the
+    /// server does every five minutes. Pupils the file no longer names are marked as left
+    /// (never deleted); a file that would mark more than a third of the roll as left is
+    /// refused as a partial export. Exits non-zero when a file was refused.
+    Run(crate::pupils::cli::DropRunArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -88,8 +111,11 @@ pub enum ImportCommand {
     /// Import or update the school's pupils from a CSV file.
     ///
     /// Columns (header case and spaces ignored, any order): Name, Tutor group, Year group,
-    /// Date of birth (dd/mm/yyyy or yyyy-mm-dd), and optionally UPN. Importing again moves
-    /// pupils to their new tutor groups and never duplicates them. All or nothing.
+    /// Date of birth (dd/mm/yyyy or yyyy-mm-dd), and optionally UPN, or the MIS and Wonde
+    /// names (mis_id, upn, legal_forename, legal_surname, registration_group, year_group,
+    /// date_of_birth, child_identifier, nhs_number...). Importing again moves pupils to their
+    /// new tutor groups and never duplicates them. All or nothing; --dry-run shows the
+    /// column mapping and every unreadable row, changing nothing.
     Pupils(crate::pupils::cli::ImportPupils),
     /// Import the old online-safety incident log spreadsheet, saved as CSV.
     ///
@@ -173,6 +199,12 @@ pub fn main() -> ExitCode {
         Command::Export(args) => crate::exports::cli::export(&cli.config, &args),
         Command::Backup(args) => crate::backup::backup(&cli.config, &args),
         Command::Restore(args) => crate::backup::restore(&cli.config, &args),
+        Command::Pupils {
+            command:
+                PupilsCommand::Drop {
+                    command: DropCommand::Run(args),
+                },
+        } => crate::pupils::cli::drop_run(&cli.config, &args),
         Command::Monitoring {
             command: MonitoringCommand::Key { command },
         } => crate::monitoring::cli::run(&cli.config, &command),

@@ -160,6 +160,17 @@ pub struct Config {
     /// Worker threads; one per core when unset. Tests use fewer.
     #[arg(skip)]
     pub workers: Option<usize>,
+
+    /// The folder the school's MIS writes the pupil roll to each night: a
+    /// subfolder per school named by its URN, holding CSV files. The server
+    /// imports each school's newest file once; see README "Pupils from the MIS".
+    #[arg(long = "pupil-drop", env = "SAFELOG_PUPIL_DROP", global = true)]
+    pub pupil_drop: Option<PathBuf>,
+
+    /// How often, in milliseconds, the server looks in the pupil drop
+    /// folder. Not a flag: only tests need another value.
+    #[arg(skip = 300_000_u64)]
+    pub pupil_drop_poll_ms: u64,
 }
 
 impl std::str::FromStr for Secret {
@@ -197,6 +208,8 @@ impl Config {
             metrics_bind: None,
             metrics_token: None,
             workers: Some(2),
+            pupil_drop: None,
+            pupil_drop_poll_ms: 300_000,
         }
     }
 

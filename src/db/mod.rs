@@ -180,7 +180,14 @@ pub fn migrate(pool: &DbPool) -> Result<usize, OpenError> {
             .run_pending_migrations(POSTGRES_MIGRATIONS)
             .map(|v| v.len()),
     };
-    applied.map_err(|e| OpenError::Migrations(e.to_string()))
+    let applied = applied.map_err(|e| OpenError::Migrations(e.to_string()))?;
+    if applied > 0 {
+        // Pupils' name keys are made in Rust (NFC and case folding), so a
+        // change to how they are made is brought to stored rows here.
+        crate::pupils::store::rekey_names(&mut conn)
+            .map_err(|e| OpenError::Migrations(e.to_string()))?;
+    }
+    Ok(applied)
 }
 
 /// Runs blocking database work on actix's blocking thread pool (never

@@ -220,6 +220,29 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         on_roll_at -> Nullable<Timestamp>,
+        mis_id -> Nullable<Text>,
+        left_at -> Nullable<Timestamp>,
+        child_identifier -> Nullable<Text>,
+        nhs_number -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    pupil_drop_runs (id) {
+        id -> Text,
+        school_id -> Text,
+        file_name -> Text,
+        file_sha256 -> Text,
+        ran_at -> Timestamp,
+        outcome -> Text,
+        added -> Integer,
+        moved -> Integer,
+        updated -> Integer,
+        unchanged -> Integer,
+        returned -> Integer,
+        left_roll -> Integer,
+        refused_rows -> Integer,
+        message -> Nullable<Text>,
     }
 }
 
@@ -418,6 +441,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     terms,
     categories,
     pupils,
+    pupil_drop_runs,
     incidents,
     incident_pupils,
     incident_imports,

@@ -233,6 +233,8 @@ pub fn cells(item: &Item) -> Vec<String> {
         referrals.join("; "),
         i.outcome.clone().unwrap_or_default(),
         i.closed_at.map(iso).unwrap_or_default(),
+        v.pupil.child_identifier.clone().unwrap_or_default(),
+        v.pupil.nhs_number.clone().unwrap_or_default(),
     ]
 }
 
@@ -267,6 +269,6 @@ mod tests {
 
     #[test]
     fn every_row_has_a_cell_for_every_header() {
-        assert_eq!(SPREADSHEET.len() + SAFELOG.len(), 23);
+        assert_eq!(SPREADSHEET.len() + SAFELOG.len(), 25);
     }
 }

@@ -1,4 +1,6 @@
-//! A pupil's chronology, the type-ahead, and the pupil-list upload.
+//! A pupil's chronology (and their child identifier and NHS number), the
+//! type-ahead, and the pupil-list upload with its dry run and the nightly
+//! drop's runs.
 
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
@@ -19,7 +21,8 @@ use crate::state::AppState;
 use crate::views::{page, page_with, Page};
 
 /// Every incident involving the pupil that the viewer may read. The pupil
-/// must be of the viewer's school; the opening is audited.
+/// must be of the viewer's school; the opening is audited. A pupil who has
+/// left opens as before, marked as left.
 pub async fn chronology(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -27,8 +30,28 @@ pub async fn chronology(
     csrf: CsrfToken,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let viewer = Viewer::of(&user);
-    let (ip, now) = (client_ip(&req), state.clock.now_naive());
+    let shown = chronology_page(&state, &req, &user, id.into_inner()).await?;
+    Ok(page(shown.render(&Page::for_user(
+        "Pupil chronology",
+        &user,
+        &csrf,
+    ))))
+}
+
+/// Who may set a pupil's child identifier and NHS number on their page:
+/// the DSL, who keeps the child's safeguarding record, and the DPO, who
+/// answers for the accuracy of personal data.
+pub const IDENTIFIER_EDITORS: &[crate::auth::Role] =
+    &[crate::auth::Role::Dsl, crate::auth::Role::Dpo];
+
+async fn chronology_page(
+    state: &AppState,
+    req: &HttpRequest,
+    user: &CurrentUser,
+    id: String,
+) -> Result<views::Chronology, AppError> {
+    let viewer = Viewer::of(user);
+    let (ip, now) = (client_ip(req), state.clock.now_naive());
     let reader = user.clone();
     let (pupil, entries, transfers) = db::run(&state.pool, move |conn| {
         let pupil = store::in_school(conn, &viewer.school_id, &id)?.ok_or(AppError::NotFound)?;
@@ -51,14 +74,15 @@ pub async fn chronology(
         Ok((pupil, entries, transfers))
     })
     .await?;
-    let lead = user.roles.any(crate::auth::Role::LEADS);
-    Ok(page(views::chronology(
-        &Page::for_user("Pupil chronology", &user, &csrf),
-        &pupil,
-        &entries,
-        lead,
+    let editor = user.roles.any(IDENTIFIER_EDITORS);
+    Ok(views::Chronology {
+        pupil,
+        entries,
+        lead: user.roles.any(crate::auth::Role::LEADS) || editor,
+        editor,
         transfers,
-    )))
+        identifiers: None,
+    })
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -113,16 +137,46 @@ pub async fn typeahead(
     Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
 }
 
+/// What the admin pupils page shows besides an upload's outcome: the roll's
+/// size, how many have left, and the nightly drop's folder and recent runs.
+pub struct Roll {
+    pub count: i64,
+    pub left: i64,
+    /// The school's drop folder, when `SAFELOG_PUPIL_DROP` is set.
+    pub drop_folder: Option<String>,
+    /// Set but the school has no URN to name its folder.
+    pub drop_needs_urn: bool,
+    pub runs: Vec<super::model::DropRun>,
+}
+
+async fn roll(state: &AppState, school_id: &str) -> Result<Roll, AppError> {
+    let school_id = school_id.to_string();
+    let root = state.config.pupil_drop.clone();
+    db::run(&state.pool, move |conn| {
+        let school = crate::accounts::store::school(conn, &school_id)?;
+        let folder = root
+            .as_deref()
+            .and_then(|root| super::drop::folder_for(root, &school));
+        Ok(Roll {
+            count: store::count(conn, &school_id)?,
+            left: store::count_left(conn, &school_id)?,
+            drop_needs_urn: root.is_some() && folder.is_none(),
+            drop_folder: folder.map(|f| f.display().to_string()),
+            runs: store::recent_drop_runs(conn, &school_id, 10)?,
+        })
+    })
+    .await
+}
+
 pub async fn upload_page(
     state: web::Data<AppState>,
     user: CurrentUser,
     csrf: CsrfToken,
 ) -> Result<HttpResponse, AppError> {
-    let school_id = user.school_id.clone();
-    let count = db::run(&state.pool, move |conn| Ok(store::count(conn, &school_id)?)).await?;
+    let roll = roll(&state, &user.school_id).await?;
     Ok(page(views::upload(
         &Page::for_user("Pupils", &user, &csrf),
-        count,
+        &roll,
         None,
     )))
 }
@@ -130,13 +184,20 @@ pub async fn upload_page(
 /// The largest pupil list accepted: a school of 3,000 is about 150 kB.
 const MAX_FILE: usize = 2 * 1024 * 1024;
 
-/// The uploaded file's bytes, or a message for the person.
-async fn file_of(mut parts: Multipart) -> Result<Vec<u8>, String> {
+/// The uploaded file's bytes and whether only a dry run was asked for (the
+/// "Check only" button), or a message for the person.
+async fn file_of(mut parts: Multipart) -> Result<(Vec<u8>, bool), String> {
     let mut file = None;
+    let mut dry_run = false;
     while let Some(part) = parts.next().await {
         let mut part =
             part.map_err(|_| "Choose the pupil list (a CSV file) and upload it.".to_string())?;
-        let is_file = part.content_disposition().and_then(|d| d.get_name()) == Some("file");
+        let field = part
+            .content_disposition()
+            .and_then(|d| d.get_name())
+            .map(str::to_string);
+        let is_file = field.as_deref() == Some("file");
+        dry_run |= field.as_deref() == Some("dry_run");
         let mut bytes = Vec::new();
         while let Some(chunk) = part.next().await {
             let chunk = chunk.map_err(|_| "The upload was interrupted; try again.".to_string())?;
@@ -150,6 +211,7 @@ async fn file_of(mut parts: Multipart) -> Result<Vec<u8>, String> {
         }
     }
     file.filter(|f| !f.is_empty())
+        .map(|f| (f, dry_run))
         .ok_or_else(|| "Choose the pupil list (a CSV file) and upload it.".into())
 }
 
@@ -162,47 +224,64 @@ pub async fn upload(
 ) -> Result<HttpResponse, AppError> {
     let page_info = Page::for_user("Pupils", &user, &csrf);
     let school_id = user.school_id.clone();
-    let refuse = |count: i64, outcome: Outcome| {
+    let before = roll(&state, &school_id).await?;
+    let refuse = |outcome: Outcome| {
         page_with(
             StatusCode::UNPROCESSABLE_ENTITY,
-            views::upload(&page_info, count, Some(&outcome)),
+            views::upload(&page_info, &before, Some(&outcome)),
         )
     };
-    let school = school_id.clone();
-    let count = db::run(&state.pool, move |conn| Ok(store::count(conn, &school)?)).await?;
-    let bytes = match file_of(parts).await {
+    let (bytes, dry_run) = match file_of(parts).await {
         Ok(b) => b,
         Err(message) => {
-            return Ok(refuse(
-                count,
-                Outcome::Problems(vec![RowProblem { line: 0, message }]),
-            ))
+            return Ok(refuse(Outcome::Problems(vec![RowProblem {
+                line: 0,
+                message,
+            }])))
         }
     };
+    if dry_run {
+        let parsed = match import::read(&bytes) {
+            Ok(p) => p,
+            Err(problem) => return Ok(refuse(Outcome::Problems(vec![problem]))),
+        };
+        let (school, now) = (school_id.clone(), state.clock.now_naive());
+        let rows = parsed.rows.clone();
+        let would = db::run(&state.pool, move |conn| {
+            import::would_apply(conn, &school, &rows, now)
+        })
+        .await?;
+        return Ok(page(views::upload(
+            &page_info,
+            &before,
+            Some(&Outcome::DryRun(Box::new((parsed, would)))),
+        )));
+    }
     let rows = match import::parse(&bytes) {
         Ok(rows) => rows,
-        Err(problems) => return Ok(refuse(count, Outcome::Problems(problems))),
+        Err(problems) => return Ok(refuse(Outcome::Problems(problems))),
     };
     let (actor, ip, now) = (user.id.clone(), client_ip(&req), state.clock.now_naive());
-    let (summary, count) = db::run(&state.pool, move |conn| {
-        let summary = write_transaction(conn, |conn| {
-            let summary = import::apply(conn, &school_id, &rows, now)?;
+    let school = school_id.clone();
+    let summary = db::run(&state.pool, move |conn| {
+        write_transaction(conn, |conn| {
+            let summary = import::apply(conn, &school, &rows, now)?;
             audit::store::insert(
                 conn,
                 &Event::new("pupils_imported", now)
-                    .school(&school_id)
+                    .school(&school)
                     .actor(&actor)
                     .detail(format!("{}; via upload", summary.describe()))
                     .ip(Some(&ip)),
             )?;
             Ok::<_, AppError>(summary)
-        })?;
-        Ok((summary, store::count(conn, &school_id)?))
+        })
     })
     .await?;
+    let after = roll(&state, &school_id).await?;
     Ok(page(views::upload(
         &page_info,
-        count,
+        &after,
         Some(&Outcome::Imported(summary)),
     )))
 }
@@ -211,4 +290,92 @@ pub async fn upload(
 pub enum Outcome {
     Imported(Summary),
     Problems(Vec<RowProblem>),
+    /// "Check only": the file as read, and what importing it would do.
+    DryRun(Box<(import::Parsed, Summary)>),
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct IdentifiersForm {
+    pub child_identifier: String,
+    pub nhs_number: String,
+}
+
+/// `POST /pupils/{id}/identifiers`: the pupil's child identifier and NHS
+/// number, set or cleared (blank) by the DSL or the DPO. A wrong NHS number
+/// shows the page again with what to fix and the typed text kept.
+pub async fn set_identifiers(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: CurrentUser,
+    csrf: CsrfToken,
+    id: web::Path<String>,
+    form: web::Form<IdentifiersForm>,
+) -> Result<HttpResponse, AppError> {
+    let form = form.into_inner();
+    let ci = match form.child_identifier.trim() {
+        "" => Ok(None),
+        v => super::model::child_identifier(v).map(Some),
+    };
+    let nhs = match form.nhs_number.trim() {
+        "" => Ok(None),
+        v => super::model::nhs_number(v)
+            .map(Some)
+            .map_err(|e| format!("The NHS number: {e}.")),
+    };
+    let viewer = Viewer::of(&user);
+    let (ip, now, id) = (client_ip(&req), state.clock.now_naive(), id.into_inner());
+    match (ci, nhs) {
+        (Ok(ci), Ok(nhs)) => {
+            let target = id.clone();
+            db::run(&state.pool, move |conn| {
+                let pupil = store::in_school(conn, &viewer.school_id, &target)?
+                    .ok_or(AppError::NotFound)?;
+                if !crate::incidents::store::known_pupils::knows(conn, &viewer, &pupil)? {
+                    return Err(AppError::NotFound);
+                }
+                write_transaction(conn, |conn| {
+                    store::set_identifiers(
+                        conn,
+                        &viewer.school_id,
+                        &pupil.id,
+                        ci.as_deref(),
+                        nhs.as_deref(),
+                        now,
+                    )?;
+                    audit::store::insert(
+                        conn,
+                        &Event::new("pupil_identifiers_changed", now)
+                            .school(&viewer.school_id)
+                            .actor(&viewer.user_id)
+                            .record("pupil", &pupil.id)
+                            .detail(format!(
+                                "child identifier {}, NHS number {}",
+                                if ci.is_some() { "set" } else { "blank" },
+                                if nhs.is_some() { "set" } else { "blank" }
+                            ))
+                            .ip(Some(&ip)),
+                    )?;
+                    Ok::<_, AppError>(())
+                })
+            })
+            .await?;
+            Ok(HttpResponse::SeeOther()
+                .insert_header(("Location", format!("/pupils/{id}")))
+                .finish())
+        }
+        (ci, nhs) => {
+            let problems: Vec<String> = [ci.err(), nhs.err()].into_iter().flatten().collect();
+            let mut shown = chronology_page(&state, &req, &user, id).await?;
+            shown.identifiers = Some(views::IdentifiersEntry {
+                child_identifier: form.child_identifier,
+                nhs_number: form.nhs_number,
+                problems,
+            });
+            Ok(page_with(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                shown.render(&Page::for_user("Pupil chronology", &user, &csrf)),
+            ))
+        }
+    }
 }

@@ -3,6 +3,7 @@
 //! uses, and each pupil's chronology of incidents.
 
 pub mod cli;
+pub mod drop;
 mod handlers;
 pub mod import;
 pub mod model;
@@ -18,5 +19,10 @@ pub fn routes(r: &mut Router<'_>) {
     r.get("/pupils/{id}", LOOKERS, handlers::chronology)
         .get("/api/v1/pupils", READERS, handlers::typeahead)
         .get("/admin/pupils", ADMIN, handlers::upload_page)
-        .post("/admin/pupils", ADMIN, handlers::upload);
+        .post("/admin/pupils", ADMIN, handlers::upload)
+        .post(
+            "/pupils/{id}/identifiers",
+            Access::Roles(handlers::IDENTIFIER_EDITORS),
+            handlers::set_identifiers,
+        );
 }

@@ -12,7 +12,7 @@ pub const SPREADSHEET: [&str; 7] = [
 ];
 
 /// safelog's own columns, after the seven.
-pub const SAFELOG: [&str; 16] = [
+pub const SAFELOG: [&str; 18] = [
     "Reference",
     "Category",
     "4C",
@@ -29,6 +29,10 @@ pub const SAFELOG: [&str; 16] = [
     "Referrals",
     "Outcome",
     "Closed At",
+    // The pupil's identifiers (issue 16): the consistent child identifier
+    // and the NHS number, blank when the school has not recorded them.
+    "Child Identifier",
+    "NHS Number",
 ];
 
 /// A header as compared: case, surrounding and repeated spaces ignored.

@@ -81,6 +81,13 @@ pub struct PupilDetails {
     pub upn: Option<String>,
     pub tutor_group: Option<String>,
     pub year_group: Option<i32>,
+    /// The consistent child identifier (Children's Wellbeing and Schools
+    /// Act 2026). Absent from packages made before it was carried.
+    #[serde(default)]
+    pub child_identifier: Option<String>,
+    /// Ten digits with a modulus-11 check digit; absent from older packages.
+    #[serde(default)]
+    pub nhs_number: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -251,6 +258,8 @@ pub fn build(
             upn: pupil.upn.clone(),
             tutor_group: pupil.tutor_group.clone(),
             year_group: pupil.year_group,
+            child_identifier: pupil.child_identifier.clone(),
+            nhs_number: pupil.nhs_number.clone(),
         },
         incidents,
     })

@@ -243,11 +243,19 @@ pub fn confirm(
                             .or(doc.pupil.year_group),
                         date_of_birth: doc.pupil.date_of_birth,
                         upn: doc.pupil.upn.as_deref(),
+                        child_identifier: None,
+                        nhs_number: None,
                     },
                     now,
                 )?
             }
         };
+        // The child identifier and NHS number the file carries fill those
+        // the pupil's record lacks; a record's own are never overwritten.
+        if let Ok(doc) = Document::parse(&t.document) {
+            let (ci, nhs) = identifiers(&doc);
+            crate::pupils::store::fill_identifiers(conn, &pupil, ci.as_deref(), nhs.as_deref())?;
+        }
         if store::mark_opened(conn, &t.id, actor.user_id, now)? {
             audit_both(
                 conn,
@@ -443,19 +451,20 @@ fn pupil_for(
     now: NaiveDateTime,
 ) -> Result<(Pupil, bool), AppError> {
     let p = &doc.pupil;
+    let (ci, nhs) = identifiers(doc);
     let named = crate::pupils::store::named(conn, school_id, &p.name)?;
+    let mut found = None;
     if let Some(upn) = &p.upn {
-        if let Some(found) = crate::pupils::store::with_upn(conn, school_id, upn)? {
-            return Ok((found, true));
-        }
+        found = crate::pupils::store::with_upn(conn, school_id, upn)?;
     }
-    if p.date_of_birth.is_some() {
-        if let Some(found) = named
+    if found.is_none() && p.date_of_birth.is_some() {
+        found = named
             .into_iter()
-            .find(|c| c.date_of_birth == p.date_of_birth)
-        {
-            return Ok((found, true));
-        }
+            .find(|c| c.date_of_birth == p.date_of_birth);
+    }
+    if let Some(found) = found {
+        crate::pupils::store::fill_identifiers(conn, &found, ci.as_deref(), nhs.as_deref())?;
+        return Ok((found, true));
     }
     let made = crate::pupils::store::create(
         conn,
@@ -466,8 +475,27 @@ fn pupil_for(
             year_group: p.year_group,
             date_of_birth: p.date_of_birth,
             upn: p.upn.as_deref(),
+            child_identifier: ci.as_deref(),
+            nhs_number: nhs.as_deref(),
         },
         now,
     )?;
     Ok((made, false))
+}
+
+/// The child identifier and NHS number a file carries, as a pupil record
+/// keeps them: one that another system wrote wrongly (an NHS number whose
+/// check digit fails) is left out rather than refusing the whole file.
+fn identifiers(doc: &Document) -> (Option<String>, Option<String>) {
+    let ci = doc
+        .pupil
+        .child_identifier
+        .as_deref()
+        .and_then(|v| crate::pupils::model::child_identifier(v).ok());
+    let nhs = doc
+        .pupil
+        .nhs_number
+        .as_deref()
+        .and_then(|v| crate::pupils::model::nhs_number(v).ok());
+    (ci, nhs)
 }

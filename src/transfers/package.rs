@@ -209,6 +209,8 @@ mod tests {
                 upn: None,
                 tutor_group: None,
                 year_group: None,
+                child_identifier: None,
+                nhs_number: None,
             },
             incidents: Vec::new(),
         };

@@ -66,6 +66,10 @@ pub fn document_marked(doc: &Document, received: Option<&str>) -> Markup {
                 dt { "Name" } dd { (p.name) }
                 dt { "Date of birth" } dd { @match p.date_of_birth { Some(d) => (day(d)), None => "Not known" } }
                 dt { "UPN" } dd { (p.upn.as_deref().unwrap_or("Not known")) }
+                // Shown only when carried: files made before they were
+                // (or for a pupil without them) read as they always did.
+                @if let Some(ci) = &p.child_identifier { dt { "Child identifier" } dd { (ci) } }
+                @if let Some(nhs) = &p.nhs_number { dt { "NHS number" } dd { (nhs) } }
                 dt { "Tutor group" } dd { (p.tutor_group.as_deref().unwrap_or("Not known")) @if let Some(y) = p.year_group { " (Year " (y) ")" } }
                 dt { "Sent by" } dd { (doc.sending_school.name) @if let Some(u) = &doc.sending_school.urn { " (URN " (u) ")" } }
                 dt { "To" } dd {

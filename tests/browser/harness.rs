@@ -721,6 +721,34 @@ impl Person {
         path
     }
 
+    /// A screenshot at this width with the element `id` scrolled to the
+    /// top, for a part of a long page a person must look at.
+    pub async fn screenshot_of(&self, id: &str, file: &str, width: u32) -> PathBuf {
+        self.client
+            .set_window_size(width, 1000)
+            .await
+            .expect("resize");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        self.client
+            .execute(
+                "document.getElementById(arguments[0]).scrollIntoView()",
+                vec![serde_json::json!(id)],
+            )
+            .await
+            .expect("scroll");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let png = self.client.screenshot().await.expect("screenshot");
+        self.client
+            .set_window_size(DESKTOP.0, DESKTOP.1)
+            .await
+            .expect("resize");
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser-screens");
+        std::fs::create_dir_all(&dir).expect("screens folder");
+        let path = dir.join(file);
+        std::fs::write(&path, png).expect("save screenshot");
+        path
+    }
+
     /// The first element matching a CSS selector, once it exists.
     pub async fn find(&self, css: &str) -> fantoccini::elements::Element {
         self.client

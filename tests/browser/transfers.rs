@@ -45,7 +45,21 @@ async fn receipt_confirmed(p: &Person) -> String {
 }
 
 pub async fn a_dsl_sends_a_pupils_file_and_the_new_schools_dsl_confirms_receipt(backend: Backend) {
-    let mut server = Server::start_with(backend, &[("SAFELOG_REQUIRE_2FA", "none")]).await;
+    // The folder Oak School's MIS writes its roll to each night (URN 100011).
+    let drop_dir = std::env::temp_dir().join(format!(
+        "safelog-browser-drop-{}",
+        uuid::Uuid::new_v4().simple()
+    ));
+    std::fs::create_dir_all(drop_dir.join("100011")).expect("the drop folder");
+    let root = drop_dir.display().to_string();
+    let mut server = Server::start_with(
+        backend,
+        &[
+            ("SAFELOG_REQUIRE_2FA", "none"),
+            ("SAFELOG_PUPIL_DROP", &root),
+        ],
+    )
+    .await;
     for (name, urn) in [("Oak School", "100011"), ("Elm School", "100012")] {
         server.command(&["school", "add", "--name", name, "--urn", urn], "");
     }
@@ -156,6 +170,64 @@ pub async fn a_dsl_sends_a_pupils_file_and_the_new_schools_dsl_confirms_receipt(
             ian.sees("Fingerprint").await;
             ian.screenshot("transfer-key.png", 1280).await;
             ian.screenshot("transfer-key-phone.png", 390).await;
+
+            // Pupils from the MIS: a dry run on the upload page shows the
+            // mapping and the unreadable rows; then two nights of the drop
+            // folder (Wonde's shape), run as the IT technician's script would.
+            let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+            ian.open("/admin/pupils").await;
+            ian.field("Pupil list (CSV)")
+                .await
+                .send_keys(&data.join("mis-roll-with-errors.csv").display().to_string())
+                .await
+                .expect("choose the file");
+            ian.press("Check only").await;
+            ian.sees("Check only: nothing was changed").await;
+            ian.sees("\"legal_surname\" → surname (legal)").await;
+            ian.sees("\"Ethnicity\" → not used").await;
+            ian.sees("Line 3: the date of birth \"31/02/2011\" is not a date")
+                .await;
+            ian.sees("Line 5: the NHS number").await;
+            ian.screenshot("pupils-dry-run.png", 1280).await;
+            ian.screenshot("pupils-dry-run-phone.png", 390).await;
+            for (night, file) in [
+                ("roll-2026-11-11.csv", "wonde-roll-1.csv"),
+                ("roll-2026-11-12.csv", "wonde-roll-2.csv"),
+            ] {
+                std::fs::copy(data.join(file), drop_dir.join("100011").join(night)).expect("copy");
+                let printed = s.command(&["pupils", "drop", "run", "--pupil-drop", &root], "");
+                assert!(printed.contains(&format!("{night}: imported")), "{printed}");
+            }
+            ian.open("/admin/pupils").await;
+            ian.sees("roll-2026-11-12.csv").await;
+            ian.sees("1 has left").await;
+            ian.sees(&format!("{root}/100011")).await;
+            ian.screenshot_of("nightly-drop", "pupils-drop-runs.png", 1280)
+                .await;
+            ian.screenshot_of("nightly-drop", "pupils-drop-runs-phone.png", 390)
+                .await;
+
+            // The DSL records the pupil's NHS number and child identifier on
+            // the pupil's page: a mistyped digit is refused, saying so.
+            ada.open(&format!("/incidents/{incident}")).await;
+            ada.follow("Pip Mover").await;
+            ada.find("details.identifiers > summary")
+                .await
+                .click()
+                .await
+                .expect("open the identifiers form");
+            ada.fill("Child identifier", "CCI-0042").await;
+            ada.fill("NHS number", "943 476 5918").await;
+            ada.press("Save").await;
+            ada.sees("does not match the others").await;
+            ada.screenshot("pupil-identifiers-refused.png", 1280).await;
+            ada.screenshot("pupil-identifiers-refused-phone.png", 390)
+                .await;
+            ada.fill("NHS number", "943 476 5919").await;
+            ada.press("Save").await;
+            ada.sees("CCI-0042").await;
+            ada.sees("943 476 5919").await;
+            ada.screenshot("pupil-identifiers.png", 1280).await;
         })
         .await;
     drop(driver);

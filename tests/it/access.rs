@@ -165,6 +165,10 @@ fn expected(path: &str) -> Option<Expect> {
         p if p == "/reports" || p.starts_with("/reports/") || p == "/api/v1/reports/termly" => {
             Expect::Roles(REPORT_READERS)
         }
+        // A pupil's child identifier and NHS number: the DSL, who keeps the
+        // safeguarding record, and the DPO, who answers for its accuracy
+        // (tests/it/mis.rs).
+        "/pupils/{id}/identifiers" => Expect::Roles(&[Role::Dsl, Role::Dpo]),
         // A pupil's child protection file (KCSIE): the DSL sends it, reads
         // the transfers, and opens and confirms a file received; a trust's
         // safeguarding lead reads (see trust_lead_reads). Every other role:

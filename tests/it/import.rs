@@ -477,6 +477,8 @@ async fn pupils_are_matched_by_name_and_tutor_group_or_created(backend: Backend)
                 year_group: Some(9),
                 date_of_birth: None,
                 upn: None,
+                child_identifier: None,
+                nhs_number: None,
             },
             app.clock.now_naive(),
         )

@@ -25,6 +25,7 @@ mod lockout;
 mod mail;
 mod mail_crash;
 mod metrics;
+mod mis;
 mod monitoring;
 mod monitoring_review;
 mod pupils;

@@ -98,8 +98,9 @@ async fn importing_pupils_creates_them_and_importing_again_moves_them_without_du
     );
     // The same file again changes nothing.
     let out = import_by_command(&app, FIRST_LIST);
-    assert!(String::from_utf8_lossy(&out.stdout)
-        .contains("0 new, 0 moved to another tutor group, 0 otherwise updated, 3 unchanged"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains(
+        "0 new, 0 moved to another tutor group or year, 0 otherwise updated, 3 unchanged"
+    ));
 
     // A year on, through the upload page.
     let admin = app.add_user("Ada Admin", &[Role::Admin]);
@@ -312,6 +313,8 @@ async fn a_new_pupil_typed_on_the_form_is_created_once_and_found_by_name_after(b
                     year_group: None,
                     date_of_birth: None,
                     upn: None,
+                    child_identifier: None,
+                    nhs_number: None,
                 },
                 app.clock.now_naive(),
             )

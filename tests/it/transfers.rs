@@ -843,7 +843,7 @@ fn transfer_count(app: &TestApp) -> i64 {
 
 /// The package checks out against the schema, and its signatures against
 /// its key, over the exact bytes of its two strings.
-fn assert_valid_package(bytes: &[u8]) -> Value {
+pub fn assert_valid_package(bytes: &[u8]) -> Value {
     use base64::Engine;
     use ed25519_dalek::Verifier;
     let package: Value = serde_json::from_slice(bytes).unwrap();

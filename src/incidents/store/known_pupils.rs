@@ -88,7 +88,8 @@ fn known_off_roll(
 }
 
 /// The type-ahead: pupils whose name contains `q` that `viewer` may know
-/// of, by name.
+/// of and who have not left, by name. Names are compared by their key
+/// (NFC, case-folded), so an NFD-typed "Zoë" finds the NFC one.
 pub fn search(
     conn: &mut AnyConnection,
     viewer: &Viewer,
@@ -97,6 +98,9 @@ pub fn search(
 ) -> QueryResult<Vec<Pupil>> {
     let candidates: Vec<Pupil> = pupils::table
         .filter(pupils::school_id.eq(viewer.school_id.clone()))
+        // A pupil who has left (the MIS's nightly file no longer names
+        // them) is not offered when logging; their page still opens.
+        .filter(pupils::left_at.is_null())
         .filter(
             pupils::name_key
                 .like(contains_pattern(&name_key(q)))
