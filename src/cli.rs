@@ -67,6 +67,12 @@ pub enum Command {
     Backup(crate::backup::Backup),
     /// Bring back a backup into an empty data folder; never overwrites a database.
     Restore(crate::backup::Restore),
+    /// Sign-in with OpenID Connect (Microsoft Entra ID, Google Workspace, any standard issuer),
+    /// and turning a school's password sign-in on or off.
+    Sso {
+        #[command(subcommand)]
+        command: crate::sso::cli::SsoCommand,
+    },
     /// Filtering and monitoring alerts: the ingestion keys monitoring tools post with.
     Monitoring {
         #[command(subcommand)]
@@ -173,6 +179,7 @@ pub fn main() -> ExitCode {
         Command::Export(args) => crate::exports::cli::export(&cli.config, &args),
         Command::Backup(args) => crate::backup::backup(&cli.config, &args),
         Command::Restore(args) => crate::backup::restore(&cli.config, &args),
+        Command::Sso { command } => crate::sso::cli::run(&cli.config, &command),
         Command::Monitoring {
             command: MonitoringCommand::Key { command },
         } => crate::monitoring::cli::run(&cli.config, &command),
