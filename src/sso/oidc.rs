@@ -163,9 +163,24 @@ fn algorithms_for(params: &AlgorithmParameters) -> Option<&'static [Algorithm]> 
 /// The key id a token names, to look it up (and to fetch the keys again
 /// when it is new).
 pub fn key_id(token: &str) -> Result<Option<String>, Refusal> {
-    Ok(jsonwebtoken::decode_header(token)
-        .map_err(|_| Refusal::Malformed)?
-        .kid)
+    match jsonwebtoken::decode_header(token) {
+        Ok(header) => Ok(header.kid),
+        // A readable header naming an algorithm jsonwebtoken does not know
+        // (`none` above all) is an algorithm refusal, not a garbled token.
+        Err(_) => {
+            let names_an_alg = token
+                .split('.')
+                .next()
+                .and_then(|h| URL_SAFE_NO_PAD.decode(h).ok())
+                .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+                .is_some_and(|h| h.get("alg").is_some());
+            Err(if names_an_alg {
+                Refusal::Algorithm
+            } else {
+                Refusal::Malformed
+            })
+        }
+    }
 }
 
 /// Checks an ID token against the provider's keys and what it must say.
