@@ -100,9 +100,19 @@ pub async fn staff_sign_in_through_the_schools_provider_with_and_without_its_sec
     let idp = NodeProvider::start(&format!("{}/login/oidc/callback", server.base));
     let printed = server.command(
         &[
-            "sso", "add", "--school", "Hill School", "--name", "Hill Identity",
-            "--issuer", &idp.issuer, "--client-id", CLIENT_ID, "--client-secret-stdin",
-            "--domain", "hill.sch.uk",
+            "sso",
+            "add",
+            "--school",
+            "Hill School",
+            "--name",
+            "Hill Identity",
+            "--issuer",
+            &idp.issuer,
+            "--client-id",
+            CLIENT_ID,
+            "--client-secret-stdin",
+            "--domain",
+            "hill.sch.uk",
         ],
         CLIENT_SECRET,
     );
@@ -140,7 +150,9 @@ pub async fn staff_sign_in_through_the_schools_provider_with_and_without_its_sec
             stranger.tick("I used a second factor").await;
             stranger.press("Sign in").await;
             stranger.sees("safelog has no account for you yet").await;
-            stranger.sees("Ask your school's safelog administrator").await;
+            stranger
+                .sees("Ask your school's safelog administrator")
+                .await;
             stranger.screenshot("sso-refused.png", 1280).await;
             stranger.screenshot("sso-refused-phone.png", 390).await;
             stranger.open("/").await;
@@ -157,5 +169,8 @@ pub async fn staff_sign_in_through_the_schools_provider_with_and_without_its_sec
             ada.screenshot("sso-admin-phone.png", 390).await;
         })
         .await;
-    assert!(!server.logs().contains(CLIENT_SECRET), "the secret is never logged");
+    assert!(
+        !server.logs().contains(CLIENT_SECRET),
+        "the secret is never logged"
+    );
 }

@@ -15,7 +15,9 @@ use safelog::sso::model::ProviderInput;
 use safelog::sso::store::Owner;
 use serde_json::{json, Value};
 
-use crate::helpers::{captured_logs, location, spawn_app, spawn_app_with, Backend, Browser, TestApp};
+use crate::helpers::{
+    captured_logs, location, spawn_app, spawn_app_with, Backend, Browser, TestApp,
+};
 use crate::on_both_backends;
 use crate::sso_keys::{KEY_A_DER, KEY_A_N, KEY_B_DER};
 
@@ -83,7 +85,8 @@ impl TestProvider {
                                 Some(t) => HttpResponse::Ok().json(json!({
                                     "access_token": "at", "token_type": "Bearer", "id_token": t
                                 })),
-                                None => HttpResponse::BadRequest().json(json!({"error": "invalid_grant"})),
+                                None => HttpResponse::BadRequest()
+                                    .json(json!({"error": "invalid_grant"})),
                             }
                         }
                     }),
@@ -113,7 +116,13 @@ impl TestProvider {
 }
 
 /// Adds a provider for a school (or trust), as the admin page would.
-pub fn add_provider(app: &TestApp, owner: Owner<'_>, issuer: &str, preset: &str, extra: impl FnOnce(&mut ProviderInput)) -> String {
+pub fn add_provider(
+    app: &TestApp,
+    owner: Owner<'_>,
+    issuer: &str,
+    preset: &str,
+    extra: impl FnOnce(&mut ProviderInput),
+) -> String {
     let mut input = ProviderInput {
         name: "Microsoft".into(),
         preset: preset.into(),
@@ -121,13 +130,22 @@ pub fn add_provider(app: &TestApp, owner: Owner<'_>, issuer: &str, preset: &str,
         client_id: CLIENT_ID.into(),
         client_secret: "provider-secret-canary-7731".into(),
         domains: "school.test".into(),
-        tenant_id: if preset == "entra" { TENANT.into() } else { String::new() },
-        hosted_domain: if preset == "google" { "school.test".into() } else { String::new() },
+        tenant_id: if preset == "entra" {
+            TENANT.into()
+        } else {
+            String::new()
+        },
+        hosted_domain: if preset == "google" {
+            "school.test".into()
+        } else {
+            String::new()
+        },
         ..Default::default()
     };
     extra(&mut input);
     let new = input.parse().expect("the provider parses");
-    safelog::sso::store::add_provider(&mut app.conn(), owner, &new, None, app.clock.now_naive()).unwrap()
+    safelog::sso::store::add_provider(&mut app.conn(), owner, &new, None, app.clock.now_naive())
+        .unwrap()
 }
 
 /// A sign-in started: the state and nonce safelog sent the provider.
@@ -176,10 +194,17 @@ pub fn sign(claims: &Value, der: &str, kid: &str, alg: Algorithm) -> String {
     jsonwebtoken::encode(&header, claims, &key).unwrap()
 }
 
-pub async fn finish(browser: &Browser, provider: &TestProvider, state: &str, token: String) -> reqwest::Response {
+pub async fn finish(
+    browser: &Browser,
+    provider: &TestProvider,
+    state: &str,
+    token: String,
+) -> reqwest::Response {
     provider.answer_with(token);
     browser
-        .get(&format!("/login/oidc/callback?code=test-code&state={state}"))
+        .get(&format!(
+            "/login/oidc/callback?code=test-code&state={state}"
+        ))
         .await
 }
 
@@ -202,55 +227,117 @@ async fn signed_in_home(browser: &Browser) -> bool {
     res.status() == 200
 }
 
-async fn a_member_of_staff_signs_in_and_the_providers_mfa_stands_in_for_safelogs_code(backend: Backend) {
+async fn a_member_of_staff_signs_in_and_the_providers_mfa_stands_in_for_safelogs_code(
+    backend: Backend,
+) {
     let app = spawn_app_with(backend, |c| c.require_2fa = Some(Require2fa::All)).await;
     let idp = TestProvider::start().await;
     let staff = app.add_user("Sam Staff", &[Role::Staff]);
-    let pid = add_provider(&app, Owner::School(&staff.school_id), &idp.issuer, "entra", |_| {});
+    let pid = add_provider(
+        &app,
+        Owner::School(&staff.school_id),
+        &idp.issuer,
+        "entra",
+        |_| {},
+    );
     let browser = app.browser();
     let login = browser.text("/login").await;
-    assert!(login.contains("Sign in with Microsoft"), "the button is on the sign-in page");
+    assert!(
+        login.contains("Sign in with Microsoft"),
+        "the button is on the sign-in page"
+    );
     let s = begin(&browser, &pid).await;
     let mut c = claims(&app, &idp.issuer, &s.nonce, &staff.email.to_uppercase());
     c["amr"] = json!(["pwd", "mfa"]);
-    let res = finish(&browser, &idp, &s.state, sign(&c, KEY_A_DER, "a", Algorithm::RS256)).await;
+    let res = finish(
+        &browser,
+        &idp,
+        &s.state,
+        sign(&c, KEY_A_DER, "a", Algorithm::RS256),
+    )
+    .await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["refresh"].to_str().unwrap(), "0;url=/");
     // PKCE: the verifier sent to the token endpoint is the challenge's.
     let verifier = idp.sent("code_verifier").expect("a verifier");
     use sha2::Digest;
-    assert_eq!(URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(verifier.as_bytes())), s.challenge);
-    assert_eq!(idp.sent("client_secret").as_deref(), Some("provider-secret-canary-7731"));
-    assert!(signed_in_home(&browser).await, "signed in, with no safelog code asked");
+    assert_eq!(
+        URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(verifier.as_bytes())),
+        s.challenge
+    );
+    assert_eq!(
+        idp.sent("client_secret").as_deref(),
+        Some("provider-secret-canary-7731")
+    );
+    assert!(
+        signed_in_home(&browser).await,
+        "signed in, with no safelog code asked"
+    );
     let events = app.audit_actions();
-    assert!(events.iter().any(|(a, actor, _)| a == "sign_in" && actor.as_deref() == Some(&staff.id)));
-    assert!(!captured_logs().contains("provider-secret-canary-7731"), "the secret is never logged");
+    assert!(events
+        .iter()
+        .any(|(a, actor, _)| a == "sign_in" && actor.as_deref() == Some(&staff.id)));
+    assert!(
+        !captured_logs().contains("provider-secret-canary-7731"),
+        "the secret is never logged"
+    );
 }
 
 async fn without_mfa_at_the_provider_the_schools_two_factor_rule_applies(backend: Backend) {
     let app = spawn_app_with(backend, |c| c.require_2fa = Some(Require2fa::All)).await;
     let idp = TestProvider::start().await;
     let staff = app.add_user("Sam Staff", &[Role::Staff]);
-    let pid = add_provider(&app, Owner::School(&staff.school_id), &idp.issuer, "generic", |_| {});
+    let pid = add_provider(
+        &app,
+        Owner::School(&staff.school_id),
+        &idp.issuer,
+        "generic",
+        |_| {},
+    );
     let browser = app.browser();
     let s = begin(&browser, &pid).await;
     let c = claims(&app, &idp.issuer, &s.nonce, &staff.email);
-    let res = finish(&browser, &idp, &s.state, sign(&c, KEY_A_DER, "a", Algorithm::RS256)).await;
+    let res = finish(
+        &browser,
+        &idp,
+        &s.state,
+        sign(&c, KEY_A_DER, "a", Algorithm::RS256),
+    )
+    .await;
     assert_eq!(res.status(), 200);
-    assert_eq!(res.headers()["refresh"].to_str().unwrap(), "0;url=/account/2fa");
+    assert_eq!(
+        res.headers()["refresh"].to_str().unwrap(),
+        "0;url=/account/2fa"
+    );
     let home = browser.get("/").await;
-    assert_eq!(location(&home), "/account/2fa", "the school's rule asks for safelog's own second factor");
+    assert_eq!(
+        location(&home),
+        "/account/2fa",
+        "the school's rule asks for safelog's own second factor"
+    );
 
     // The configured acr counts as a second factor too.
-    let pid = add_provider(&app, Owner::School(&staff.school_id), &idp.issuer, "generic", |i| {
-        i.name = "Okta".into();
-        i.mfa_acr = "urn:test:loa:2".into();
-    });
+    let pid = add_provider(
+        &app,
+        Owner::School(&staff.school_id),
+        &idp.issuer,
+        "generic",
+        |i| {
+            i.name = "Okta".into();
+            i.mfa_acr = "urn:test:loa:2".into();
+        },
+    );
     let other = app.browser();
     let s = begin(&other, &pid).await;
     let mut c = claims(&app, &idp.issuer, &s.nonce, &staff.email);
     c["acr"] = json!("urn:test:loa:2");
-    finish(&other, &idp, &s.state, sign(&c, KEY_A_DER, "a", Algorithm::RS256)).await;
+    finish(
+        &other,
+        &idp,
+        &s.state,
+        sign(&c, KEY_A_DER, "a", Algorithm::RS256),
+    )
+    .await;
     assert!(signed_in_home(&other).await);
 }
 
@@ -258,30 +345,108 @@ async fn every_bad_id_token_is_refused_with_its_reason(backend: Backend) {
     let app = spawn_app(backend).await;
     let idp = TestProvider::start().await;
     let staff = app.add_user("Sam Staff", &[Role::Staff]);
-    let entra = add_provider(&app, Owner::School(&staff.school_id), &idp.issuer, "entra", |_| {});
-    let google = add_provider(&app, Owner::School(&staff.school_id), &idp.issuer, "google", |i| i.name = "Google".into());
+    let entra = add_provider(
+        &app,
+        Owner::School(&staff.school_id),
+        &idp.issuer,
+        "entra",
+        |_| {},
+    );
+    let google = add_provider(
+        &app,
+        Owner::School(&staff.school_id),
+        &idp.issuer,
+        "google",
+        |i| i.name = "Google".into(),
+    );
     let now = app.clock.now().timestamp();
     type Spoil = Box<dyn Fn(&mut Value, &Started) -> String>;
     let rs = |c: &Value| sign(c, KEY_A_DER, "a", Algorithm::RS256);
     let cases: Vec<(&str, &str, Spoil)> = vec![
-        ("wrong issuer", "another issuer", Box::new(move |c, _| { c["iss"] = json!("http://127.0.0.1:1/evil"); rs(c) })),
-        ("wrong audience", "another application", Box::new(move |c, _| { c["aud"] = json!("someone-else"); rs(c) })),
-        ("expired", "expired", Box::new(move |c, _| { c["iat"] = json!(now - 7200); c["exp"] = json!(now - 120); rs(c) })),
-        ("issued in the future", "in the future", Box::new(move |c, _| { c["iat"] = json!(now + 600); rs(c) })),
-        ("wrong nonce", "nonce", Box::new(move |c, _| { c["nonce"] = json!("not-the-nonce"); rs(c) })),
-        ("a key never published", "never published", Box::new(move |c, _| sign(c, KEY_B_DER, "b", Algorithm::RS256))),
-        ("the published kid over another key", "signature", Box::new(move |c, _| sign(c, KEY_B_DER, "a", Algorithm::RS256))),
-        ("HS256 keyed with the public key", "algorithm", Box::new(move |c, _| {
-            let mut h = Header::new(Algorithm::HS256);
-            h.kid = Some("a".into());
-            jsonwebtoken::encode(&h, c, &EncodingKey::from_secret(KEY_A_N.as_bytes())).unwrap()
-        })),
-        ("alg none", "algorithm", Box::new(move |c, _| {
-            let h = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","kid":"a","typ":"JWT"}"#);
-            format!("{h}.{}.", URL_SAFE_NO_PAD.encode(c.to_string()))
-        })),
-        ("another tenant", "another Microsoft tenant", Box::new(move |c, _| { c["tid"] = json!("99999999-2222-3333-4444-555555555555"); rs(c) })),
-        ("an unverified email", "not verified", Box::new(move |c, _| { c["email_verified"] = json!(false); rs(c) })),
+        (
+            "wrong issuer",
+            "another issuer",
+            Box::new(move |c, _| {
+                c["iss"] = json!("http://127.0.0.1:1/evil");
+                rs(c)
+            }),
+        ),
+        (
+            "wrong audience",
+            "another application",
+            Box::new(move |c, _| {
+                c["aud"] = json!("someone-else");
+                rs(c)
+            }),
+        ),
+        (
+            "expired",
+            "expired",
+            Box::new(move |c, _| {
+                c["iat"] = json!(now - 7200);
+                c["exp"] = json!(now - 120);
+                rs(c)
+            }),
+        ),
+        (
+            "issued in the future",
+            "in the future",
+            Box::new(move |c, _| {
+                c["iat"] = json!(now + 600);
+                rs(c)
+            }),
+        ),
+        (
+            "wrong nonce",
+            "nonce",
+            Box::new(move |c, _| {
+                c["nonce"] = json!("not-the-nonce");
+                rs(c)
+            }),
+        ),
+        (
+            "a key never published",
+            "never published",
+            Box::new(move |c, _| sign(c, KEY_B_DER, "b", Algorithm::RS256)),
+        ),
+        (
+            "the published kid over another key",
+            "signature",
+            Box::new(move |c, _| sign(c, KEY_B_DER, "a", Algorithm::RS256)),
+        ),
+        (
+            "HS256 keyed with the public key",
+            "algorithm",
+            Box::new(move |c, _| {
+                let mut h = Header::new(Algorithm::HS256);
+                h.kid = Some("a".into());
+                jsonwebtoken::encode(&h, c, &EncodingKey::from_secret(KEY_A_N.as_bytes())).unwrap()
+            }),
+        ),
+        (
+            "alg none",
+            "algorithm",
+            Box::new(move |c, _| {
+                let h = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","kid":"a","typ":"JWT"}"#);
+                format!("{h}.{}.", URL_SAFE_NO_PAD.encode(c.to_string()))
+            }),
+        ),
+        (
+            "another tenant",
+            "another Microsoft tenant",
+            Box::new(move |c, _| {
+                c["tid"] = json!("99999999-2222-3333-4444-555555555555");
+                rs(c)
+            }),
+        ),
+        (
+            "an unverified email",
+            "not verified",
+            Box::new(move |c, _| {
+                c["email_verified"] = json!(false);
+                rs(c)
+            }),
+        ),
     ];
     for (case, reason, spoil) in &cases {
         app.clock.advance(Duration::seconds(1));
@@ -293,8 +458,15 @@ async fn every_bad_id_token_is_refused_with_its_reason(backend: Backend) {
         assert_eq!(res.status(), 403, "{case}");
         let page = res.text().await.unwrap();
         assert!(page.contains("That sign-in was refused"), "{case}");
-        assert!(last_refusal(&app).contains(reason), "{case}: {}", last_refusal(&app));
-        assert!(!signed_in_home(&browser).await, "{case}: nobody is signed in");
+        assert!(
+            last_refusal(&app).contains(reason),
+            "{case}: {}",
+            last_refusal(&app)
+        );
+        assert!(
+            !signed_in_home(&browser).await,
+            "{case}: nobody is signed in"
+        );
     }
     // Google: another hosted domain.
     app.clock.advance(Duration::seconds(1));
@@ -302,7 +474,13 @@ async fn every_bad_id_token_is_refused_with_its_reason(backend: Backend) {
     let s = begin(&browser, &google).await;
     let mut c = claims(&app, &idp.issuer, &s.nonce, &staff.email);
     c["hd"] = json!("other-school.test");
-    let res = finish(&browser, &idp, &s.state, sign(&c, KEY_A_DER, "a", Algorithm::RS256)).await;
+    let res = finish(
+        &browser,
+        &idp,
+        &s.state,
+        sign(&c, KEY_A_DER, "a", Algorithm::RS256),
+    )
+    .await;
     assert_eq!(res.status(), 403);
     assert!(last_refusal(&app).contains("another Google Workspace domain"));
     assert!(!signed_in_home(&browser).await);
@@ -310,7 +488,13 @@ async fn every_bad_id_token_is_refused_with_its_reason(backend: Backend) {
     let browser = app.browser();
     let s = begin(&browser, &google).await;
     let c = claims(&app, &idp.issuer, &s.nonce, &staff.email);
-    finish(&browser, &idp, &s.state, sign(&c, KEY_A_DER, "a", Algorithm::RS256)).await;
+    finish(
+        &browser,
+        &idp,
+        &s.state,
+        sign(&c, KEY_A_DER, "a", Algorithm::RS256),
+    )
+    .await;
     assert!(signed_in_home(&browser).await);
 }
 
@@ -318,10 +502,21 @@ async fn a_state_works_once_and_only_in_the_browser_that_started_it(backend: Bac
     let app = spawn_app(backend).await;
     let idp = TestProvider::start().await;
     let staff = app.add_user("Sam Staff", &[Role::Staff]);
-    let pid = add_provider(&app, Owner::School(&staff.school_id), &idp.issuer, "generic", |_| {});
+    let pid = add_provider(
+        &app,
+        Owner::School(&staff.school_id),
+        &idp.issuer,
+        "generic",
+        |_| {},
+    );
     let browser = app.browser();
     let s = begin(&browser, &pid).await;
-    let token = sign(&claims(&app, &idp.issuer, &s.nonce, &staff.email), KEY_A_DER, "a", Algorithm::RS256);
+    let token = sign(
+        &claims(&app, &idp.issuer, &s.nonce, &staff.email),
+        KEY_A_DER,
+        "a",
+        Algorithm::RS256,
+    );
     // Another browser with the code and state (a link sent to someone):
     // no cookie, refused.
     let other = app.browser();
@@ -335,7 +530,13 @@ async fn a_state_works_once_and_only_in_the_browser_that_started_it(backend: Bac
     let again = app.browser();
     let url: reqwest::Url = app.address.parse().unwrap();
     use reqwest::cookie::CookieStore;
-    again.jar.set_cookies(&mut [reqwest::header::HeaderValue::from_str(&format!("safelog_oidc={}", s.state)).unwrap()].iter(), &url);
+    again.jar.set_cookies(
+        &mut [
+            reqwest::header::HeaderValue::from_str(&format!("safelog_oidc={}", s.state)).unwrap(),
+        ]
+        .iter(),
+        &url,
+    );
     let res = finish(&again, &idp, &s.state, token).await;
     assert_eq!(res.status(), 400);
     assert!(last_refusal(&app).contains("used before or has expired"));
@@ -344,11 +545,18 @@ async fn a_state_works_once_and_only_in_the_browser_that_started_it(backend: Bac
     let late = app.browser();
     let s = begin(&late, &pid).await;
     app.clock.advance(Duration::minutes(11));
-    let token = sign(&claims(&app, &idp.issuer, &s.nonce, &staff.email), KEY_A_DER, "a", Algorithm::RS256);
+    let token = sign(
+        &claims(&app, &idp.issuer, &s.nonce, &staff.email),
+        KEY_A_DER,
+        "a",
+        Algorithm::RS256,
+    );
     assert_eq!(finish(&late, &idp, &s.state, token).await.status(), 400);
 }
 
-async fn an_unknown_identity_is_sent_to_its_administrator_unless_it_may_sign_itself_up(backend: Backend) {
+async fn an_unknown_identity_is_sent_to_its_administrator_unless_it_may_sign_itself_up(
+    backend: Backend,
+) {
     let app = spawn_app(backend).await;
     let idp = TestProvider::start().await;
     let school = app.school_id();
@@ -356,17 +564,42 @@ async fn an_unknown_identity_is_sent_to_its_administrator_unless_it_may_sign_its
     let browser = app.browser();
     let s = begin(&browser, &pid).await;
     let c = claims(&app, &idp.issuer, &s.nonce, "newcomer-canary@school.test");
-    let res = finish(&browser, &idp, &s.state, sign(&c, KEY_A_DER, "a", Algorithm::RS256)).await;
+    let res = finish(
+        &browser,
+        &idp,
+        &s.state,
+        sign(&c, KEY_A_DER, "a", Algorithm::RS256),
+    )
+    .await;
     assert_eq!(res.status(), 403);
     let page = res.text().await.unwrap();
-    assert!(page.contains("no account for you yet") && page.contains("administrator"), "{page}");
+    assert!(
+        page.contains("no account for you yet") && page.contains("administrator"),
+        "{page}"
+    );
     assert!(!signed_in_home(&browser).await);
-    assert!(!captured_logs().contains("newcomer-canary"), "an unknown address is not logged");
-    assert!(!last_refusal(&app).contains("newcomer-canary"), "nor recorded");
+    assert!(
+        !captured_logs().contains("newcomer-canary"),
+        "an unknown address is not logged"
+    );
+    assert!(
+        !last_refusal(&app).contains("newcomer-canary"),
+        "nor recorded"
+    );
     // An address outside the provider's domains is refused too.
     let s = begin(&browser, &pid).await;
     let c = claims(&app, &idp.issuer, &s.nonce, "someone@elsewhere.test");
-    assert_eq!(finish(&browser, &idp, &s.state, sign(&c, KEY_A_DER, "a", Algorithm::RS256)).await.status(), 403);
+    assert_eq!(
+        finish(
+            &browser,
+            &idp,
+            &s.state,
+            sign(&c, KEY_A_DER, "a", Algorithm::RS256)
+        )
+        .await
+        .status(),
+        403
+    );
 
     let open = add_provider(&app, Owner::School(&school), &idp.issuer, "generic", |i| {
         i.name = "Google".into();
@@ -374,10 +607,19 @@ async fn an_unknown_identity_is_sent_to_its_administrator_unless_it_may_sign_its
     });
     let s = begin(&browser, &open).await;
     let c = claims(&app, &idp.issuer, &s.nonce, "newcomer-canary@school.test");
-    let res = finish(&browser, &idp, &s.state, sign(&c, KEY_A_DER, "a", Algorithm::RS256)).await;
+    let res = finish(
+        &browser,
+        &idp,
+        &s.state,
+        sign(&c, KEY_A_DER, "a", Algorithm::RS256),
+    )
+    .await;
     assert_eq!(res.status(), 200);
     assert!(signed_in_home(&browser).await);
-    let user = safelog::accounts::store::user_by_email(&mut app.conn(), "newcomer-canary@school.test").unwrap().expect("an account");
+    let user =
+        safelog::accounts::store::user_by_email(&mut app.conn(), "newcomer-canary@school.test")
+            .unwrap()
+            .expect("an account");
     let roles = safelog::accounts::store::roles_in(&mut app.conn(), &user.id, &school).unwrap();
     assert_eq!(roles, vec![Role::Staff]);
 }
@@ -386,13 +628,26 @@ async fn a_deactivated_account_is_refused_whatever_the_provider_says(backend: Ba
     let app = spawn_app(backend).await;
     let idp = TestProvider::start().await;
     let staff = app.add_user("Lee Leaver", &[Role::Staff]);
-    let pid = add_provider(&app, Owner::School(&staff.school_id), &idp.issuer, "generic", |i| i.self_sign_up_domain = "school.test".into());
-    safelog::accounts::store::set_active(&mut app.conn(), &staff.id, false, app.clock.now_naive()).unwrap();
+    let pid = add_provider(
+        &app,
+        Owner::School(&staff.school_id),
+        &idp.issuer,
+        "generic",
+        |i| i.self_sign_up_domain = "school.test".into(),
+    );
+    safelog::accounts::store::set_active(&mut app.conn(), &staff.id, false, app.clock.now_naive())
+        .unwrap();
     let browser = app.browser();
     let s = begin(&browser, &pid).await;
     let mut c = claims(&app, &idp.issuer, &s.nonce, &staff.email);
     c["amr"] = json!(["mfa"]);
-    let res = finish(&browser, &idp, &s.state, sign(&c, KEY_A_DER, "a", Algorithm::RS256)).await;
+    let res = finish(
+        &browser,
+        &idp,
+        &s.state,
+        sign(&c, KEY_A_DER, "a", Algorithm::RS256),
+    )
+    .await;
     assert_eq!(res.status(), 403);
     assert!(res.text().await.unwrap().contains("switched off"));
     assert!(!signed_in_home(&browser).await);
@@ -402,55 +657,124 @@ async fn an_sso_session_ends_with_the_providers_token(backend: Backend) {
     let app = spawn_app(backend).await;
     let idp = TestProvider::start().await;
     let staff = app.add_user("Sam Staff", &[Role::Staff]);
-    let pid = add_provider(&app, Owner::School(&staff.school_id), &idp.issuer, "generic", |_| {});
+    let pid = add_provider(
+        &app,
+        Owner::School(&staff.school_id),
+        &idp.issuer,
+        "generic",
+        |_| {},
+    );
     let browser = app.browser();
     let s = begin(&browser, &pid).await;
     let mut c = claims(&app, &idp.issuer, &s.nonce, &staff.email);
     c["exp"] = json!(app.clock.now().timestamp() + 20 * 60);
-    finish(&browser, &idp, &s.state, sign(&c, KEY_A_DER, "a", Algorithm::RS256)).await;
+    finish(
+        &browser,
+        &idp,
+        &s.state,
+        sign(&c, KEY_A_DER, "a", Algorithm::RS256),
+    )
+    .await;
     app.clock.advance(Duration::minutes(15));
     assert!(signed_in_home(&browser).await, "within the token's life");
     app.clock.advance(Duration::minutes(6));
-    assert!(!signed_in_home(&browser).await, "over when the token is, though used five minutes ago");
+    assert!(
+        !signed_in_home(&browser).await,
+        "over when the token is, though used five minutes ago"
+    );
 }
 
-async fn password_sign_in_off_refuses_staff_and_keeps_administrators_with_a_second_factor(backend: Backend) {
+async fn password_sign_in_off_refuses_staff_and_keeps_administrators_with_a_second_factor(
+    backend: Backend,
+) {
     let app = spawn_app(backend).await;
     let idp = TestProvider::start().await;
     let admin = app.add_user("Ada Admin", &[Role::Admin]);
     let staff = app.add_user("Sam Staff", &[Role::Staff]);
-    let pid = add_provider(&app, Owner::School(&staff.school_id), &idp.issuer, "generic", |_| {});
+    let pid = add_provider(
+        &app,
+        Owner::School(&staff.school_id),
+        &idp.issuer,
+        "generic",
+        |_| {},
+    );
     let admin_browser = app.signed_in(&admin).await;
     // Not before SSO has signed anyone in.
-    let res = admin_browser.post("/admin/sign-in/settings", &[("password_sign_in", "off"), ("dormant_after_days", "90")]).await;
+    let res = admin_browser
+        .post(
+            "/admin/sign-in/settings",
+            &[("password_sign_in", "off"), ("dormant_after_days", "90")],
+        )
+        .await;
     assert_eq!(res.status(), 422);
-    assert!(res.text().await.unwrap().contains("only after a provider has signed someone in"));
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("only after a provider has signed someone in"));
     let browser = app.browser();
     let s = begin(&browser, &pid).await;
-    finish(&browser, &idp, &s.state, sign(&claims(&app, &idp.issuer, &s.nonce, &staff.email), KEY_A_DER, "a", Algorithm::RS256)).await;
-    let res = admin_browser.post("/admin/sign-in/settings", &[("password_sign_in", "off"), ("dormant_after_days", "90")]).await;
+    finish(
+        &browser,
+        &idp,
+        &s.state,
+        sign(
+            &claims(&app, &idp.issuer, &s.nonce, &staff.email),
+            KEY_A_DER,
+            "a",
+            Algorithm::RS256,
+        ),
+    )
+    .await;
+    let res = admin_browser
+        .post(
+            "/admin/sign-in/settings",
+            &[("password_sign_in", "off"), ("dormant_after_days", "90")],
+        )
+        .await;
     assert_eq!(res.status(), 303);
     let res = app.browser().sign_in(&staff).await;
     assert_eq!(res.status(), 403);
     assert!(res.text().await.unwrap().contains("Sign in with"));
-    let api = app.client.post(app.url("/api/v1/auth/token")).json(&json!({"email": staff.email, "password": staff.password})).send().await.unwrap();
+    let api = app
+        .client
+        .post(app.url("/api/v1/auth/token"))
+        .json(&json!({"email": staff.email, "password": staff.password}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(api.status(), 403, "the API refuses the password too");
     // The administrator keeps the password, and must add a second factor.
     let res = app.browser().sign_in(&admin).await;
-    assert_eq!((res.status().as_u16(), location(&res)), (303, "/account/2fa".to_string()));
+    assert_eq!(
+        (res.status().as_u16(), location(&res)),
+        (303, "/account/2fa".to_string())
+    );
 }
 
-async fn the_admin_page_adds_lists_and_removes_providers_and_never_shows_the_secret(backend: Backend) {
+async fn the_admin_page_adds_lists_and_removes_providers_and_never_shows_the_secret(
+    backend: Backend,
+) {
     let app = spawn_app(backend).await;
     let admin = app.add_user("Ada Admin", &[Role::Admin]);
     let quiet = app.add_user("Quentin Quiet", &[Role::Staff]);
     let browser = app.signed_in(&admin).await;
     let page = browser.text("/admin/sign-in").await;
-    assert!(page.contains("/login/oidc/callback"), "the redirect URI to register is shown");
+    assert!(
+        page.contains("/login/oidc/callback"),
+        "the redirect URI to register is shown"
+    );
     let form = [
-        ("name", "Microsoft"), ("preset", "entra"), ("tenant_id", TENANT), ("issuer", ""),
-        ("client_id", "cid"), ("client_secret", "admin-secret-canary-5521"), ("domains", "school.test"),
-        ("mfa_acr", ""), ("self_sign_up_domain", ""), ("hosted_domain", ""),
+        ("name", "Microsoft"),
+        ("preset", "entra"),
+        ("tenant_id", TENANT),
+        ("issuer", ""),
+        ("client_id", "cid"),
+        ("client_secret", "admin-secret-canary-5521"),
+        ("domains", "school.test"),
+        ("mfa_acr", ""),
+        ("self_sign_up_domain", ""),
+        ("hosted_domain", ""),
     ];
     let mut bad = form;
     bad[2] = ("tenant_id", "");
@@ -462,42 +786,101 @@ async fn the_admin_page_adds_lists_and_removes_providers_and_never_shows_the_sec
     assert_eq!(res.status(), 303);
     let page = browser.text("/admin/sign-in").await;
     assert!(page.contains("login.microsoftonline.com/11111111-2222-3333-4444-555555555555/v2.0"));
-    assert!(!page.contains("admin-secret-canary"), "the secret is never shown again");
+    assert!(
+        !page.contains("admin-secret-canary"),
+        "the secret is never shown again"
+    );
     assert!(!captured_logs().contains("admin-secret-canary"));
-    assert!(app.browser().text("/login").await.contains("Sign in with Microsoft"));
+    assert!(app
+        .browser()
+        .text("/login")
+        .await
+        .contains("Sign in with Microsoft"));
     // Leavers: not seen for the school's 90 days, listed.
     assert!(!page.contains("Quentin Quiet"));
     app.clock.advance(Duration::days(91));
     let browser = app.signed_in(&admin).await;
     let page = browser.text("/admin/sign-in").await;
-    assert!(page.contains("Quentin Quiet") && page.contains(&quiet.id), "listed for deactivation");
-    let id = safelog::sso::store::providers_of(&mut app.conn(), Owner::School(&admin.school_id)).unwrap()[0].id.clone();
+    assert!(
+        page.contains("Quentin Quiet") && page.contains(&quiet.id),
+        "listed for deactivation"
+    );
+    let id = safelog::sso::store::providers_of(&mut app.conn(), Owner::School(&admin.school_id))
+        .unwrap()[0]
+        .id
+        .clone();
     // Another school's administrator cannot remove it.
     let neighbour = app.neighbour.clone().unwrap();
-    let res = app.signed_in(&neighbour.admin).await.post(&format!("/admin/sign-in/providers/{id}/remove"), &[]).await;
+    let res = app
+        .signed_in(&neighbour.admin)
+        .await
+        .post(&format!("/admin/sign-in/providers/{id}/remove"), &[])
+        .await;
     assert_eq!(res.status(), 404);
-    let res = browser.post(&format!("/admin/sign-in/providers/{id}/remove"), &[]).await;
+    let res = browser
+        .post(&format!("/admin/sign-in/providers/{id}/remove"), &[])
+        .await;
     assert_eq!(res.status(), 303);
-    assert!(!app.browser().text("/login").await.contains("Sign in with Microsoft"));
+    assert!(!app
+        .browser()
+        .text("/login")
+        .await
+        .contains("Sign in with Microsoft"));
 }
 
 async fn a_trust_provider_signs_in_staff_of_every_school_of_the_trust(backend: Backend) {
     let app = spawn_app(backend).await;
     let idp = TestProvider::start().await;
     let here = app.school_id();
-    let trust = safelog::accounts::store::school(&mut app.conn(), &here).unwrap().trust_id.expect("the test school is in a trust");
-    let sister = app.add_school("Sister School", "300777", Some(&safelog::accounts::store::all_trusts(&mut app.conn()).unwrap().into_iter().find(|t| t.id == trust).unwrap().name));
+    let trust = safelog::accounts::store::school(&mut app.conn(), &here)
+        .unwrap()
+        .trust_id
+        .expect("the test school is in a trust");
+    let sister = app.add_school(
+        "Sister School",
+        "300777",
+        Some(
+            &safelog::accounts::store::all_trusts(&mut app.conn())
+                .unwrap()
+                .into_iter()
+                .find(|t| t.id == trust)
+                .unwrap()
+                .name,
+        ),
+    );
     let teacher = app.add_user_to(&sister, "Tia Teacher", &[Role::Staff]);
     let pid = add_provider(&app, Owner::Trust(&trust), &idp.issuer, "entra", |_| {});
     let browser = app.browser();
     let s = begin(&browser, &pid).await;
-    finish(&browser, &idp, &s.state, sign(&claims(&app, &idp.issuer, &s.nonce, &teacher.email), KEY_A_DER, "a", Algorithm::RS256)).await;
+    finish(
+        &browser,
+        &idp,
+        &s.state,
+        sign(
+            &claims(&app, &idp.issuer, &s.nonce, &teacher.email),
+            KEY_A_DER,
+            "a",
+            Algorithm::RS256,
+        ),
+    )
+    .await;
     assert!(signed_in_home(&browser).await);
     // The neighbour's staff (another trust) are not this provider's.
     let ned = app.neighbour.clone().unwrap().staff;
     let other = app.browser();
     let s = begin(&other, &pid).await;
-    let res = finish(&other, &idp, &s.state, sign(&claims(&app, &idp.issuer, &s.nonce, &ned.email), KEY_A_DER, "a", Algorithm::RS256)).await;
+    let res = finish(
+        &other,
+        &idp,
+        &s.state,
+        sign(
+            &claims(&app, &idp.issuer, &s.nonce, &ned.email),
+            KEY_A_DER,
+            "a",
+            Algorithm::RS256,
+        ),
+    )
+    .await;
     assert_eq!(res.status(), 403);
     assert!(!signed_in_home(&other).await);
 }
