@@ -313,8 +313,12 @@ impl Default for Cache {
 
 impl Cache {
     pub fn new() -> Self {
+        // No pooled connections: sign-ins are few and minutes apart, and a
+        // connection the provider closed while idle (Node closes them after
+        // five seconds) failed the next request as "unreachable".
         let http = reqwest::Client::builder()
             .timeout(HTTP_TIMEOUT)
+            .pool_max_idle_per_host(0)
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap_or_default();
@@ -358,16 +362,19 @@ impl Cache {
     }
 
     async fn get_json<T: serde::de::DeserializeOwned>(&self, url: &str) -> Result<T, Refusal> {
-        let res = self
-            .http
-            .get(url)
-            .send()
-            .await
-            .map_err(|_| Refusal::Unreachable)?;
+        // The URL is the provider's public discovery or key set address.
+        let res = self.http.get(url).send().await.map_err(|e| {
+            tracing::warn!(url, error = %e, "single sign-on: the provider could not be reached");
+            Refusal::Unreachable
+        })?;
         if !res.status().is_success() {
+            tracing::warn!(url, status = %res.status(), "single sign-on: the provider answered with an error");
             return Err(Refusal::Unreachable);
         }
-        res.json::<T>().await.map_err(|_| Refusal::Unreachable)
+        res.json::<T>().await.map_err(|e| {
+            tracing::warn!(url, error = %e, "single sign-on: the provider's answer could not be read");
+            Refusal::Unreachable
+        })
     }
 
     /// Exchanges the authorization code for the ID token.
@@ -409,12 +416,14 @@ impl Cache {
                 ),
             );
         }
-        let res = req
-            .form(&form)
-            .send()
-            .await
-            .map_err(|_| Refusal::Unreachable)?;
+        // Neither the code nor the secret is in an error's text: they are
+        // in the body, and reqwest names only the URL.
+        let res = req.form(&form).send().await.map_err(|e| {
+            tracing::warn!(error = %e, "single sign-on: the token endpoint could not be reached");
+            Refusal::Unreachable
+        })?;
         if !res.status().is_success() {
+            tracing::warn!(status = %res.status(), "single sign-on: the token endpoint refused the code");
             return Err(Refusal::ProviderError);
         }
         #[derive(Deserialize)]

@@ -26,7 +26,15 @@ const provider = new Provider(issuer, {
     accountId: id,
     claims: async () => ({ sub: id, email: id, email_verified: true, name: id.split('@')[0] }),
   }),
-  claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
+  // amr with the openid scope, so that every ID token says how the person
+  // signed in (Entra and Google decide that for themselves).
+  claims: {
+    openid: ['sub', 'amr', 'acr', 'auth_time'], email: ['email', 'email_verified'], profile: ['name'],
+    sid: null, iss: null,
+  },
+  // The scopes' claims in the ID token itself (safelog reads no userinfo),
+  // as Entra and Google put them there.
+  conformIdTokenClaims: false,
   scopes: ['openid', 'email', 'profile'],
   pkce: { required: () => true },
   features: { devInteractions: { enabled: false } },

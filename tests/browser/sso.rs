@@ -44,10 +44,19 @@ impl NodeProvider {
             .spawn()
             .expect("node starts the provider (apt-get install nodejs)");
         let stdout = child.stdout.take().expect("its output");
+        let mut reader = BufReader::new(stdout);
         let mut line = String::new();
-        BufReader::new(stdout)
+        reader
             .read_line(&mut line)
             .expect("the provider says where it listens");
+        // Keep reading: with the pipe closed, the provider's next line of
+        // output would kill it (EPIPE) in the middle of a sign-in.
+        std::thread::spawn(move || {
+            let mut rest = String::new();
+            while reader.read_line(&mut rest).is_ok_and(|n| n > 0) {
+                rest.clear();
+            }
+        });
         let issuer = line
             .trim()
             .strip_prefix("listening ")
