@@ -23,7 +23,7 @@ pub enum SsoCommand {
     /// --tenant-id TENANT --client-id ID --client-secret-stdin --domain oakprimary.org.uk
     ///
     /// Register SAFELOG_BASE_URL/login/oidc/callback as the redirect URI with the provider.
-    Add(AddArgs),
+    Add(Box<AddArgs>),
     /// List the providers in use, with their ids (never their secrets).
     List,
     /// Remove a provider: its button goes from the sign-in page.
