@@ -436,7 +436,7 @@ pub fn document() -> Value {
             "/api/v1/auth/token": {"post": {"summary": "Sign in: email, password, (with two-factor) totp and (for someone in several schools) school: the id, URN or name of the school the token works in; returns a bearer token",
                 "requestBody": {"required": true, "content": {"application/json": {"schema": token_body}}},
                 "responses": {"200": json_response("A bearer token", token), "401": error_response("Refused"),
-                              "403": error_response("The account must set up two-factor sign-in on the website first"),
+                              "403": error_response("The account must set up two-factor sign-in on the website first, or its school signs in only through its OpenID Connect provider"),
                               "413": error_response("The body is over the 4 MB limit"),
                               "422": error_response("The body is not the JSON this endpoint expects, or school names a school the person holds no role at"),
                               "429": error_response("Too many attempts")}}},

@@ -119,10 +119,13 @@ impl Application {
             metrics,
         });
         let methods = web::Data::new(crate::methods::Methods::from_table(&route_table()));
+        // Providers' discovery documents and keys, shared by the workers.
+        let sso_cache = web::Data::new(crate::sso::Cache::new());
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
                 .app_data(methods.clone())
+                .app_data(sso_cache.clone())
                 .app_data(web::PayloadConfig::new(BODY_LIMIT))
                 .app_data(
                     web::FormConfig::default()
@@ -187,6 +190,7 @@ fn feature_routes(r: &mut Router<'_>) {
     crate::health::routes(r);
     crate::assets::routes(r);
     crate::auth::routes(r);
+    crate::sso::routes(r);
     crate::dashboard::routes(r);
     crate::accounts::routes(r);
     crate::reports::routes(r);

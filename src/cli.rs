@@ -72,6 +72,12 @@ pub enum Command {
         #[command(subcommand)]
         command: PupilsCommand,
     },
+    /// Sign-in with OpenID Connect (Microsoft Entra ID, Google Workspace, any standard issuer),
+    /// and turning a school's password sign-in on or off.
+    Sso {
+        #[command(subcommand)]
+        command: crate::sso::cli::SsoCommand,
+    },
     /// Filtering and monitoring alerts: the ingestion keys monitoring tools post with.
     Monitoring {
         #[command(subcommand)]
@@ -205,6 +211,7 @@ pub fn main() -> ExitCode {
                     command: DropCommand::Run(args),
                 },
         } => crate::pupils::cli::drop_run(&cli.config, &args),
+        Command::Sso { command } => crate::sso::cli::run(&cli.config, &command),
         Command::Monitoring {
             command: MonitoringCommand::Key { command },
         } => crate::monitoring::cli::run(&cli.config, &command),

@@ -29,6 +29,7 @@ pub mod proxies;
 pub mod pupils;
 pub mod reports;
 pub mod spreadsheet;
+pub mod sso;
 pub mod state;
 pub mod telemetry;
 pub mod transfers;

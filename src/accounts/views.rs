@@ -43,6 +43,10 @@ pub fn home(page: &Page<'_>, school: &School, mail_configured: bool) -> Markup {
                     p { "Keys for the filtering and monitoring tools that post alerts, their severity levels, and the target for a first look." }
                 }
                 section.card {
+                    h2 { a href="/admin/sign-in" { "Sign-in and single sign-on" } }
+                    p { "Sign in with Microsoft or Google, turning password sign-in off, and accounts not seen for a while." }
+                }
+                section.card {
                     h2 { a href="/admin/school" { "School settings" } }
                     p { "The school's name, who must use two-factor sign-in, and the smallest count governors' reports show." }
                 }

@@ -52,7 +52,12 @@ async fn render(
         let recent = audit::store::by_actor(
             conn,
             &id,
-            &["sign_in", "sign_in_failed", "sign_in_locked"],
+            &[
+                "sign_in",
+                "sign_in_failed",
+                "sign_in_locked",
+                "sign_in_refused",
+            ],
             20,
         )?;
         Ok((recent, store::unused_recovery_codes(conn, &id)?))

@@ -64,6 +64,7 @@ pub async fn token(
         }
         Outcome::Refused => Err(AppError::Refused(signin::REFUSED).into()),
         Outcome::Limited => Err(AppError::TooManyRequests.into()),
+        Outcome::UseSso => Err(AppError::Forbidden(signin::USE_SSO).into()),
         Outcome::NeedsCode => Err(AppError::Refused(
             "This account uses two-factor sign-in: send the current 6-digit code from the authenticator app (or a recovery code) as \"totp\".",
         )

@@ -26,6 +26,7 @@ fn notice_text(key: Option<&str>) -> Option<&'static str> {
         "signed_out" => Some("You have signed out."),
         "password_set" => Some("Your password is set. Sign in with it now."),
         "expired" => Some("Your session ended. Sign in again."),
+        "sso_failed" => Some("That sign-in did not finish. Start it again."),
         _ => None,
     }
 }
@@ -37,16 +38,24 @@ pub async fn login_page(
 ) -> Result<HttpResponse, AppError> {
     // A newcomer who opens the address before the setup link is told where
     // the link is, rather than being shown a sign-in nobody can pass.
-    let no_accounts = db::run(&state.pool, |conn| {
-        Ok::<_, AppError>(crate::accounts::store::user_count(conn)? == 0)
+    let (no_accounts, buttons) = db::run(&state.pool, |conn| {
+        Ok::<_, AppError>((
+            crate::accounts::store::user_count(conn)? == 0,
+            store::sign_in_buttons(conn)?,
+        ))
     })
     .await?;
     let notice = notice_text(q.notice.as_deref());
     Ok(page(if no_accounts {
         views::first_start()
     } else {
-        views::login(&csrf.0, "", None, notice)
+        views::login(&csrf.0, "", None, notice, &buttons)
     }))
+}
+
+/// The "Sign in with ..." buttons, for a sign-in page shown again.
+async fn buttons(state: &AppState) -> Result<Vec<store::SignInButton>, AppError> {
+    db::run(&state.pool, |conn| Ok(store::sign_in_buttons(conn)?)).await
 }
 
 #[derive(Deserialize)]
@@ -84,24 +93,22 @@ pub async fn login(
         )
     })
     .await?;
-    match outcome {
-        Outcome::SignedIn { session_id, stage } => signed_in(&state, &session_id, stage),
-        Outcome::Limited => Ok(page_with(
+    let (status, message) = match outcome {
+        Outcome::SignedIn { session_id, stage } => return signed_in(&state, &session_id, stage),
+        Outcome::Limited => (
             StatusCode::TOO_MANY_REQUESTS,
-            views::login(
-                &csrf.0,
-                &typed_email,
-                Some(&AppError::TooManyRequests.message()),
-                None,
-            ),
-        )),
+            AppError::TooManyRequests.message(),
+        ),
+        Outcome::UseSso => (StatusCode::FORBIDDEN, signin::USE_SSO.to_string()),
         Outcome::Refused | Outcome::NeedsCode | Outcome::MustEnrol | Outcome::NotTheirSchool(_) => {
-            Ok(page_with(
-                StatusCode::UNAUTHORIZED,
-                views::login(&csrf.0, &typed_email, Some(signin::REFUSED), None),
-            ))
+            (StatusCode::UNAUTHORIZED, signin::REFUSED.to_string())
         }
-    }
+    };
+    let buttons = buttons(&state).await?;
+    Ok(page_with(
+        status,
+        views::login(&csrf.0, &typed_email, Some(&message), None, &buttons),
+    ))
 }
 
 pub fn user_agent(req: &HttpRequest) -> Option<String> {

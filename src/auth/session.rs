@@ -198,8 +198,11 @@ pub async fn authenticate(req: &HttpRequest) -> Result<Option<CurrentUser>, acti
         let Some((session, user)) = store::live_session(conn, &session_id)? else {
             return Ok(None);
         };
+        // An SSO session also ends with the provider's token, so a leaver
+        // removed from the school's directory is out within its lifetime.
         let fresh = now - session.last_seen_at <= SESSION_IDLE
-            && now - session.created_at <= SESSION_LIFETIME;
+            && now - session.created_at <= SESSION_LIFETIME
+            && session.expires_at.is_none_or(|end| now < end);
         if !user.active || !fresh {
             return Ok(None);
         }
@@ -212,7 +215,10 @@ pub async fn authenticate(req: &HttpRequest) -> Result<Option<CurrentUser>, acti
         let policy = override_policy.unwrap_or_else(|| school.two_factor_policy());
         let mut stage = Stage::parse(&session.stage);
         // A role given since sign-in can make a second factor necessary now.
-        if stage == Stage::Complete && !user.has_2fa() && needs_2fa(policy, &roles) {
+        // A provider's second factor stands in for safelog's code.
+        let provider_mfa = session.method == store::SSO_WITH_MFA;
+        if stage == Stage::Complete && !provider_mfa && !user.has_2fa() && needs_2fa(policy, &roles)
+        {
             stage = Stage::Enrol;
         }
         Ok(Some(CurrentUser {

@@ -66,7 +66,12 @@ pub enum Outcome {
     /// API only: the school asked for is not one the person works in; the
     /// message names it and lists theirs.
     NotTheirSchool(String),
+    /// The password was right, but the school signs in only with SSO.
+    UseSso,
 }
+
+/// Said when the password was right but the school has turned passwords off.
+pub const USE_SSO: &str = "Your school signs in with its Microsoft or Google account: use the \"Sign in with\" button instead of a password.";
 
 pub fn sign_in(conn: &mut AnyConnection, a: &Attempt<'_>) -> Result<Outcome, AppError> {
     let email = normalise_email(a.email);
@@ -106,9 +111,32 @@ pub fn sign_in(conn: &mut AnyConnection, a: &Attempt<'_>) -> Result<Outcome, App
     // its DSL.
     let roles = crate::accounts::store::roles_working_in(conn, &user.id, &start)?;
     let school = crate::accounts::store::school(conn, &start)?;
+    // A school that signs in with SSO can turn passwords off; its
+    // administrators keep theirs as the way back in (the provider down,
+    // misconfigured), and must give a second factor with it.
+    let admin_recovery = if store::sign_in_settings(conn, &start)?.password_sign_in {
+        false
+    } else if roles.contains(&crate::auth::Role::Admin) {
+        true
+    } else {
+        audit::store::insert(
+            conn,
+            &Event::new("sign_in_failed", a.now)
+                .school(&start)
+                .actor(&user.id)
+                .detail("password sign-in is off for this school")
+                .ip(Some(a.ip)),
+        )?;
+        return Ok(Outcome::UseSso);
+    };
     let policy = a
         .policy_override
         .unwrap_or_else(|| school.two_factor_policy());
+    let policy = if admin_recovery {
+        crate::config::Require2fa::All
+    } else {
+        policy
+    };
     let stage = match &a.channel {
         Channel::Browser if user.has_2fa() => Stage::Totp,
         Channel::Browser if needs_2fa(policy, &roles) => Stage::Enrol,

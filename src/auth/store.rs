@@ -5,7 +5,10 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::accounts::model::User;
-use crate::db::schema::{one_time_links, recovery_codes, sessions, sign_in_failures, users};
+use crate::db::schema::{
+    oidc_providers, one_time_links, recovery_codes, schools, sessions, sign_in_failures,
+    sign_in_settings, trusts, users,
+};
 use crate::db::AnyConnection;
 
 #[derive(Clone, Debug, Queryable, Selectable)]
@@ -20,6 +23,11 @@ pub struct Session {
     pub revoked_at: Option<NaiveDateTime>,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    /// An SSO session ends here (the provider's token's expiry), if
+    /// sooner than safelog's own limit.
+    pub expires_at: Option<NaiveDateTime>,
+    /// `password`, `oidc`, or [`SSO_WITH_MFA`].
+    pub method: String,
 }
 
 pub struct NewSession<'a> {
@@ -51,6 +59,130 @@ pub fn create_session(conn: &mut AnyConnection, new: &NewSession<'_>) -> QueryRe
         ))
         .execute(conn)?;
     Ok(id)
+}
+
+/// Marks a new session as made by SSO: it ends at `expires_at` (the
+/// provider's token's expiry, or safelog's limit if sooner).
+/// `mfa`: the provider said a second factor was used, which stands in for
+/// safelog's own code for the session's life.
+pub fn mark_sso_session(
+    conn: &mut AnyConnection,
+    id: &str,
+    mfa: bool,
+    expires_at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(sessions::table.find(id))
+        .set((
+            sessions::method.eq(if mfa { SSO_WITH_MFA } else { "oidc" }),
+            sessions::expires_at.eq(expires_at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The `method` of a session made by SSO where the provider's token said
+/// a second factor was used.
+pub const SSO_WITH_MFA: &str = "oidc_mfa";
+
+/// How a school's people may sign in (table `sign_in_settings`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SignInSettings {
+    /// Off once the school signs in with SSO; its administrators keep it
+    /// (with their second factor) as the way back in.
+    pub password_sign_in: bool,
+    /// An account unseen this many days is listed for deactivation.
+    pub dormant_after_days: i32,
+}
+
+impl Default for SignInSettings {
+    fn default() -> Self {
+        Self {
+            password_sign_in: true,
+            dormant_after_days: 90,
+        }
+    }
+}
+
+pub fn sign_in_settings(conn: &mut AnyConnection, school_id: &str) -> QueryResult<SignInSettings> {
+    Ok(sign_in_settings::table
+        .find(school_id)
+        .select((
+            sign_in_settings::password_sign_in,
+            sign_in_settings::dormant_after_days,
+        ))
+        .first::<(bool, i32)>(conn)
+        .optional()?
+        .map_or_else(SignInSettings::default, |(password_sign_in, days)| {
+            SignInSettings {
+                password_sign_in,
+                dormant_after_days: days,
+            }
+        }))
+}
+
+/// Saves a school's settings (an update, or the first row): the caller
+/// holds a write transaction.
+pub fn save_sign_in_settings(
+    conn: &mut AnyConnection,
+    school_id: &str,
+    settings: SignInSettings,
+    by: Option<&str>,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    let n = diesel::update(sign_in_settings::table.find(school_id))
+        .set((
+            sign_in_settings::password_sign_in.eq(settings.password_sign_in),
+            sign_in_settings::dormant_after_days.eq(settings.dormant_after_days),
+            sign_in_settings::updated_at.eq(at),
+            sign_in_settings::updated_by.eq(by),
+        ))
+        .execute(conn)?;
+    if n == 0 {
+        diesel::insert_into(sign_in_settings::table)
+            .values((
+                sign_in_settings::school_id.eq(school_id),
+                sign_in_settings::password_sign_in.eq(settings.password_sign_in),
+                sign_in_settings::dormant_after_days.eq(settings.dormant_after_days),
+                sign_in_settings::updated_at.eq(at),
+                sign_in_settings::updated_by.eq(by),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// One "Sign in with ..." button: the provider's id and name, and the
+/// school or trust it belongs to (shown when a deployment has several).
+pub struct SignInButton {
+    pub id: String,
+    pub name: String,
+    pub owner: String,
+}
+
+/// Every provider in use, for the sign-in page. Read here rather than in
+/// the sso feature because the sign-in page is auth's and sso stands on
+/// auth, not the other way round.
+pub fn sign_in_buttons(conn: &mut AnyConnection) -> QueryResult<Vec<SignInButton>> {
+    let rows = oidc_providers::table
+        .left_join(schools::table.on(oidc_providers::school_id.eq(schools::id.nullable())))
+        .left_join(trusts::table.on(oidc_providers::trust_id.eq(trusts::id.nullable())))
+        .filter(oidc_providers::removed_at.is_null())
+        .order((oidc_providers::name.asc(), oidc_providers::id.asc()))
+        .select((
+            oidc_providers::id,
+            oidc_providers::name,
+            schools::name.nullable(),
+            trusts::name.nullable(),
+        ))
+        .load::<(String, String, Option<String>, Option<String>)>(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name, school, trust)| SignInButton {
+            id,
+            name,
+            owner: school.or(trust).unwrap_or_default(),
+        })
+        .collect())
 }
 
 /// Where a sign-in starts: the home school while the person is still a

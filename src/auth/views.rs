@@ -8,7 +8,16 @@ use crate::forms::FieldErrors;
 use crate::views::components::{csrf_field, error_summary, flash, Field};
 use crate::views::{layout, Page};
 
-pub fn login(csrf: &str, email: &str, error: Option<&str>, notice: Option<&str>) -> Markup {
+pub fn login(
+    csrf: &str,
+    email: &str,
+    error: Option<&str>,
+    notice: Option<&str>,
+    buttons: &[super::store::SignInButton],
+) -> Markup {
+    // The school's name is shown beside a button only when the deployment
+    // holds providers of several schools or trusts.
+    let several_owners = buttons.iter().any(|b| b.owner != buttons[0].owner);
     layout(
         &Page::new("Sign in"),
         html! {
@@ -16,6 +25,19 @@ pub fn login(csrf: &str, email: &str, error: Option<&str>, notice: Option<&str>)
                 h1 { "Sign in to safelog" }
                 @if let Some(n) = notice { (flash("ok", n)) }
                 @if let Some(e) = error { (flash("error", e)) }
+                @if !buttons.is_empty() {
+                    ul.sso-buttons {
+                        @for b in buttons {
+                            li {
+                                a.button href={ "/login/oidc/" (b.id) } {
+                                    "Sign in with " (b.name)
+                                    @if several_owners { " (" (b.owner) ")" }
+                                }
+                            }
+                        }
+                    }
+                    p.muted { "Or with your safelog password:" }
+                }
                 form.stack method="post" action="/login" {
                     (csrf_field(csrf))
                     (Field::text("email", "Email", email).kind("email").autocomplete("username").render(&FieldErrors::default()))
@@ -151,6 +173,7 @@ pub fn account(a: &AccountPage<'_>) -> Markup {
 fn sign_in_label(action: &str) -> &'static str {
     match action {
         "sign_in" => "Signed in",
+        "sign_in_refused" => "Refused by safelog after the school's sign-in",
         "sign_in_failed" => "Failed sign-in",
         "sign_in_locked" => "Refused: too many attempts",
         _ => "Other",

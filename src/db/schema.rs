@@ -85,6 +85,12 @@ diesel::table! {
         revoked_at -> Nullable<Timestamp>,
         ip -> Nullable<Text>,
         user_agent -> Nullable<Text>,
+        /// When an SSO session ends with the provider's token, if sooner
+        /// than safelog's own limit.
+        expires_at -> Nullable<Timestamp>,
+        /// `password`, `oidc`, or `oidc_mfa` (the provider vouched for a
+        /// second factor).
+        method -> Text,
     }
 }
 
@@ -626,6 +632,30 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// A school's or a trust's OpenID Connect providers (sso feature).
+    oidc_providers (id) {
+        id -> Text,
+        school_id -> Nullable<Text>,
+        trust_id -> Nullable<Text>,
+        name -> Text,
+        issuer -> Text,
+        client_id -> Text,
+        client_secret -> Text,
+        preset -> Text,
+        tenant_id -> Nullable<Text>,
+        hosted_domain -> Nullable<Text>,
+        domains -> Text,
+        mfa_acr -> Nullable<Text>,
+        self_sign_up_domain -> Nullable<Text>,
+        created_at -> Timestamp,
+        created_by -> Nullable<Text>,
+        last_success_at -> Nullable<Timestamp>,
+        removed_at -> Nullable<Timestamp>,
+        removed_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     monitoring_review_drafts (school_id, academic_year) {
         school_id -> Text,
         academic_year -> Integer,
@@ -653,3 +683,31 @@ diesel::allow_tables_to_appear_in_same_query!(monitoring_triagers, users);
 diesel::allow_tables_to_appear_in_same_query!(filtering_decisions, users);
 diesel::allow_tables_to_appear_in_same_query!(monitoring_review_publications, users);
 diesel::allow_tables_to_appear_in_same_query!(incidents, monitoring_alerts);
+
+diesel::table! {
+    /// OpenID Connect sign-ins started and not yet finished.
+    oidc_logins (state_hash) {
+        state_hash -> Text,
+        provider_id -> Text,
+        nonce -> Text,
+        pkce_verifier -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    /// Per school: password sign-in on or off, days unseen before an
+    /// account is listed for deactivation.
+    sign_in_settings (school_id) {
+        school_id -> Text,
+        password_sign_in -> Bool,
+        dormant_after_days -> Integer,
+        updated_at -> Timestamp,
+        updated_by -> Nullable<Text>,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(oidc_providers, schools);
+diesel::allow_tables_to_appear_in_same_query!(oidc_providers, trusts);

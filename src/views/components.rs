@@ -107,7 +107,8 @@ pub fn trust_admin_nav() -> Markup {
         nav.pages aria-label="Trust administration" {
             a href="/trust/admin" { "Schools" } " · "
             a href="/trust/admin/people" { "People and trust roles" } " · "
-            a href="/trust/admin/categories" { "Shared categories" }
+            a href="/trust/admin/categories" { "Shared categories" } " · "
+            a href="/trust/admin/sign-in" { "Sign-in" }
         }
     }
 }

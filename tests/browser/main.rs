@@ -19,6 +19,7 @@ mod journeys;
 mod lead_day;
 mod monitoring;
 mod schools;
+mod sso;
 mod transfers;
 mod trust;
 mod trust_admin;
@@ -49,12 +50,14 @@ use journeys::a_new_school_from_its_setup_link_to_signing_out;
 use lead_day::a_lead_triages_forty_incidents_and_governors_read_what_was_published;
 use monitoring::a_dsl_triages_monitoring_alerts_and_logs_an_incident_from_one;
 use schools::a_dsl_of_two_schools_switches_between_them_and_sees_one_at_a_time;
+use sso::staff_sign_in_through_the_schools_provider_with_and_without_its_second_factor;
 use transfers::a_dsl_sends_a_pupils_file_and_the_new_schools_dsl_confirms_receipt;
 use trust::a_trust_lead_reads_each_school_from_the_trust_dashboard;
 use trust_admin::a_trust_admin_adds_a_school_and_shares_a_category;
 use trust_report::a_trustee_opens_and_prints_the_published_trust_report;
 
 in_the_browser!(
+    staff_sign_in_through_the_schools_provider_with_and_without_its_second_factor,
     a_new_school_from_its_setup_link_to_signing_out,
     a_lead_triages_forty_incidents_and_governors_read_what_was_published,
     a_dsl_of_two_schools_switches_between_them_and_sees_one_at_a_time,

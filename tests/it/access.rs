@@ -103,7 +103,15 @@ fn expected_for(method: &Method, path: &str) -> Option<Expect> {
 /// PRODUCT.md's reading of each URL, written independently of the code's
 /// own access rules.
 fn expected(path: &str) -> Option<Expect> {
-    let public_prefixes = ["/health/", "/assets/", "/setup/", "/password-reset"];
+    // "/login/oidc/": starting and finishing a sign-in through a school's
+    // provider (tests/it/sso.rs).
+    let public_prefixes = [
+        "/health/",
+        "/assets/",
+        "/setup/",
+        "/password-reset",
+        "/login/oidc/",
+    ];
     if public_prefixes.iter().any(|p| path.starts_with(p))
         || ["/login", "/favicon.ico", "/api/v1/auth/token"].contains(&path)
         // Prometheus metrics: the handler asks for the metrics listener or
@@ -231,6 +239,9 @@ struct Records {
     alert: String,
     /// A child protection file the school received.
     transfer: String,
+    /// A sign-in provider (OpenID Connect) of the school, or of the trust
+    /// for the trust administrator.
+    provider: String,
 }
 
 impl Default for Records {
@@ -246,7 +257,8 @@ impl Default for Records {
             trust_category: none.clone(),
             trust_member: none.clone(),
             alert: none.clone(),
-            transfer: none,
+            transfer: none.clone(),
+            provider: none,
         }
     }
 }
@@ -269,6 +281,8 @@ fn fill(path: &str, target: &TestUser, records: &Records) -> String {
         records.alert.as_str()
     } else if path.starts_with("/transfers/") {
         records.transfer.as_str()
+    } else if path.contains("/sign-in/providers/") || path.starts_with("/login/oidc/") {
+        records.provider.as_str()
     } else {
         records.incident.as_str()
     };
@@ -279,6 +293,7 @@ fn fill(path: &str, target: &TestUser, records: &Records) -> String {
         .replace("{term}", "autumn")
         .replace("{alert}", &uuid::Uuid::nil().to_string())
         .replace("{referral}", &uuid::Uuid::nil().to_string())
+        .replace("{provider}", id)
         .replace("{id}", id);
     assert!(
         !filled.contains('{'),
@@ -439,10 +454,19 @@ async fn every_route_answers_each_role_as_product_md_says(backend: Backend) {
         &elsewhere,
     );
     let mut records = std::collections::HashMap::new();
+    let sso_issuer = "http://127.0.0.1:9";
+    let school_provider = crate::sso::add_provider(
+        &app,
+        safelog::sso::store::Owner::School(&target.school_id),
+        sso_issuer,
+        "generic",
+        |_| {},
+    );
     records.insert(
         Role::Admin,
         Records {
             category: category_id.clone(),
+            provider: school_provider,
             ..Records::default()
         },
     );
@@ -457,6 +481,18 @@ async fn every_route_answers_each_role_as_product_md_says(backend: Backend) {
         school: target.school_id.clone(),
         trust_category: crate::trust_admin::shared_category(&app, "Test Trust", "Route test"),
         trust_member: trustee.id.clone(),
+        provider: crate::sso::add_provider(
+            &app,
+            safelog::sso::store::Owner::Trust(
+                &safelog::accounts::store::school(&mut app.conn(), &target.school_id)
+                    .unwrap()
+                    .trust_id
+                    .expect("the test school's trust"),
+            ),
+            sso_issuer,
+            "generic",
+            |_| {},
+        ),
         ..Records::default()
     };
     records.insert(Role::TrustAdmin, trust_records.clone());
@@ -670,6 +706,13 @@ async fn every_route_answers_each_role_as_product_md_says(backend: Backend) {
         .id,
         alert: their_alert,
         transfer: theirs_elsewhere,
+        provider: crate::sso::add_provider(
+            &app,
+            safelog::sso::store::Owner::School(&neighbour.school_id),
+            "http://127.0.0.1:9",
+            "generic",
+            |_| {},
+        ),
     };
     let ours = Records {
         category: category_id.clone(),
@@ -914,9 +957,13 @@ async fn no_get_request_changes_anything(backend: Backend) {
     let admin = app.add_user("Gus Getter", &[Role::Admin]);
     let token = app.quick_token(&admin);
     let before = app.audit_actions().len();
+    // Except signing in through a provider: OpenID Connect makes its start
+    // and its callback GETs (the provider sends the browser back with a
+    // redirect), and the callback records each sign-in, refused or not
+    // (tests/it/sso.rs).
     for route in safelog::app::route_table()
         .iter()
-        .filter(|r| r.method == Method::GET)
+        .filter(|r| r.method == Method::GET && !r.path.starts_with("/login/oidc/"))
     {
         let path = fill(route.path, &admin, &Records::default());
         app.get_with(&path, &token).await;

@@ -32,6 +32,8 @@ mod pupils;
 mod reports;
 mod role_grants;
 mod schools;
+mod sso;
+mod sso_keys;
 mod transfers;
 mod triage;
 mod trust;
