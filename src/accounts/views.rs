@@ -43,6 +43,10 @@ pub fn home(page: &Page<'_>, school: &School, mail_configured: bool) -> Markup {
                     p { "Keys for the filtering and monitoring tools that post alerts, their severity levels, and the target for a first look." }
                 }
                 section.card {
+                    h2 { a href="/admin/attachments" { "Attachments" } }
+                    p { "How large a file and how much in all an incident may hold, and the categories that take no images." }
+                }
+                section.card {
                     h2 { a href="/admin/school" { "School settings" } }
                     p { "The school's name, who must use two-factor sign-in, and the smallest count governors' reports show." }
                 }

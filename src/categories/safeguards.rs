@@ -1,7 +1,9 @@
 //! What no school may remove (PRODUCT.md routing rule 5): the DSL owns
 //! nudes-sharing and abuse-imagery and they stay urgent; staff-conduct stays
 //! with the headteacher alone; all three stay offered, and their guidance
-//! may be added to but not cut.
+//! may be added to but not cut. The two image-crime categories also take
+//! no file at all ([`refuses_files`]): holding the image is itself the
+//! offence.
 
 use super::defaults::DEFAULTS;
 use super::store::Edit;
@@ -14,13 +16,42 @@ pub fn check(code: &str, e: &Edit<'_>) -> Option<(&'static str, String)> {
     all(code, e).into_iter().next()
 }
 
+/// What a guarded category keeps whatever a school does.
+struct Guard {
+    owner: &'static str,
+    urgent: bool,
+    /// No attachment of any kind: the law makes holding the file an
+    /// offence, so safelog never offers to keep one.
+    no_files: bool,
+}
+
+fn guard(code: &str) -> Option<Guard> {
+    match code {
+        "nudes-sharing" | "abuse-imagery" => Some(Guard {
+            owner: "dsl",
+            urgent: true,
+            no_files: true,
+        }),
+        "staff-conduct" => Some(Guard {
+            owner: "headteacher",
+            urgent: false,
+            no_files: false,
+        }),
+        _ => None,
+    }
+}
+
+/// Whether a category refuses every attachment by design (the image-crime
+/// categories, and any added with the same safeguard).
+pub fn refuses_files(code: &str) -> bool {
+    guard(code).is_some_and(|g| g.no_files)
+}
+
 /// Every safeguard an edit would remove, as (field, message), so that a
 /// refused change lists every problem at once.
 pub fn all(code: &str, e: &Edit<'_>) -> Vec<(&'static str, String)> {
-    let (owner, urgent) = match code {
-        "nudes-sharing" | "abuse-imagery" => ("dsl", true),
-        "staff-conduct" => ("headteacher", false),
-        _ => return Vec::new(),
+    let Some(Guard { owner, urgent, .. }) = guard(code) else {
+        return Vec::new();
     };
     let default_guidance = DEFAULTS
         .iter()
@@ -116,6 +147,8 @@ mod tests {
                 .0,
             "owner_role"
         );
+        assert!(refuses_files("nudes-sharing") && refuses_files("abuse-imagery"));
+        assert!(!refuses_files("staff-conduct") && !refuses_files("online-bullying"));
         assert!(check(
             "online-bullying",
             &edit("online_safety_lead", false, false, "")
