@@ -12,7 +12,7 @@ pub const SPREADSHEET: [&str; 7] = [
 ];
 
 /// safelog's own columns, after the seven.
-pub const SAFELOG: [&str; 16] = [
+pub const SAFELOG: [&str; 19] = [
     "Reference",
     "Category",
     "4C",
@@ -29,6 +29,9 @@ pub const SAFELOG: [&str; 16] = [
     "Referrals",
     "Outcome",
     "Closed At",
+    "Decisions",
+    "Information Shared",
+    "Attachments",
 ];
 
 /// A header as compared: case, surrounding and repeated spaces ignored.
