@@ -283,6 +283,21 @@ fn unservable(why: Integrity) -> String {
     }
 }
 
+/// What RFC 8187 leaves unencoded in a parameter value (attr-char).
+const ATTR_CHAR: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'!')
+    .remove(b'#')
+    .remove(b'$')
+    .remove(b'&')
+    .remove(b'+')
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'^')
+    .remove(b'_')
+    .remove(b'`')
+    .remove(b'|')
+    .remove(b'~');
+
 /// `attachment` with the name twice: plain ASCII for old clients, and the
 /// exact name (RFC 6266 / 8187) for the rest.
 fn disposition(name: &str) -> String {
@@ -296,7 +311,7 @@ fn disposition(name: &str) -> String {
             }
         })
         .collect();
-    let exact = percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC);
+    let exact = percent_encoding::utf8_percent_encode(name, ATTR_CHAR);
     format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{exact}")
 }
 
