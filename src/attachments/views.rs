@@ -16,8 +16,8 @@ fn integrity(state: Option<Integrity>) -> Markup {
     html! {
         @match state {
             Some(Integrity::Intact) => { span.badge.ok { "Checked: unchanged since it was added" } }
-            Some(Integrity::Changed) => { strong.badge.urgent role="alert" { "Changed: the file on disk no longer matches its SHA-256. It is not the evidence that was added; restore it from a backup." } }
-            Some(Integrity::Missing) => { strong.badge.urgent role="alert" { "Missing: the file is not in the data folder. Restore it from a backup." } }
+            Some(Integrity::Changed) => { div.flash.error role="alert" { strong { "Changed: the file on disk no longer matches its SHA-256." } " It is not the evidence that was added; restore it from a backup." } }
+            Some(Integrity::Missing) => { div.flash.error role="alert" { strong { "Missing: the file is not in the data folder." } " Restore it from a backup." } }
             None => { span.muted { "Not checked" } }
         }
     }
@@ -33,7 +33,7 @@ pub fn section(csrf: &str, i: &Incident, p: &Panel) -> Markup {
         section.card #attachments {
             h2 { "Files" }
             @if let Some(why) = &p.refused {
-                div.flash.warning role="note" #attachments-refused {
+                div.flash.warn role="note" #attachments-refused {
                     p { strong { "Files cannot be attached here." } }
                     p.text { (why) }
                 }
@@ -49,7 +49,7 @@ pub fn section(csrf: &str, i: &Incident, p: &Panel) -> Markup {
                             }
                             p.meta { "Added by " (a.uploaded_by_initials) " · " (moment(a.uploaded_at)) }
                             p.hash { "SHA-256: " code.sha256 { (a.sha256) } }
-                            p.integrity { (integrity(*state)) }
+                            div.integrity { (integrity(*state)) }
                             @if p.may_mark_in_error {
                                 details.in-error {
                                     summary { "Mark this file as entered in error" }
@@ -73,7 +73,7 @@ pub fn section(csrf: &str, i: &Incident, p: &Panel) -> Markup {
                     ul { @for (a, state) in &hidden {
                         li {
                             a href=(format!("/incidents/{}/attachments/{}", i.id, a.id)) download { (a.name) }
-                            " · SHA-256 " code.sha256 { (a.sha256) } " · " (integrity(*state))
+                            " · SHA-256 " code.sha256 { (a.sha256) } (integrity(*state))
                             @if let Some(at) = a.entered_in_error_at { br; "Marked entered in error " (moment(at)) }
                             @if let Some(r) = &a.entered_in_error_reason { ": " span.text { (r) } }
                         }

@@ -60,7 +60,17 @@ pub async fn a_dsl_attaches_a_letter_and_cannot_attach_to_a_nudes_incident(backe
             evie.sees("application/pdf").await;
             evie.sees("Checked: unchanged since it was added").await;
             evie.sees("SHA-256:").await;
+            evie.client
+                .execute("document.getElementById('attachments').scrollIntoView();", vec![])
+                .await
+                .expect("scrolled to the files");
             evie.screenshot("evidence-record.png", 1280).await;
+            // At the phone's width first, so the scroll is where it lands.
+            evie.client.set_window_size(390, 1000).await.expect("resize");
+            evie.client
+                .execute("document.getElementById('attachments').scrollIntoView();", vec![])
+                .await
+                .expect("scrolled to the files");
             evie.screenshot("evidence-record-phone.png", 390).await;
         })
         .await;
