@@ -491,7 +491,8 @@ pub fn document() -> Value {
 
 /// The attachment routes: a multipart upload, the list and the file.
 fn attachments(doc: &mut Value) {
-    let incident = json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string"}});
+    let incident =
+        json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string"}});
     let attachment_id = json!({"name": "attachment_id", "in": "path", "required": true, "schema": {"type": "string"}});
     let attachment = returned(&[
         ("id", s()),
@@ -501,8 +502,14 @@ fn attachments(doc: &mut Value) {
             json!({"type": "string", "description": "decided from the file's content (magic bytes), not its name; application/octet-stream when not recognised"}),
         ),
         ("size", json!({"type": "integer", "minimum": 1})),
-        ("sha256", json!({"type": "string", "pattern": "^[0-9a-f]{64}$"})),
-        ("uploaded_at", json!({"type": "string", "format": "date-time"})),
+        (
+            "sha256",
+            json!({"type": "string", "pattern": "^[0-9a-f]{64}$"}),
+        ),
+        (
+            "uploaded_at",
+            json!({"type": "string", "format": "date-time"}),
+        ),
         ("uploaded_by_initials", s()),
         ("entered_in_error", json!({"type": "boolean"})),
         ("entered_in_error_reason", nullable(s())),
@@ -512,14 +519,18 @@ fn attachments(doc: &mut Value) {
         None,
         (
             "201",
-            json_response("The file as kept", json!({"$ref": "#/components/schemas/Attachment"})),
+            json_response(
+                "The file as kept",
+                json!({"$ref": "#/components/schemas/Attachment"}),
+            ),
         ),
     );
     upload["parameters"] = json!([incident.clone()]);
     upload["requestBody"] = json!({"required": true, "content": {"multipart/form-data": {"schema": {
         "type": "object", "properties": {"file": {"type": "string", "format": "binary"}}, "required": ["file"]}}}});
     upload["responses"]["409"] = error_response("The record was marked as entered in error");
-    upload["responses"]["413"] = error_response("The request is over the largest upload safelog reads (51 MB)");
+    upload["responses"]["413"] =
+        error_response("The request is over the largest upload safelog reads (51 MB)");
     semantic_422(
         &mut upload,
         "the category takes no files at all (nudes-sharing, abuse-imagery: holding the material may itself be an offence); the file is an image, or of a type not recognised, on a category the school marks \"no images\"; the file is empty, over the school's limit per file, or would take the incident over its limit.",
@@ -545,7 +556,9 @@ fn attachments(doc: &mut Value) {
         ),
     );
     file["parameters"] = json!([incident, attachment_id]);
-    file["responses"]["409"] = error_response("The file on disk has changed or is missing: it no longer matches its SHA-256");
+    file["responses"]["409"] = error_response(
+        "The file on disk has changed or is missing: it no longer matches its SHA-256",
+    );
     doc["components"]["schemas"]["Attachment"] = attachment;
     if let Some(paths) = doc["paths"].as_object_mut() {
         paths.insert(

@@ -18,7 +18,10 @@ pub fn root(data_dir: &Path) -> PathBuf {
 /// Whether `hash` is a SHA-256 as hex: the only names ever joined to the
 /// folder, so no stored value can reach outside it.
 fn well_formed(hash: &str) -> bool {
-    hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+    hash.len() == 64
+        && hash
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
 }
 
 /// The path of the file with this hash; None for anything not a hash.

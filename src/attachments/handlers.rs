@@ -405,19 +405,20 @@ impl SettingsInput {
 
     fn parse(&self, codes: &[String]) -> Result<Settings, FieldErrors> {
         let mut e = FieldErrors::default();
-        let mut whole = |field: &'static str, value: &str, ceiling: i64, what: &str| {
-            match value.trim().parse::<i64>() {
-                Ok(n) if (1..=ceiling / MB).contains(&n) => n * MB,
-                _ => {
-                    e.add(
-                        field,
-                        format!(
-                            "Enter the most {what} as a whole number of megabytes from 1 to {}.",
-                            ceiling / MB
-                        ),
-                    );
-                    0
-                }
+        let mut whole = |field: &'static str, value: &str, ceiling: i64, what: &str| match value
+            .trim()
+            .parse::<i64>()
+        {
+            Ok(n) if (1..=ceiling / MB).contains(&n) => n * MB,
+            _ => {
+                e.add(
+                    field,
+                    format!(
+                        "Enter the most {what} as a whole number of megabytes from 1 to {}.",
+                        ceiling / MB
+                    ),
+                );
+                0
             }
         };
         let max_file = whole(
@@ -456,7 +457,10 @@ impl SettingsInput {
 }
 
 /// The school's categories: (code, name, refuses every file by design).
-async fn categories(state: &AppState, school_id: &str) -> Result<Vec<(String, String, bool)>, AppError> {
+async fn categories(
+    state: &AppState,
+    school_id: &str,
+) -> Result<Vec<(String, String, bool)>, AppError> {
     Ok(crate::incidents::handlers::categories(state, school_id)
         .await?
         .into_iter()
@@ -476,7 +480,10 @@ pub async fn settings_page(
 ) -> Result<HttpResponse, AppError> {
     let school_id = user.school_id.clone();
     let cats = categories(&state, &school_id).await?;
-    let settings = db::run(&state.pool, move |conn| Ok(store::settings(conn, &school_id)?)).await?;
+    let settings = db::run(&state.pool, move |conn| {
+        Ok(store::settings(conn, &school_id)?)
+    })
+    .await?;
     let mut p = Page::for_user("Attachments", &user, &csrf);
     p.saved = req.query_string().split('&').any(|q| q == "saved=1");
     Ok(page(super::views::settings(

@@ -104,7 +104,8 @@ mod tests {
 
     #[test]
     fn the_image_crime_categories_refuse_every_file_and_say_why() {
-        let why = refused_by_category("nudes-sharing", "Do not view, copy. No attachments.").unwrap();
+        let why =
+            refused_by_category("nudes-sharing", "Do not view, copy. No attachments.").unwrap();
         assert!(why.contains("No attachments."));
         assert!(refused_by_category("online-bullying", "Record the words.").is_none());
     }

@@ -181,8 +181,8 @@ fn target(
     viewer: &Viewer,
     incident_id: &str,
 ) -> Result<IncidentView, Refused> {
-    let view = crate::incidents::store::get(conn, viewer, incident_id)?
-        .ok_or(AppError::NotFound)?;
+    let view =
+        crate::incidents::store::get(conn, viewer, incident_id)?.ok_or(AppError::NotFound)?;
     if !viewer.writes() {
         return Err(AppError::NotFound.into());
     }
@@ -192,7 +192,8 @@ fn target(
         )
         .into());
     }
-    if let Some(why) = kinds::refused_by_category(&view.incident.category_code, &view.category.guidance)
+    if let Some(why) =
+        kinds::refused_by_category(&view.incident.category_code, &view.category.guidance)
     {
         return Err(Refused::File(why));
     }
@@ -218,6 +219,7 @@ pub struct Upload {
 
 /// Keeps a file on an incident: every refusal checked, the file written to
 /// disk, then its row and the audit entry in one transaction.
+#[allow(clippy::too_many_arguments)]
 pub fn add(
     conn: &mut AnyConnection,
     data_dir: &Path,
@@ -275,13 +277,16 @@ pub fn add(
         )?;
         crate::audit::store::insert(
             conn,
-            &audit_event("attachment_added", &i.school_id, &i.id, author, origin, now)
-                .detail(format!("attachment {id} sha256 {sha256} via {}", origin.via)),
+            &audit_event("attachment_added", &i.school_id, &i.id, author, origin, now).detail(
+                format!("attachment {id} sha256 {sha256} via {}", origin.via),
+            ),
         )?;
         store::of_incident(conn, &i.id)?
             .into_iter()
             .find(|a| a.id == id)
-            .ok_or_else(|| AppError::Internal("the attachment just added is not there".into()).into())
+            .ok_or_else(|| {
+                AppError::Internal("the attachment just added is not there".into()).into()
+            })
     })
 }
 
@@ -339,6 +344,7 @@ pub fn open(
 }
 
 /// Hides a file as entered in error, keeping it, with who, when and why.
+#[allow(clippy::too_many_arguments)]
 pub fn mark_in_error(
     conn: &mut AnyConnection,
     viewer: &Viewer,

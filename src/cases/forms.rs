@@ -158,11 +158,15 @@ impl LawfulBasis {
     }
 
     pub fn parse(s: &str) -> Option<LawfulBasis> {
-        LawfulBasis::ALL.into_iter().find(|b| b.as_str() == s.trim())
+        LawfulBasis::ALL
+            .into_iter()
+            .find(|b| b.as_str() == s.trim())
     }
 
     pub fn label_of(code: &str) -> &str {
-        LawfulBasis::parse(code).map(LawfulBasis::label).unwrap_or(code)
+        LawfulBasis::parse(code)
+            .map(LawfulBasis::label)
+            .unwrap_or(code)
     }
 }
 
@@ -403,7 +407,10 @@ impl CaseInput {
                 let what = forms::required(&mut e, "what", &self.what, "what was shared", MAX_TEXT);
                 let date = match forms::parse_date(&self.shared_on) {
                     Some(d) if d > today => {
-                        e.add("shared_on", "The date it was shared cannot be in the future.");
+                        e.add(
+                            "shared_on",
+                            "The date it was shared cannot be in the future.",
+                        );
                         d
                     }
                     Some(d) => d,

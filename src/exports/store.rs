@@ -217,7 +217,10 @@ pub fn hydrate(
     let owned: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
     let mut decisions_of: HashMap<String, Vec<crate::cases::store::DecisionRow>> = HashMap::new();
     for d in crate::cases::store::decisions_of(conn, &owned)? {
-        decisions_of.entry(d.incident_id.clone()).or_default().push(d);
+        decisions_of
+            .entry(d.incident_id.clone())
+            .or_default()
+            .push(d);
     }
     let mut shares_of: HashMap<String, Vec<crate::cases::store::ShareRow>> = HashMap::new();
     for x in crate::cases::store::shares_of(conn, &owned)? {

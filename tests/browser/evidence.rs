@@ -18,8 +18,10 @@ pub async fn a_dsl_attaches_a_letter_and_cannot_attach_to_a_nudes_incident(backe
                     "category": "online-bullying", "details": "Messages in a group chat; the parent sent a letter."}))
         .await;
     let (nudes, _) = api
-        .log(json!({"pupil_name": "Nell Nobody", "tutor_group": "10T", "incident_date": "2025-10-02",
-                    "category": "nudes-sharing", "details": "Told a teacher an image was shared."}))
+        .log(
+            json!({"pupil_name": "Nell Nobody", "tutor_group": "10T", "incident_date": "2025-10-02",
+                    "category": "nudes-sharing", "details": "Told a teacher an image was shared."}),
+        )
         .await;
     let letter = std::env::temp_dir().join(format!(
         "letter-from-parent-{}.pdf",
@@ -61,14 +63,23 @@ pub async fn a_dsl_attaches_a_letter_and_cannot_attach_to_a_nudes_incident(backe
             evie.sees("Checked: unchanged since it was added").await;
             evie.sees("SHA-256:").await;
             evie.client
-                .execute("document.getElementById('attachments').scrollIntoView();", vec![])
+                .execute(
+                    "document.getElementById('attachments').scrollIntoView();",
+                    vec![],
+                )
                 .await
                 .expect("scrolled to the files");
             evie.screenshot("evidence-record.png", 1280).await;
             // At the phone's width first, so the scroll is where it lands.
-            evie.client.set_window_size(390, 1000).await.expect("resize");
             evie.client
-                .execute("document.getElementById('attachments').scrollIntoView();", vec![])
+                .set_window_size(390, 1000)
+                .await
+                .expect("resize");
+            evie.client
+                .execute(
+                    "document.getElementById('attachments').scrollIntoView();",
+                    vec![],
+                )
                 .await
                 .expect("scrolled to the files");
             evie.screenshot("evidence-record-phone.png", 390).await;

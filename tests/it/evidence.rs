@@ -83,7 +83,8 @@ pub fn png(seed: &str) -> Vec<u8> {
 /// A (tiny) PDF of a letter, unique to the test so that its file on disk is
 /// its own even where tests share a data folder.
 pub fn pdf(seed: &str) -> Vec<u8> {
-    format!("%PDF-1.4\n% letter from the parent {seed}\n1 0 obj\n<<>>\nendobj\n%%EOF\n").into_bytes()
+    format!("%PDF-1.4\n% letter from the parent {seed}\n1 0 obj\n<<>>\nendobj\n%%EOF\n")
+        .into_bytes()
 }
 
 fn unique() -> String {
@@ -143,7 +144,11 @@ async fn no_file_can_be_attached_on_the_image_crime_categories_by_page_or_api(ba
         // And a file posted to the page anyway is refused there too.
         let res = page_upload(&browser, id, "photo.png", &png(&unique())).await;
         assert_eq!(res.status(), 422);
-        assert!(res.text().await.unwrap().contains("No file can be attached"));
+        assert!(res
+            .text()
+            .await
+            .unwrap()
+            .contains("No file can be attached"));
         assert_eq!(rows_for(&app, id), 0, "{category}");
     }
 }
@@ -196,7 +201,14 @@ async fn an_image_is_refused_on_a_no_images_category_and_a_pdf_is_accepted(backe
     );
     // On another category the same image is kept, as an image.
     let other = quick_incident(&app, &staff, "Nia Noimage", "device-misuse", "photos").await;
-    let res = api_upload(&app, &staff, other["id"].as_str().unwrap(), "x.pdf", &png(&unique())).await;
+    let res = api_upload(
+        &app,
+        &staff,
+        other["id"].as_str().unwrap(),
+        "x.pdf",
+        &png(&unique()),
+    )
+    .await;
     assert_eq!(res.status(), 201);
     let a: Value = res.json().await.unwrap();
     assert_eq!(a["media_type"], "image/png");
@@ -204,8 +216,9 @@ async fn an_image_is_refused_on_a_no_images_category_and_a_pdf_is_accepted(backe
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let path = safelog::attachments::files::path_of(&data_dir(&app), a["sha256"].as_str().unwrap())
-            .unwrap();
+        let path =
+            safelog::attachments::files::path_of(&data_dir(&app), a["sha256"].as_str().unwrap())
+                .unwrap();
         let mode = std::fs::metadata(path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
     }
@@ -241,7 +254,10 @@ async fn a_download_is_audited_and_served_as_a_sandboxed_attachment(backend: Bac
     assert_eq!(res.bytes().await.unwrap().as_ref(), letter.as_slice());
     // And through the API.
     let res = app
-        .get_with(&format!("/api/v1/incidents/{id}/attachments/{aid}"), &app.quick_token(&p.dsl))
+        .get_with(
+            &format!("/api/v1/incidents/{id}/attachments/{aid}"),
+            &app.quick_token(&p.dsl),
+        )
         .await;
     assert_eq!(res.status(), 200);
     assert!(res.headers()["content-disposition"]
@@ -254,12 +270,13 @@ async fn a_download_is_audited_and_served_as_a_sandboxed_attachment(backend: Bac
         .filter(|(action, _, _)| action == "attachment_downloaded")
         .collect();
     assert_eq!(downloads.len(), before + 2);
-    assert!(downloads
-        .iter()
-        .all(|(_, actor, record)| actor.as_deref() == Some(p.dsl.id.as_str())
-            && record.as_deref() == Some(id)));
+    assert!(downloads.iter().all(
+        |(_, actor, record)| actor.as_deref() == Some(p.dsl.id.as_str())
+            && record.as_deref() == Some(id)
+    ));
     // The list shows it with its hash.
-    let (status, list) = api_get(&app, &staff, &format!("/api/v1/incidents/{id}/attachments")).await;
+    let (status, list) =
+        api_get(&app, &staff, &format!("/api/v1/incidents/{id}/attachments")).await;
     assert_eq!(status, 200);
     assert_eq!(list["items"][0]["sha256"], a["sha256"]);
 }
@@ -287,7 +304,10 @@ async fn a_file_changed_on_disk_is_detected_by_its_hash_on_the_record_page(backe
     assert!(page.contains("Changed: the file on disk no longer matches its SHA-256"));
     // The changed file is not served as the evidence.
     let res = b
-        .get(&format!("/incidents/{id}/attachments/{}", a["id"].as_str().unwrap()))
+        .get(&format!(
+            "/incidents/{id}/attachments/{}",
+            a["id"].as_str().unwrap()
+        ))
         .await;
     assert_eq!(res.status(), 409);
     std::fs::remove_file(&path).unwrap();
@@ -309,7 +329,12 @@ async fn files_over_the_schools_limits_are_refused_clearly(backend: Backend) {
         .await;
     assert_eq!(res.status(), 422);
     assert!(res.text().await.unwrap().contains("from 1 to 50"));
-    set_attachment_settings(&app, &p.admin, &[("max_file_mb", "1"), ("max_incident_mb", "2")]).await;
+    set_attachment_settings(
+        &app,
+        &p.admin,
+        &[("max_file_mb", "1"), ("max_incident_mb", "2")],
+    )
+    .await;
     let staff = app.quick_token(&p.staff);
     let made = quick_incident(&app, &staff, "Lim Limit", "online-bullying", "messages").await;
     let id = made["id"].as_str().unwrap();
@@ -326,7 +351,12 @@ async fn files_over_the_schools_limits_are_refused_clearly(backend: Backend) {
     for _ in 0..2 {
         let mut part = pdf(&unique());
         part.resize(mb * 9 / 10, b' ');
-        assert_eq!(api_upload(&app, &staff, id, "part.pdf", &part).await.status(), 201);
+        assert_eq!(
+            api_upload(&app, &staff, id, "part.pdf", &part)
+                .await
+                .status(),
+            201
+        );
     }
     let mut third = pdf(&unique());
     third.resize(mb * 9 / 10, b' ');
@@ -361,7 +391,8 @@ async fn a_reader_who_may_not_see_the_incident_gets_404_on_its_attachments(backe
     let other = app.quick_token(&colleague);
     let neighbour = app.quick_token(&app.neighbour.as_ref().unwrap().dsl);
     for token in [&other, &neighbour] {
-        let (status, _) = api_get(&app, token, &format!("/api/v1/incidents/{id}/attachments")).await;
+        let (status, _) =
+            api_get(&app, token, &format!("/api/v1/incidents/{id}/attachments")).await;
         assert_eq!(status, 404);
         let res = app
             .get_with(&format!("/api/v1/incidents/{id}/attachments/{aid}"), token)
@@ -372,16 +403,24 @@ async fn a_reader_who_may_not_see_the_incident_gets_404_on_its_attachments(backe
     }
     let b = app.signed_in(&colleague).await;
     assert_eq!(
-        b.get(&format!("/incidents/{id}/attachments/{aid}")).await.status(),
+        b.get(&format!("/incidents/{id}/attachments/{aid}"))
+            .await
+            .status(),
         404
     );
     // The member of staff who logged it sees the files they added, not the
     // lead's.
-    let lead_file: Value = api_upload(&app, &app.quick_token(&p.dsl), id, "lead.pdf", &pdf(&unique()))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let lead_file: Value = api_upload(
+        &app,
+        &app.quick_token(&p.dsl),
+        id,
+        "lead.pdf",
+        &pdf(&unique()),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
     let (_, list) = api_get(&app, &staff, &format!("/api/v1/incidents/{id}/attachments")).await;
     let names: Vec<&str> = list["items"]
         .as_array()
@@ -392,7 +431,10 @@ async fn a_reader_who_may_not_see_the_incident_gets_404_on_its_attachments(backe
     assert_eq!(names, ["letter.pdf"]);
     let res = app
         .get_with(
-            &format!("/api/v1/incidents/{id}/attachments/{}", lead_file["id"].as_str().unwrap()),
+            &format!(
+                "/api/v1/incidents/{id}/attachments/{}",
+                lead_file["id"].as_str().unwrap()
+            ),
             &staff,
         )
         .await;
@@ -426,7 +468,12 @@ async fn a_file_entered_in_error_is_hidden_with_its_reason_and_kept(backend: Bac
         )
         .await;
     assert_eq!(res.status(), 303);
-    let (_, list) = api_get(&app, &app.quick_token(&p.dsl), &format!("/api/v1/incidents/{id}/attachments")).await;
+    let (_, list) = api_get(
+        &app,
+        &app.quick_token(&p.dsl),
+        &format!("/api/v1/incidents/{id}/attachments"),
+    )
+    .await;
     assert_eq!(list["items"][0]["entered_in_error"], true);
     assert_eq!(
         list["items"][0]["entered_in_error_reason"],
@@ -455,7 +502,14 @@ async fn no_further_action_and_not_referring_need_a_reason_and_are_counted_in_th
     let dsl = app.quick_token(&p.dsl);
     let mut ids = Vec::new();
     for n in 0..4 {
-        let made = quick_incident(&app, &staff, &format!("Dec Pupil{n}"), "online-bullying", "messages").await;
+        let made = quick_incident(
+            &app,
+            &staff,
+            &format!("Dec Pupil{n}"),
+            "online-bullying",
+            "messages",
+        )
+        .await;
         ids.push(made["id"].as_str().unwrap().to_string());
     }
     for decision in ["no_further_action", "not_referred"] {
@@ -479,7 +533,11 @@ async fn no_further_action_and_not_referring_need_a_reason_and_are_counted_in_th
         )
         .await;
     assert_eq!(res.status(), 422);
-    assert!(res.text().await.unwrap().contains("the reason for the decision"));
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("the reason for the decision"));
     // Three of no further action, one not referred.
     for id in &ids[..3] {
         let res = api_post(
@@ -498,13 +556,17 @@ async fn no_further_action_and_not_referring_need_a_reason_and_are_counted_in_th
     let res = b
         .post(
             &format!("/incidents/{}/decisions", ids[3]),
-            &[("decision", "not_referred"), ("reason", "Threshold for MASH not met")],
+            &[
+                ("decision", "not_referred"),
+                ("reason", "Threshold for MASH not met"),
+            ],
         )
         .await;
     assert_eq!(res.status(), 303);
     let page = b.text(&format!("/incidents/{}", ids[3])).await;
     assert!(page.contains("Decided not to refer") && page.contains("Threshold for MASH not met"));
-    let (status, report) = api_get(&app, &dsl, "/api/v1/reports/termly?year=2025&term=autumn").await;
+    let (status, report) =
+        api_get(&app, &dsl, "/api/v1/reports/termly?year=2025&term=autumn").await;
     assert_eq!(status, 200);
     let count = |key: &str| {
         report["decisions"]
@@ -535,9 +597,21 @@ async fn an_information_share_is_recorded_on_the_timeline_and_in_the_export(back
     });
     let mut without_basis = share.clone();
     without_basis["lawful_basis"] = json!("because");
-    let res = api_post(&app, &dsl, &format!("/api/v1/incidents/{id}/shares"), &without_basis).await;
+    let res = api_post(
+        &app,
+        &dsl,
+        &format!("/api/v1/incidents/{id}/shares"),
+        &without_basis,
+    )
+    .await;
     assert_eq!(res.status(), 422);
-    let res = api_post(&app, &dsl, &format!("/api/v1/incidents/{id}/shares"), &share).await;
+    let res = api_post(
+        &app,
+        &dsl,
+        &format!("/api/v1/incidents/{id}/shares"),
+        &share,
+    )
+    .await;
     assert_eq!(res.status(), 200);
     let body: Value = res.json().await.unwrap();
     let last = body["timeline"].as_array().unwrap().last().unwrap().clone();
@@ -556,7 +630,13 @@ async fn an_information_share_is_recorded_on_the_timeline_and_in_the_export(back
     .await;
     assert_eq!(res.status(), 200);
     // Staff cannot record a share.
-    let res = api_post(&app, &staff, &format!("/api/v1/incidents/{id}/shares"), &share).await;
+    let res = api_post(
+        &app,
+        &staff,
+        &format!("/api/v1/incidents/{id}/shares"),
+        &share,
+    )
+    .await;
     assert_eq!(res.status(), 404);
     let letter = pdf(&unique());
     let a: Value = api_upload(&app, &staff, id, "letter.pdf", &letter)
@@ -578,7 +658,10 @@ async fn an_information_share_is_recorded_on_the_timeline_and_in_the_export(back
     let shared = row.get(col("Information Shared")).unwrap();
     assert!(shared.contains("Children's social care (MASH) (J. Okafor), 10/11/2025, Public task: Chronology and screenshots; reason: Section 47 enquiry"), "{shared}");
     let decisions = row.get(col("Decisions")).unwrap();
-    assert!(decisions.contains("Decided not to share information"), "{decisions}");
+    assert!(
+        decisions.contains("Decided not to share information"),
+        "{decisions}"
+    );
     let files = row.get(col("Attachments")).unwrap();
     assert_eq!(
         files,
