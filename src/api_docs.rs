@@ -465,10 +465,21 @@ pub fn document() -> Value {
             "/api/v1/incidents/{id}/referrals": case("Record a referral to an outside agency", Some(body(&[("agency", json!({"type": "string", "enum": ["police", "ceop", "iwf", "social_care", "lado", "prevent", "report_harmful_content", "platform", "action_fraud", "ico"]})), ("date", date("YYYY-MM-DD (dd/mm/yyyy is read too)")), ("reference", required_line(Some(200)))], &["agency", "date", "reference"])), "200",
                 Some("the date is after today.")),
             "/api/v1/incidents/{id}/acknowledge": case("Leadership acknowledgement (headteacher)", None, "200", None),
+            "/api/v1/incidents/{id}/decisions": case("Record a decision with its reason: no further action, not to refer, or not to share", Some(body(&[("decision", json!({"type": "string", "enum": ["no_further_action", "not_referred", "not_shared"]})), ("reason", required_text(20000))], &["decision", "reason"])), "200", None),
+            "/api/v1/incidents/{id}/shares": case("Record information shared: with whom (agency or organisation, and the person), what, when, the lawful basis and the reason", Some(body(&[
+                    ("shared_with", required_line(Some(200))),
+                    ("person", nullable(line(200))),
+                    ("what", required_text(20000)),
+                    ("shared_on", date("YYYY-MM-DD (dd/mm/yyyy is read too)")),
+                    ("lawful_basis", json!({"type": "string", "enum": ["public_task", "legal_obligation", "vital_interests", "legitimate_interests", "consent"]})),
+                    ("reason", required_text(20000)),
+                ], &["shared_with", "what", "shared_on", "lawful_basis", "reason"])), "200",
+                Some("the date it was shared is after today.")),
             "/api/v1/reports/termly": {"get": termly},
             "/api/v1/export.csv": {"get": op("The log as CSV, with the list's filters", None, ("200", json!({"description": "CSV"})))},
         }
     });
+    attachments(&mut doc);
     doc["components"]["securitySchemes"]["monitoringKey"] = json!({"type": "http", "scheme": "bearer",
         "description": "A school's monitoring ingestion key (Administration, Monitoring tools, or `safelog monitoring key add`): it decides the school and the source."});
     doc["components"]["schemas"]["MonitoringAlert"] = alert_schema;
@@ -476,6 +487,89 @@ pub fn document() -> Value {
         paths.extend(more);
     }
     doc
+}
+
+/// The attachment routes: a multipart upload, the list and the file.
+fn attachments(doc: &mut Value) {
+    let incident =
+        json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string"}});
+    let attachment_id = json!({"name": "attachment_id", "in": "path", "required": true, "schema": {"type": "string"}});
+    let attachment = returned(&[
+        ("id", s()),
+        ("name", s()),
+        (
+            "media_type",
+            json!({"type": "string", "description": "decided from the file's content (magic bytes), not its name; application/octet-stream when not recognised"}),
+        ),
+        ("size", json!({"type": "integer", "minimum": 1})),
+        (
+            "sha256",
+            json!({"type": "string", "pattern": "^[0-9a-f]{64}$"}),
+        ),
+        (
+            "uploaded_at",
+            json!({"type": "string", "format": "date-time"}),
+        ),
+        ("uploaded_by_initials", s()),
+        ("entered_in_error", json!({"type": "boolean"})),
+        ("entered_in_error_reason", nullable(s())),
+    ]);
+    let mut upload = op(
+        "Attach a file (multipart/form-data, field file); its type is read from its content",
+        None,
+        (
+            "201",
+            json_response(
+                "The file as kept",
+                json!({"$ref": "#/components/schemas/Attachment"}),
+            ),
+        ),
+    );
+    upload["parameters"] = json!([incident.clone()]);
+    upload["requestBody"] = json!({"required": true, "content": {"multipart/form-data": {"schema": {
+        "type": "object", "properties": {"file": {"type": "string", "format": "binary"}}, "required": ["file"]}}}});
+    upload["responses"]["409"] = error_response("The record was marked as entered in error");
+    upload["responses"]["413"] =
+        error_response("The request is over the largest upload safelog reads (51 MB)");
+    semantic_422(
+        &mut upload,
+        "the category takes no files at all (nudes-sharing, abuse-imagery: holding the material may itself be an offence); the file is an image, or of a type not recognised, on a category the school marks \"no images\"; the file is empty, over the school's limit per file, or would take the incident over its limit.",
+    );
+    let mut list = op(
+        "The files of an incident you may read (the member of staff who logged it sees those they added)",
+        None,
+        (
+            "200",
+            json_response(
+                "The files, oldest first, entered in error too (marked)",
+                returned(&[("items", json!({"type": "array", "items": {"$ref": "#/components/schemas/Attachment"}}))]),
+            ),
+        ),
+    );
+    list["parameters"] = json!([incident.clone()]);
+    let mut file = op(
+        "Download a file (audited); served as an attachment with nosniff and a sandboxing CSP",
+        None,
+        (
+            "200",
+            json!({"description": "The file's bytes, checked against its SHA-256", "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}}),
+        ),
+    );
+    file["parameters"] = json!([incident, attachment_id]);
+    file["responses"]["409"] = error_response(
+        "The file on disk has changed or is missing: it no longer matches its SHA-256",
+    );
+    doc["components"]["schemas"]["Attachment"] = attachment;
+    if let Some(paths) = doc["paths"].as_object_mut() {
+        paths.insert(
+            "/api/v1/incidents/{id}/attachments".into(),
+            json!({"post": upload, "get": list}),
+        );
+        paths.insert(
+            "/api/v1/incidents/{id}/attachments/{attachment_id}".into(),
+            json!({"get": file}),
+        );
+    }
 }
 
 /// The body `promote` takes: the incident's fields, none required (those

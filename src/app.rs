@@ -198,6 +198,7 @@ fn feature_routes(r: &mut Router<'_>) {
     crate::incidents::routes(r);
     crate::pupils::routes(r);
     crate::cases::routes(r);
+    crate::attachments::routes(r);
     crate::transfers::routes(r);
     crate::trust::routes(r);
     crate::monitoring::routes(r);
@@ -289,10 +290,13 @@ async fn security_headers(
         .is_some_and(|s| s.config.is_https());
     let mut res = next.call(req).await?;
     let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
-    );
+    // A downloaded attachment sets its own, stricter policy (a sandbox).
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        );
+    }
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),

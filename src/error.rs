@@ -125,6 +125,11 @@ impl AppError {
 /// URL-encoded, fits with room to spare.
 pub const BODY_LIMIT: usize = 4 * 1024 * 1024;
 
+/// The largest file upload read whole (to find a form's CSRF token): the
+/// highest per-file limit a school may set for attachments, and room for
+/// the form's other fields.
+pub const UPLOAD_BODY_LIMIT: usize = 51 * 1024 * 1024;
+
 fn error_id() -> String {
     uuid::Uuid::new_v4().simple().to_string()[..12].to_string()
 }

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod api_docs;
 pub mod app;
 pub mod assets;
+pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod backup;

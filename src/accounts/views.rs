@@ -47,6 +47,10 @@ pub fn home(page: &Page<'_>, school: &School, mail_configured: bool) -> Markup {
                     p { "Sign in with Microsoft or Google, turning password sign-in off, and accounts not seen for a while." }
                 }
                 section.card {
+                    h2 { a href="/admin/attachments" { "Attachments" } }
+                    p { "How large a file and how much in all an incident may hold, and the categories that take no images." }
+                }
+                section.card {
                     h2 { a href="/admin/school" { "School settings" } }
                     p { "The school's name, who must use two-factor sign-in, and the smallest count governors' reports show." }
                 }

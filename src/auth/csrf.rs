@@ -180,12 +180,29 @@ async fn presented_token(req: &mut ServiceRequest) -> Result<Option<String>, act
         return Ok(found);
     }
     if content_type.starts_with("multipart/form-data") {
-        let body = req.extract::<web::Bytes>().await?;
+        // A file upload may be larger than a form (an attachment, up to
+        // the highest limit a school may set); read to that limit.
+        let body = read_to(req, crate::error::UPLOAD_BODY_LIMIT).await?;
         let found = multipart_token(req.headers(), body.clone()).await;
         req.set_payload(payload_of(body));
         return Ok(found);
     }
     Ok(None)
+}
+
+/// The whole body, refused as too large past `limit`.
+async fn read_to(req: &mut ServiceRequest, limit: usize) -> Result<web::Bytes, actix_web::Error> {
+    use futures_util::StreamExt;
+    let mut payload = req.take_payload();
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk?;
+        if body.len() + chunk.len() > limit {
+            return Err(error::for_path(req.path(), AppError::TooLarge));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
 }
 
 /// The `csrf` field of a multipart body (a file upload), read from a copy

@@ -7,7 +7,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 
 use super::alerts::{self, About, AlertKind, To};
 use super::forms::{Agency, CaseAction};
-use super::store::{self, CaseChange, NewReferral};
+use super::store::{self, CaseChange, NewReferral, NewShare};
 use crate::auth::Role;
 use crate::db::dialect::write_transaction;
 use crate::db::AnyConnection;
@@ -182,6 +182,67 @@ pub fn perform(
                     None,
                     "referral_reference_added",
                     format!("agency {}", r.agency),
+                )
+            }
+            CaseAction::Decision { decision, reason } => {
+                store::add_decision(
+                    conn,
+                    &i.school_id,
+                    &i.id,
+                    decision.as_str(),
+                    reason,
+                    author.user_id.as_deref(),
+                    now,
+                )?;
+                let text = format!("Decision: {}.", decision.label().to_lowercase());
+                event(conn, &view, author, EventKind::Action, now, |e| {
+                    e.text(&text).reason(reason)
+                })?;
+                (
+                    None,
+                    "case_decision_recorded",
+                    format!("decision {}", decision.as_str()),
+                )
+            }
+            CaseAction::Share {
+                shared_with,
+                person,
+                what,
+                date,
+                basis,
+                reason,
+            } => {
+                store::add_share(
+                    conn,
+                    &NewShare {
+                        school_id: &i.school_id,
+                        incident_id: &i.id,
+                        shared_with,
+                        person: person.as_deref(),
+                        what,
+                        shared_on: *date,
+                        lawful_basis: basis.as_str(),
+                        reason,
+                        recorded_by: author.user_id.as_deref(),
+                    },
+                    now,
+                )?;
+                let with = match person {
+                    Some(p) => format!("{shared_with} ({p})"),
+                    None => shared_with.clone(),
+                };
+                let text = format!(
+                    "Information shared with {with} on {}, lawful basis {}: {what}",
+                    date.format("%d/%m/%Y"),
+                    basis.label().to_lowercase()
+                );
+                event(conn, &view, author, EventKind::Action, now, |e| {
+                    e.text(&text).reason(reason)
+                })?;
+                (
+                    None,
+                    "information_shared",
+                    format!("lawful basis {}", basis.as_str()),
                 )
             }
             CaseAction::Acknowledge => {

@@ -77,6 +77,99 @@ impl Agency {
     }
 }
 
+/// A decision a lead records with its reason (KCSIE: record the reasons
+/// for decisions, including not to refer).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decision {
+    NoFurtherAction,
+    NotReferred,
+    NotShared,
+}
+
+impl Decision {
+    pub const ALL: [Decision; 3] = [
+        Decision::NoFurtherAction,
+        Decision::NotReferred,
+        Decision::NotShared,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::NoFurtherAction => "no_further_action",
+            Decision::NotReferred => "not_referred",
+            Decision::NotShared => "not_shared",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Decision::NoFurtherAction => "No further action",
+            Decision::NotReferred => "Decided not to refer",
+            Decision::NotShared => "Decided not to share information",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Decision> {
+        Decision::ALL.into_iter().find(|d| d.as_str() == s.trim())
+    }
+
+    pub fn label_of(code: &str) -> &str {
+        Decision::parse(code).map(Decision::label).unwrap_or(code)
+    }
+}
+
+/// The lawful basis of an information share (UK GDPR Art. 6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LawfulBasis {
+    PublicTask,
+    LegalObligation,
+    VitalInterests,
+    LegitimateInterests,
+    Consent,
+}
+
+impl LawfulBasis {
+    pub const ALL: [LawfulBasis; 5] = [
+        LawfulBasis::PublicTask,
+        LawfulBasis::LegalObligation,
+        LawfulBasis::VitalInterests,
+        LawfulBasis::LegitimateInterests,
+        LawfulBasis::Consent,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LawfulBasis::PublicTask => "public_task",
+            LawfulBasis::LegalObligation => "legal_obligation",
+            LawfulBasis::VitalInterests => "vital_interests",
+            LawfulBasis::LegitimateInterests => "legitimate_interests",
+            LawfulBasis::Consent => "consent",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            LawfulBasis::PublicTask => "Public task",
+            LawfulBasis::LegalObligation => "Legal obligation",
+            LawfulBasis::VitalInterests => "Vital interests",
+            LawfulBasis::LegitimateInterests => "Legitimate interests",
+            LawfulBasis::Consent => "Consent",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<LawfulBasis> {
+        LawfulBasis::ALL
+            .into_iter()
+            .find(|b| b.as_str() == s.trim())
+    }
+
+    pub fn label_of(code: &str) -> &str {
+        LawfulBasis::parse(code)
+            .map(LawfulBasis::label)
+            .unwrap_or(code)
+    }
+}
+
 /// One case action, checked.
 #[derive(Clone, Debug)]
 pub enum CaseAction {
@@ -107,6 +200,18 @@ pub enum CaseAction {
         reference: String,
     },
     Acknowledge,
+    Decision {
+        decision: Decision,
+        reason: String,
+    },
+    Share {
+        shared_with: String,
+        person: Option<String>,
+        what: String,
+        date: NaiveDate,
+        basis: LawfulBasis,
+        reason: String,
+    },
 }
 
 /// What any case form or request may carry; each action reads its fields.
@@ -135,6 +240,22 @@ pub struct CaseInput {
     /// "yes" when the agency's reference is to follow.
     #[serde(deserialize_with = "null_as_empty")]
     pub reference_to_follow: String,
+    /// A decision with a reason: `no_further_action`, `not_referred` or
+    /// `not_shared`.
+    #[serde(deserialize_with = "null_as_empty")]
+    pub decision: String,
+    /// An information share: with which agency or organisation, the
+    /// person there, what was shared, and the lawful basis.
+    #[serde(deserialize_with = "null_as_empty")]
+    pub shared_with: String,
+    #[serde(deserialize_with = "null_as_empty")]
+    pub person: String,
+    #[serde(deserialize_with = "null_as_empty")]
+    pub what: String,
+    #[serde(deserialize_with = "null_as_empty")]
+    pub shared_on: String,
+    #[serde(deserialize_with = "null_as_empty")]
+    pub lawful_basis: String,
     /// The referral a reference is added to (from the URL).
     #[serde(skip)]
     pub referral: String,
@@ -249,6 +370,81 @@ impl CaseInput {
                     200,
                 ),
             },
+            "decisions" => {
+                let decision = Decision::parse(&self.decision);
+                if decision.is_none() {
+                    e.add(
+                        "decision",
+                        "Choose the decision: no further action, not to refer, or not to share.",
+                    );
+                }
+                CaseAction::Decision {
+                    decision: decision.unwrap_or(Decision::NoFurtherAction),
+                    reason: forms::required(
+                        &mut e,
+                        "reason",
+                        &self.reason,
+                        "the reason for the decision",
+                        MAX_TEXT,
+                    ),
+                }
+            }
+            "shares" => {
+                let shared_with = forms::required(
+                    &mut e,
+                    "shared_with",
+                    &self.shared_with,
+                    "the agency or organisation it was shared with",
+                    200,
+                );
+                let person = forms::optional(
+                    &mut e,
+                    "person",
+                    &self.person,
+                    "the person it was shared with",
+                    200,
+                );
+                let what = forms::required(&mut e, "what", &self.what, "what was shared", MAX_TEXT);
+                let date = match forms::parse_date(&self.shared_on) {
+                    Some(d) if d > today => {
+                        e.add(
+                            "shared_on",
+                            "The date it was shared cannot be in the future.",
+                        );
+                        d
+                    }
+                    Some(d) => d,
+                    None => {
+                        e.add(
+                            "shared_on",
+                            "Enter the date it was shared as dd/mm/yyyy, such as 12/11/2025.",
+                        );
+                        today
+                    }
+                };
+                let basis = LawfulBasis::parse(&self.lawful_basis);
+                if basis.is_none() {
+                    e.add(
+                        "lawful_basis",
+                        "Choose the lawful basis: public task, legal obligation, vital interests, legitimate interests or consent.",
+                    );
+                }
+                let reason = forms::required(
+                    &mut e,
+                    "reason",
+                    &self.reason,
+                    "the reason for sharing",
+                    MAX_TEXT,
+                );
+                CaseAction::Share {
+                    shared_with,
+                    person: (!person.is_empty()).then_some(person),
+                    what,
+                    date,
+                    basis: basis.unwrap_or(LawfulBasis::PublicTask),
+                    reason,
+                }
+            }
             _ => {
                 e.add("action", "That is not a case action.");
                 CaseAction::TakeOwnership

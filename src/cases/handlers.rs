@@ -117,6 +117,8 @@ case_handlers! {
     escalate, api_escalate => "escalate";
     referral, api_referral => "referrals";
     acknowledge, api_acknowledge => "acknowledge";
+    decide, api_decide => "decisions";
+    share, api_share => "shares";
 }
 
 /// Adds the agency's reference to a referral recorded with "reference to

@@ -18,6 +18,8 @@ pub fn code(action: &str) -> &'static str {
         "referrals" => "referral",
         "reference" => "reference",
         "acknowledge" => "acknowledged",
+        "decisions" => "decision",
+        "shares" => "shared",
         _ => "saved",
     }
 }
@@ -40,6 +42,8 @@ pub fn message(code: &str, i: &Incident, case: &CaseInfo) -> Option<String> {
         "referral" => format!("Your referral for {r} is recorded."),
         "reference" => format!("The referral's reference for {r} is recorded."),
         "acknowledged" => format!("You acknowledged {r} for the leadership group."),
+        "decision" => format!("Your decision on {r} and its reason are on its timeline."),
+        "shared" => format!("The information shared about {r} is recorded."),
         _ => return None,
     })
 }

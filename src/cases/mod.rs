@@ -50,6 +50,8 @@ pub fn routes(r: &mut Router<'_>) {
             LEADERSHIP,
             handlers::acknowledge,
         )
+        .post("/incidents/{id}/decisions", CASE_WORKERS, handlers::decide)
+        .post("/incidents/{id}/shares", CASE_WORKERS, handlers::share)
         .post(
             "/incidents/{id}/referrals/{referral}/reference",
             CASE_WORKERS,
@@ -99,6 +101,16 @@ pub fn routes(r: &mut Router<'_>) {
             "/api/v1/incidents/{id}/acknowledge",
             LEADERSHIP,
             handlers::api_acknowledge,
+        )
+        .post(
+            "/api/v1/incidents/{id}/decisions",
+            CASE_WORKERS,
+            handlers::api_decide,
+        )
+        .post(
+            "/api/v1/incidents/{id}/shares",
+            CASE_WORKERS,
+            handlers::api_share,
         );
 }
 
@@ -108,6 +120,10 @@ pub struct CaseInfo {
     pub owner_name: Option<String>,
     pub acknowledged_by_name: Option<String>,
     pub referrals: Vec<store::Referral>,
+    /// Decisions recorded with their reasons, oldest first.
+    pub decisions: Vec<store::DecisionRow>,
+    /// Information shared, by date.
+    pub shares: Vec<store::ShareRow>,
     /// Leads the case may be assigned to: (id, name).
     pub leads: Vec<(String, String)>,
     pub may_acknowledge: bool,
@@ -167,6 +183,8 @@ pub fn info(
         owner_name: name(conn, &i.owner_user_id)?,
         acknowledged_by_name: name(conn, &i.lg_acknowledged_by)?,
         referrals: store::referrals_of(conn, &i.id)?,
+        decisions: store::decisions_of(conn, std::slice::from_ref(&i.id))?,
+        shares: store::shares_of(conn, std::slice::from_ref(&i.id))?,
         leads: store::people_with(conn, &i.school_id, &roles)?
             .into_iter()
             .map(|(id, n, _)| (id, n))

@@ -4,7 +4,10 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use crate::db::schema::{alerts, categories, incidents, pupils, referrals, reminders, users};
+use crate::db::schema::{
+    alerts, case_decisions, categories, incidents, information_shares, pupils, referrals,
+    reminders, users,
+};
 use crate::db::AnyConnection;
 use crate::incidents::model::Incident;
 use crate::incidents::store::visibility::listed_to;
@@ -521,4 +524,123 @@ pub fn referrals_awaiting_reference(
             (r, reference)
         })
         .collect())
+}
+
+/// A decision recorded with its reason.
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = case_decisions)]
+pub struct DecisionRow {
+    pub id: String,
+    pub school_id: String,
+    pub incident_id: String,
+    pub decision: String,
+    pub reason: String,
+    pub decided_by: Option<String>,
+    pub decided_at: NaiveDateTime,
+}
+
+pub fn add_decision(
+    conn: &mut AnyConnection,
+    school_id: &str,
+    incident_id: &str,
+    decision: &str,
+    reason: &str,
+    by: Option<&str>,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::insert_into(case_decisions::table)
+        .values((
+            case_decisions::id.eq(uuid::Uuid::new_v4().to_string()),
+            case_decisions::school_id.eq(school_id),
+            case_decisions::incident_id.eq(incident_id),
+            case_decisions::decision.eq(decision),
+            case_decisions::reason.eq(reason),
+            case_decisions::decided_by.eq(by),
+            case_decisions::decided_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn decisions_of(
+    conn: &mut AnyConnection,
+    incident_ids: &[String],
+) -> QueryResult<Vec<DecisionRow>> {
+    let mut out = Vec::new();
+    for ids in incident_ids.chunks(500) {
+        out.extend(
+            case_decisions::table
+                .filter(case_decisions::incident_id.eq_any(ids))
+                .order((case_decisions::decided_at.asc(), case_decisions::id.asc()))
+                .select(DecisionRow::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(out)
+}
+
+/// An information share as recorded.
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = information_shares)]
+pub struct ShareRow {
+    pub id: String,
+    pub school_id: String,
+    pub incident_id: String,
+    pub shared_with: String,
+    pub person: Option<String>,
+    pub what: String,
+    pub shared_on: NaiveDate,
+    pub lawful_basis: String,
+    pub reason: String,
+    pub recorded_by: Option<String>,
+    pub recorded_at: NaiveDateTime,
+}
+
+pub struct NewShare<'a> {
+    pub school_id: &'a str,
+    pub incident_id: &'a str,
+    pub shared_with: &'a str,
+    pub person: Option<&'a str>,
+    pub what: &'a str,
+    pub shared_on: NaiveDate,
+    pub lawful_basis: &'a str,
+    pub reason: &'a str,
+    pub recorded_by: Option<&'a str>,
+}
+
+pub fn add_share(conn: &mut AnyConnection, s: &NewShare<'_>, at: NaiveDateTime) -> QueryResult<()> {
+    diesel::insert_into(information_shares::table)
+        .values((
+            information_shares::id.eq(uuid::Uuid::new_v4().to_string()),
+            information_shares::school_id.eq(s.school_id),
+            information_shares::incident_id.eq(s.incident_id),
+            information_shares::shared_with.eq(s.shared_with),
+            information_shares::person.eq(s.person),
+            information_shares::what.eq(s.what),
+            information_shares::shared_on.eq(s.shared_on),
+            information_shares::lawful_basis.eq(s.lawful_basis),
+            information_shares::reason.eq(s.reason),
+            information_shares::recorded_by.eq(s.recorded_by),
+            information_shares::recorded_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn shares_of(conn: &mut AnyConnection, incident_ids: &[String]) -> QueryResult<Vec<ShareRow>> {
+    let mut out = Vec::new();
+    for ids in incident_ids.chunks(500) {
+        out.extend(
+            information_shares::table
+                .filter(information_shares::incident_id.eq_any(ids))
+                .order((
+                    information_shares::shared_on.asc(),
+                    information_shares::recorded_at.asc(),
+                    information_shares::id.asc(),
+                ))
+                .select(ShareRow::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(out)
 }

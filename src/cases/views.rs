@@ -4,7 +4,7 @@ use maud::{html, Markup};
 
 use super::alerts::AlertKind;
 use super::dashboard::{waited, Dashboard, Row};
-use super::forms::{Agency, CaseInput};
+use super::forms::{Agency, CaseInput, Decision, LawfulBasis};
 use super::{CaseInfo, Take};
 use crate::forms::FieldErrors;
 use crate::incidents::model::{Incident, Status};
@@ -84,6 +84,25 @@ pub fn panel(csrf: &str, i: &Incident, case: &CaseInfo) -> Markup {
                     } } }
                 }
             }
+            @if !case.decisions.is_empty() {
+                h3 { "Decisions" }
+                ul.decisions { @for d in &case.decisions {
+                    li { strong { (Decision::label_of(&d.decision)) } " · " (moment(d.decided_at)) br; "Reason: " span.text { (d.reason) } }
+                } }
+            }
+            @if !case.shares.is_empty() {
+                h3 { "Information shared" }
+                table.stack #shares {
+                    thead { tr { th { "With" } th { "Date" } th { "What" } th { "Lawful basis" } th { "Reason" } } }
+                    tbody { @for x in &case.shares { tr {
+                        td data-label="With" { (x.shared_with) @if let Some(p) = &x.person { br; span.muted { (p) } } }
+                        td data-label="Date" { (x.shared_on.format("%d/%m/%Y")) }
+                        td.text data-label="What" { (x.what) }
+                        td data-label="Lawful basis" { (LawfulBasis::label_of(&x.lawful_basis)) }
+                        td.text data-label="Reason" { (x.reason) }
+                    } } }
+                }
+            }
             @if case.may_acknowledge || case.take == Take::Offer {
                 div.case-buttons {
                     @if case.take == Take::Offer {
@@ -151,6 +170,43 @@ pub fn panel(csrf: &str, i: &Incident, case: &CaseInfo) -> Markup {
                                 }
                             }
                             div { button type="submit" { "Record referral" } }
+                        }
+                    }
+                    section.case-form #decide {
+                        h3 { "Record a decision" }
+                        form.stack method="post" action=(form("decisions")) {
+                            (csrf_field(csrf))
+                            div.field.has-error[errors_for("decisions").get("decision").is_some()] {
+                                label for="f-decision" { "Decision" }
+                                select #f-decision name="decision" {
+                                    option value="" { "Choose…" }
+                                    @for d in Decision::ALL { option value=(d.as_str()) selected[typed_for("decisions").decision == d.as_str()] { (d.label()) } }
+                                }
+                                @if let Some(e) = errors_for("decisions").get("decision") { p.error { (e) } }
+                            }
+                            (textarea_in("decisions", "reason", "The reason for the decision", Some("KCSIE asks for the reasons for decisions to be recorded, including not to refer."), &typed_for("decisions").reason, &errors_for("decisions"), true))
+                            div { button type="submit" { "Record decision" } }
+                        }
+                    }
+                    section.case-form #share {
+                        h3 { "Record information shared" }
+                        form.stack method="post" action=(form("shares")) {
+                            (csrf_field(csrf))
+                            (Field::text("shared_with", "Shared with (agency or organisation)", &typed_for("shares").shared_with).render(&errors_for("shares")))
+                            (Field::text("person", "The person there", &typed_for("shares").person).optional().render(&errors_for("shares")))
+                            (textarea_in("shares", "what", "What was shared", None, &typed_for("shares").what, &errors_for("shares"), true))
+                            (Field::text("shared_on", "Date it was shared", &typed_for("shares").shared_on).kind("date").render(&errors_for("shares")))
+                            div.field.has-error[errors_for("shares").get("lawful_basis").is_some()] {
+                                label for="f-lawful_basis" { "Lawful basis" }
+                                select #f-lawful_basis name="lawful_basis" {
+                                    option value="" { "Choose…" }
+                                    @for b in LawfulBasis::ALL { option value=(b.as_str()) selected[typed_for("shares").lawful_basis == b.as_str()] { (b.label()) } }
+                                }
+                                @if let Some(e) = errors_for("shares").get("lawful_basis") { p.error { (e) } }
+                            }
+                            (textarea_in("shares", "reason", "Why it was shared", None, &typed_for("shares").reason, &errors_for("shares"), true))
+                            p.hint { "A decision not to share is recorded under \u{201c}Record a decision\u{201d}, with its reason." }
+                            div { button type="submit" { "Record the share" } }
                         }
                     }
                     section.case-form #assign {

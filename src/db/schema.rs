@@ -656,6 +656,26 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// Files attached to an incident (issue 16). The bytes live in the
+    /// data folder under their SHA-256 (`crate::attachments::files`).
+    attachments (id) {
+        id -> Text,
+        school_id -> Text,
+        incident_id -> Text,
+        name -> Text,
+        media_type -> Text,
+        size -> BigInt,
+        sha256 -> Text,
+        uploaded_by -> Nullable<Text>,
+        uploaded_by_initials -> Text,
+        uploaded_at -> Timestamp,
+        entered_in_error_at -> Nullable<Timestamp>,
+        entered_in_error_by -> Nullable<Text>,
+        entered_in_error_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     monitoring_review_drafts (school_id, academic_year) {
         school_id -> Text,
         academic_year -> Integer,
@@ -709,5 +729,60 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    attachment_settings (school_id) {
+        school_id -> Text,
+        max_file_bytes -> BigInt,
+        max_incident_bytes -> BigInt,
+        updated_at -> Timestamp,
+        updated_by -> Nullable<Text>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(oidc_providers, schools);
 diesel::allow_tables_to_appear_in_same_query!(oidc_providers, trusts);
+
+diesel::table! {
+    attachment_no_images (school_id, category_code) {
+        school_id -> Text,
+        category_code -> Text,
+    }
+}
+
+diesel::table! {
+    /// Decisions a lead records with a reason (no further action, not
+    /// referred, not shared).
+    case_decisions (id) {
+        id -> Text,
+        school_id -> Text,
+        incident_id -> Text,
+        decision -> Text,
+        reason -> Text,
+        decided_by -> Nullable<Text>,
+        decided_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Information shared about a case, with its lawful basis.
+    information_shares (id) {
+        id -> Text,
+        school_id -> Text,
+        incident_id -> Text,
+        shared_with -> Text,
+        person -> Nullable<Text>,
+        what -> Text,
+        shared_on -> Date,
+        lawful_basis -> Text,
+        reason -> Text,
+        recorded_by -> Nullable<Text>,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(attachments -> incidents (incident_id));
+diesel::joinable!(case_decisions -> incidents (incident_id));
+diesel::joinable!(information_shares -> incidents (incident_id));
+diesel::allow_tables_to_appear_in_same_query!(attachments, incidents);
+diesel::allow_tables_to_appear_in_same_query!(case_decisions, incidents);
+diesel::allow_tables_to_appear_in_same_query!(information_shares, incidents);

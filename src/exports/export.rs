@@ -235,7 +235,62 @@ pub fn cells(item: &Item) -> Vec<String> {
         i.closed_at.map(iso).unwrap_or_default(),
         v.pupil.child_identifier.clone().unwrap_or_default(),
         v.pupil.nhs_number.clone().unwrap_or_default(),
+        decisions(item),
+        shares(item),
+        attachments(item),
     ]
+}
+
+/// "No further action (12/11/2025): reason; …".
+pub fn decisions(item: &Item) -> String {
+    item.decisions
+        .iter()
+        .map(|d| {
+            format!(
+                "{} ({}): {}",
+                crate::cases::forms::Decision::label_of(&d.decision),
+                d.decided_at.format("%d/%m/%Y"),
+                d.reason
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Each share: with whom, when, the lawful basis, what and why.
+pub fn shares(item: &Item) -> String {
+    item.shares
+        .iter()
+        .map(|x| {
+            let with = match &x.person {
+                Some(p) => format!("{} ({p})", x.shared_with),
+                None => x.shared_with.clone(),
+            };
+            format!(
+                "{with}, {}, {}: {}; reason: {}",
+                x.shared_on.format("%d/%m/%Y"),
+                crate::cases::forms::LawfulBasis::label_of(&x.lawful_basis),
+                x.what,
+                x.reason
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
+/// Each file by name and SHA-256, so the evidence can be matched later.
+pub fn attachments(item: &Item) -> String {
+    item.attachments
+        .iter()
+        .map(|a| {
+            let mut s = format!("{} (sha256 {})", a.name, a.sha256);
+            if a.entered_in_error() {
+                s.push_str(" [entered in error]");
+            }
+            s
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 #[cfg(test)]
@@ -269,6 +324,6 @@ mod tests {
 
     #[test]
     fn every_row_has_a_cell_for_every_header() {
-        assert_eq!(SPREADSHEET.len() + SAFELOG.len(), 25);
+        assert_eq!(SPREADSHEET.len() + SAFELOG.len(), 28);
     }
 }

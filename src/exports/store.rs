@@ -107,6 +107,12 @@ pub struct Item {
     pub referrals: Vec<Referral>,
     /// The file and line it was imported from.
     pub imported: Option<(String, i32)>,
+    /// Decisions recorded with their reasons, oldest first.
+    pub decisions: Vec<crate::cases::store::DecisionRow>,
+    /// Information shared, by date.
+    pub shares: Vec<crate::cases::store::ShareRow>,
+    /// Files attached (those entered in error too, marked so).
+    pub attachments: Vec<crate::attachments::store::Attachment>,
 }
 
 /// What stays the same from batch to batch: the school's categories and
@@ -208,6 +214,20 @@ pub fn hydrate(
         });
     }
 
+    let owned: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
+    let mut decisions_of: HashMap<String, Vec<crate::cases::store::DecisionRow>> = HashMap::new();
+    for d in crate::cases::store::decisions_of(conn, &owned)? {
+        decisions_of
+            .entry(d.incident_id.clone())
+            .or_default()
+            .push(d);
+    }
+    let mut shares_of: HashMap<String, Vec<crate::cases::store::ShareRow>> = HashMap::new();
+    for x in crate::cases::store::shares_of(conn, &owned)? {
+        shares_of.entry(x.incident_id.clone()).or_default().push(x);
+    }
+    let mut files_of = crate::attachments::store::of_incidents(conn, &owned)?;
+
     let categories = lookups.categories.as_ref();
     let name = |u: &Option<String>| u.as_ref().and_then(|u| lookups.names.get(u)).cloned();
     let mut items = Vec::with_capacity(rows.len());
@@ -226,6 +246,9 @@ pub fn hydrate(
             acknowledged_by: name(&incident.lg_acknowledged_by),
             imported: imports.get(&incident.id).cloned(),
             referrals: referrals_of.remove(&incident.id).unwrap_or_default(),
+            decisions: decisions_of.remove(&incident.id).unwrap_or_default(),
+            shares: shares_of.remove(&incident.id).unwrap_or_default(),
+            attachments: files_of.remove(&incident.id).unwrap_or_default(),
             view: IncidentView {
                 others: others_of.remove(&incident.id).unwrap_or_default(),
                 actions: steps_of.remove(&incident.id).unwrap_or_default(),

@@ -28,6 +28,8 @@ pub struct Record {
     pub case: Option<crate::cases::CaseInfo>,
     /// The monitoring alert it was promoted from, for a full reader.
     pub from_alert: Option<String>,
+    /// The files attached that this viewer sees, and the upload form.
+    pub attachments: Option<crate::attachments::Panel>,
 }
 
 /// The record, or None when it does not exist or the viewer may not read
@@ -94,6 +96,7 @@ pub fn read(
     } else {
         None
     };
+    let attachments = Some(crate::attachments::panel(conn, viewer, &view)?);
     Ok(Some(Record {
         view,
         timeline,
@@ -101,6 +104,7 @@ pub fn read(
         categories,
         case,
         from_alert,
+        attachments,
     }))
 }
 

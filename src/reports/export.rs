@@ -29,6 +29,9 @@ pub struct ReportJson<'a> {
     pub median_hours_to_acknowledge: Option<f64>,
     pub open_at_end_of_term: i64,
     pub referrals_awaiting_reference: i64,
+    /// No further action, not referred and not shared, each with its
+    /// reason, decided during the term.
+    pub decisions: Vec<CountJson<'a>>,
     pub commentary: Option<&'a str>,
     pub published_at: Option<String>,
     pub version: Option<i32>,
@@ -94,6 +97,7 @@ pub fn json<'a>(r: &'a Report) -> ReportJson<'a> {
         median_hours_to_acknowledge: f.median_hours_to_acknowledge,
         open_at_end_of_term: f.open_at_end_of_term,
         referrals_awaiting_reference: f.referrals_awaiting_reference,
+        decisions: rows(&f.decisions),
         commentary: r.commentary(),
         published_at: r.published.as_ref().map(|p| utc(p.published_at)),
         version: r.published.as_ref().map(|p| p.version),
@@ -191,6 +195,9 @@ pub fn csv(r: &Report) -> Result<Vec<u8>, csv::Error> {
         "Referrals still waiting for the agency's reference",
         &f.referrals_awaiting_reference.to_string(),
     )?;
+    for c in &f.decisions {
+        line("decisions", &c.key, &c.label, &r.cell(c.count).to_string())?;
+    }
     if let Some(text) = r.commentary() {
         line("commentary", "commentary", text, "")?;
     }

@@ -73,6 +73,7 @@ pub fn compute_with_codes(
     let referrals = store::referrals_by_agency(conn, school_id, w)?;
     let referrals_awaiting_reference = store::referrals_awaiting_reference(conn, school_id, w)?;
     let categories = store::categories(conn, school_id)?;
+    let decided = store::decisions(conn, school_id, w)?;
 
     let mut by_code: BTreeMap<&str, i64> = BTreeMap::new();
     let mut by_year: BTreeMap<Option<i32>, i64> = BTreeMap::new();
@@ -139,6 +140,16 @@ pub fn compute_with_codes(
         median_hours_to_acknowledge: median.map(|h| (h * 10.0).round() / 10.0),
         open_at_end_of_term,
         referrals_awaiting_reference,
+        decisions: crate::cases::forms::Decision::ALL
+            .iter()
+            .map(|d| {
+                let n = decided
+                    .iter()
+                    .find(|(k, _)| k == d.as_str())
+                    .map_or(0, |(_, n)| *n);
+                Count::new(d.as_str(), d.label(), n)
+            })
+            .collect(),
     };
     Ok((figures, codes))
 }

@@ -77,6 +77,11 @@ pub struct Figures {
     /// reference. Reports published before it was counted read 0.
     #[serde(default)]
     pub referrals_awaiting_reference: i64,
+    /// Decisions recorded with a reason during the term, by kind (no
+    /// further action, not referred, not shared). Reports published before
+    /// they were counted have none.
+    #[serde(default)]
+    pub decisions: Vec<Count>,
 }
 
 /// The breakdowns in the order a report shows them: (JSON name, heading).
@@ -164,6 +169,9 @@ impl Figures {
             if non_zero(self.section(name)) != non_zero(live.section(name)) {
                 changed.push(name);
             }
+        }
+        if non_zero(&self.decisions) != non_zero(&live.decisions) {
+            changed.push("decisions");
         }
         changed
     }

@@ -256,6 +256,26 @@ pub fn referrals_awaiting_reference(
         .get_result(conn)
 }
 
+/// Decisions recorded with a reason in the window, by kind, on incidents
+/// not entered in error.
+pub fn decisions(
+    conn: &mut AnyConnection,
+    school_id: &str,
+    w: &Window,
+) -> QueryResult<Vec<(String, i64)>> {
+    use crate::db::schema::case_decisions;
+    let from = w.first.and_hms_opt(0, 0, 0).unwrap_or_default();
+    case_decisions::table
+        .inner_join(incidents::table)
+        .filter(case_decisions::school_id.eq(school_id))
+        .filter(case_decisions::decided_at.ge(from))
+        .filter(case_decisions::decided_at.lt(w.end_instant()))
+        .filter(incidents::entered_in_error_at.is_null())
+        .group_by(case_decisions::decision)
+        .select((case_decisions::decision, count_star()))
+        .load(conn)
+}
+
 /// One of the school's categories as a report reads it.
 pub type ReportCategory = (String, String, String, bool, NaiveDateTime);
 

@@ -12,7 +12,7 @@ pub const SPREADSHEET: [&str; 7] = [
 ];
 
 /// safelog's own columns, after the seven.
-pub const SAFELOG: [&str; 18] = [
+pub const SAFELOG: [&str; 21] = [
     "Reference",
     "Category",
     "4C",
@@ -33,6 +33,9 @@ pub const SAFELOG: [&str; 18] = [
     // and the NHS number, blank when the school has not recorded them.
     "Child Identifier",
     "NHS Number",
+    "Decisions",
+    "Information Shared",
+    "Attachments",
 ];
 
 /// A header as compared: case, surrounding and repeated spaces ignored.

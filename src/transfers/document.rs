@@ -117,7 +117,21 @@ pub struct IncidentRecord {
     pub closed_at: Option<DateTime<Utc>>,
     pub acknowledgement: Option<Acknowledgement>,
     pub referrals: Vec<ReferralRecord>,
+    /// The files attached, by name and SHA-256 (the bytes do not travel).
+    #[serde(default)]
+    pub attachments: Vec<AttachmentRecord>,
     pub timeline: Vec<Entry>,
+}
+
+/// A file attached to a record, as a package lists it.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct AttachmentRecord {
+    pub name: String,
+    pub media_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub added_at: DateTime<Utc>,
+    pub entered_in_error: bool,
 }
 
 /// The pupil an incident is about: this pupil, or "another pupil".
@@ -414,6 +428,17 @@ fn incident(
                 reference: x.reference.as_deref().map(r),
                 made_by: name_of(&x.made_by),
                 recorded_at: utc(x.recorded_at),
+            })
+            .collect(),
+        attachments: crate::attachments::store::of_incident(conn, &i.id)?
+            .iter()
+            .map(|a| AttachmentRecord {
+                name: r(&a.name),
+                media_type: a.media_type.clone(),
+                size: a.size,
+                sha256: a.sha256.clone(),
+                added_at: utc(a.uploaded_at),
+                entered_in_error: a.entered_in_error(),
             })
             .collect(),
         timeline,

@@ -133,6 +133,19 @@ fn incident(i: &IncidentRecord, received: Option<&str>) -> Markup {
                     } } }
                 }
             }
+            @if !i.attachments.is_empty() {
+                h3 { "Files attached" }
+                p.muted { "Listed by name and SHA-256; the files themselves are not in the package." }
+                table.stack {
+                    thead { tr { th { "Name" } th { "Type" } th { "SHA-256" } th { "Added" } } }
+                    tbody { @for a in &i.attachments { tr {
+                        td data-label="Name" { (a.name) @if a.entered_in_error { " " span.muted { "(entered in error)" } } }
+                        td data-label="Type" { (a.media_type) }
+                        td data-label="SHA-256" { code.sha256 { (a.sha256) } }
+                        td data-label="Added" { (at(a.added_at)) }
+                    } } }
+                }
+            }
             h3 { "Timeline" }
             ol.timeline {
                 @for e in &i.timeline {

@@ -14,6 +14,7 @@
 #[path = "../it/helpers.rs"]
 mod helpers;
 
+mod evidence;
 mod harness;
 mod journeys;
 mod lead_day;
@@ -46,6 +47,7 @@ macro_rules! in_the_browser {
     )*};
 }
 
+use evidence::a_dsl_attaches_a_letter_and_cannot_attach_to_a_nudes_incident;
 use journeys::a_new_school_from_its_setup_link_to_signing_out;
 use lead_day::a_lead_triages_forty_incidents_and_governors_read_what_was_published;
 use monitoring::a_dsl_triages_monitoring_alerts_and_logs_an_incident_from_one;
@@ -58,6 +60,7 @@ use trust_report::a_trustee_opens_and_prints_the_published_trust_report;
 
 in_the_browser!(
     staff_sign_in_through_the_schools_provider_with_and_without_its_second_factor,
+    a_dsl_attaches_a_letter_and_cannot_attach_to_a_nudes_incident,
     a_new_school_from_its_setup_link_to_signing_out,
     a_lead_triages_forty_incidents_and_governors_read_what_was_published,
     a_dsl_of_two_schools_switches_between_them_and_sees_one_at_a_time,

@@ -52,13 +52,16 @@ const CASE_WORKERS: &[Role] = &[
     Role::Dpo,
     Role::AllegationsLead,
 ];
-const CASE_ACTIONS: [&str; 6] = [
+const CASE_ACTIONS: [&str; 8] = [
     "/take",
     "/assign",
     "/status",
     "/actions",
     "/escalate",
     "/referrals",
+    // Decisions with a reason and information shares (issue 16).
+    "/decisions",
+    "/shares",
 ];
 const DSL: &[Role] = &[Role::Dsl];
 const EXPORTERS: &[Role] = &[Role::Dsl, Role::Headteacher, Role::OnlineSafetyLead];
@@ -242,6 +245,8 @@ struct Records {
     /// A sign-in provider (OpenID Connect) of the school, or of the trust
     /// for the trust administrator.
     provider: String,
+    /// A file attached to `incident`.
+    attachment: String,
 }
 
 impl Default for Records {
@@ -258,7 +263,8 @@ impl Default for Records {
             trust_member: none.clone(),
             alert: none.clone(),
             transfer: none.clone(),
-            provider: none,
+            provider: none.clone(),
+            attachment: none,
         }
     }
 }
@@ -294,6 +300,7 @@ fn fill(path: &str, target: &TestUser, records: &Records) -> String {
         .replace("{alert}", &uuid::Uuid::nil().to_string())
         .replace("{referral}", &uuid::Uuid::nil().to_string())
         .replace("{provider}", id)
+        .replace("{attachment_id}", &records.attachment)
         .replace("{id}", id);
     assert!(
         !filled.contains('{'),
@@ -332,6 +339,7 @@ fn trust_lead_reads(method: &Method, path: &str) -> bool {
         ("GET", "/incidents")
             | ("POST", "/incidents/search")
             | ("GET", "/incidents/{id}")
+            | ("GET", "/incidents/{id}/attachments/{attachment_id}")
             | ("GET", "/pupils/{id}")
             | ("GET", "/transfers")
             | ("GET", "/transfers/{id}")
@@ -527,9 +535,22 @@ async fn every_route_answers_each_role_as_product_md_says(backend: Backend) {
                 )
                 .await
             };
+            // A file on it, added by whoever logged it (staff see the files
+            // they added).
+            let file = crate::evidence::api_upload(
+                &app,
+                &app.quick_token(logger),
+                made["id"].as_str().unwrap(),
+                "route.pdf",
+                &crate::evidence::pdf(role.as_str()),
+            )
+            .await;
+            assert_eq!(file.status(), 201, "a file for the route test");
+            let file: serde_json::Value = file.json().await.unwrap();
             records.insert(
                 *role,
                 Records {
+                    attachment: file["id"].as_str().unwrap().into(),
                     incident: made["id"].as_str().unwrap().into(),
                     pupil: made["pupil_id"].as_str().unwrap().into(),
                     category: category_id.clone(),
@@ -713,11 +734,27 @@ async fn every_route_answers_each_role_as_product_md_says(backend: Backend) {
             "generic",
             |_| {},
         ),
+        attachment: {
+            let res = crate::evidence::api_upload(
+                &app,
+                &app.quick_token(&neighbour.staff),
+                &neighbour.incident_id,
+                "theirs.pdf",
+                &crate::evidence::pdf("the neighbour's"),
+            )
+            .await;
+            assert_eq!(res.status(), 201, "the neighbour's own file");
+            res.json::<serde_json::Value>().await.unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        },
     };
     let ours = Records {
         category: category_id.clone(),
         incident: records[&Role::Dsl].incident.clone(),
         pupil: records[&Role::Dsl].pupil.clone(),
+        attachment: records[&Role::Dsl].attachment.clone(),
         transfer: ours_elsewhere,
         alert: our_alert.clone(),
         ..trust_records

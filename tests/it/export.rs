@@ -99,7 +99,7 @@ async fn the_export_parses_with_the_spreadsheets_seven_headers_first(backend: Ba
     assert_eq!(rows[0][7..], SAFELOG.map(String::from)[..]);
     assert_eq!(rows.len(), 2);
     let r = &rows[1];
-    assert_eq!(r.len(), 25);
+    assert_eq!(r.len(), 28);
     assert_eq!(r[col("Student Name")], "Zoë Ó Sé");
     assert_eq!(r[col("Tutor Group")], "9B");
     assert_eq!(r[col("Incident Date")], "01/10/2025");

@@ -14,6 +14,7 @@ mod backup;
 mod cases;
 mod cli;
 mod conformance;
+mod evidence;
 mod export;
 mod foundation;
 mod hostile_input;

@@ -688,8 +688,8 @@ async fn every_figure_of_a_term_report_is_the_expected_number_with_small_counts_
     assert!(html.contains("Online safety report: Summer 2024/25"));
     assert_eq!(
         html.matches("<table").count(),
-        8,
-        "the totals, six breakdowns and acknowledgement, once each"
+        9,
+        "the totals, six breakdowns, the decisions and acknowledgement, once each"
     );
     for caption in [
         "Incidents by category",

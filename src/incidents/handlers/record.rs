@@ -21,12 +21,18 @@ use crate::views::{page, page_with, see_other, Page};
 
 async fn open(state: &AppState, caller: Caller, id: String) -> Result<Record, AppError> {
     let now = state.clock.now_naive();
+    let data_dir = crate::auth::tokens::data_dir(&state.config);
     db::run(&state.pool, move |conn| {
         let origin = Origin {
             ip: Some(&caller.ip),
             via: "page",
         };
-        record::open(conn, &caller.viewer, &caller.author, &id, &origin, now)
+        let mut r = record::open(conn, &caller.viewer, &caller.author, &id, &origin, now)?;
+        // Every opening checks each file on disk against its hash.
+        if let Some(files) = r.as_mut().and_then(|r| r.attachments.as_mut()) {
+            crate::attachments::verify(&data_dir, files);
+        }
+        Ok(r)
     })
     .await?
     .ok_or(AppError::NotFound)

@@ -199,6 +199,9 @@ pub fn page(
                 }
             }
             section.card { (facts(v)) }
+            @if let Some(files) = &r.attachments {
+                (crate::attachments::views::section(&csrf, i, files))
+            }
             @if let (Some(case), false) = (&r.case, i.entered_in_error()) {
                 (crate::cases::views::panel(&csrf, i, case))
             }

@@ -248,6 +248,11 @@ pub fn show(page: &Page<'_>, r: &Report, editor: Option<&Editor>, shown: &Shown<
                             (breakdown(r, "Referrals by agency", ("Agency", "Referrals"), &f.referrals_by_agency, true))
                         }
                     }
+                    section.report-part #decisions {
+                        h2 { "Decisions recorded with reasons" }
+                        p.muted { "Decisions made during the term, each recorded with its reason (KCSIE)." }
+                        (breakdown(r, "Decisions by kind", ("Decision", "Cases"), &f.decisions, true))
+                    }
                 }
                 section.report-part {
                     h2 { "Leadership acknowledgement and open cases" }

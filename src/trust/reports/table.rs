@@ -648,6 +648,7 @@ mod tests {
                     median_hours_to_acknowledge: None,
                     open_at_end_of_term: next(4),
                     referrals_awaiting_reference: next(2),
+                    decisions: Vec::new(),
                 };
                 SchoolPart {
                     school_id: format!("s{i}"),
