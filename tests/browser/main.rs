@@ -14,6 +14,7 @@
 #[path = "../it/helpers.rs"]
 mod helpers;
 
+mod filtering_review;
 mod harness;
 mod journeys;
 mod lead_day;
@@ -45,6 +46,7 @@ macro_rules! in_the_browser {
     )*};
 }
 
+use filtering_review::a_dsl_publishes_the_annual_filtering_review_and_governors_read_it;
 use journeys::a_new_school_from_its_setup_link_to_signing_out;
 use lead_day::a_lead_triages_forty_incidents_and_governors_read_what_was_published;
 use monitoring::a_dsl_triages_monitoring_alerts_and_logs_an_incident_from_one;
@@ -63,4 +65,5 @@ in_the_browser!(
     a_dsl_triages_monitoring_alerts_and_logs_an_incident_from_one,
     a_dsl_sends_a_pupils_file_and_the_new_schools_dsl_confirms_receipt,
     a_trustee_opens_and_prints_the_published_trust_report,
+    a_dsl_publishes_the_annual_filtering_review_and_governors_read_it,
 );

@@ -138,12 +138,12 @@ pub fn show(
                         caption { "Alerts and how fast they were looked at" }
                         tbody {
                             tr { th scope="row" { strong { "Alerts received" } } td.num { strong { (f.alerts) } } }
-                            tr { th scope="row" { "Looked at" } td.num { (f.looked_at) } }
+                            tr { th scope="row" { "Looked at" } td.num { (r.cell(f.looked_at)) } }
                             tr {
                                 th scope="row" { "Median time from arrival to the first look" }
                                 td.num { (f.median_minutes_to_first_look.map_or_else(|| "none looked at".to_string(), |m| span(chrono::Duration::minutes(m)))) }
                             }
-                            tr { th scope="row" { "Promoted to an incident" } td.num { (f.promoted) } }
+                            tr { th scope="row" { "Promoted to an incident" } td.num { (r.cell(f.promoted)) } }
                             tr { th scope="row" { "Incidents of filtering or monitoring breaches (" code { "filtering-breach" } ")" } td.num { (r.cell(f.filtering_breach_incidents)) } }
                         }
                     }
