@@ -148,6 +148,10 @@ pub async fn a_dsl_publishes_the_annual_filtering_review_and_governors_read_it(
             dana.sees("Saved.").await;
             dana.sees("Proxy and VPN sites blocked for all pupils").await;
             both_widths(&dana, "register").await;
+            dana.screenshot_of("entries", &shots("register-entries.png"), 1280)
+                .await;
+            dana.screenshot_of("entries", &shots("register-entries-phone.png"), 390)
+                .await;
 
             // The governor sees nothing before it is published.
             sign_in(&gail, "Gail").await;
@@ -195,12 +199,18 @@ pub async fn a_dsl_publishes_the_annual_filtering_review_and_governors_read_it(
             dana.sees("The figures have changed since this review was published").await;
             dana.sees("now 5 alerts (published 4)").await;
             assert_eq!(alerts_received(&dana).await, "4", "the published figures");
+            both_widths(&dana, "review-dsl-changed").await;
+            dana.screenshot_of("register", &shots("review-dsl-register.png"), 1280)
+                .await;
+            dana.screenshot_of("register", &shots("review-dsl-register-phone.png"), 390)
+                .await;
 
             // The governor reads what was published, and only that.
             gail.open("/filtering-review").await;
             gail.sees("Published").await;
             gail.open(&year_path).await;
             gail.sees("Filtering held this year.").await;
+            gail.sees("The year had not ended then").await;
             gail.sees("Proxy and VPN sites blocked for all pupils").await;
             gail.does_not_see("have changed since").await;
             gail.does_not_see("Commentary and publishing").await;

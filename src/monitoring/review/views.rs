@@ -114,6 +114,9 @@ pub fn show(
                         strong { "Published " (long(p.published_at.date())) } " by " (p.published_by)
                         @if p.version > 1 { " (version " (p.version) ")" }
                         ". These are the figures as published."
+                        @if p.published_at.date() < r.last {
+                            " The year had not ended then: they count what was recorded up to " (long(p.published_at.date())) "."
+                        }
                     }
                     @if let (Some(reason), true) = (&p.reason, lead) {
                         p.muted.no-print { "Published again because: " (reason) }
