@@ -50,7 +50,10 @@ fn as_a_school_made_before_kcsie_2025(server: &Server) {
     )
     .execute(&mut conn)
     .expect("the new categories taken away");
-    assert_eq!(gone, 3, "a new school has the three KCSIE 2025/2026 categories");
+    assert_eq!(
+        gone, 3,
+        "a new school has the three KCSIE 2025/2026 categories"
+    );
 }
 
 /// The shown "Alerts received" figure of the review on the page.
@@ -68,12 +71,16 @@ async fn alerts_received(p: &Person) -> String {
         .to_string()
 }
 
-pub async fn a_dsl_publishes_the_annual_filtering_review_and_governors_read_it(
-    backend: Backend,
-) {
+pub async fn a_dsl_publishes_the_annual_filtering_review_and_governors_read_it(backend: Backend) {
     let mut server = Server::start_with(backend, &[("SAFELOG_REQUIRE_2FA", "none")]).await;
     add_account_at(&server, "Hill School", "Dana Dsl", "DAD", &["dsl"]);
-    add_account_at(&server, "Hill School", "Gail Governor", "GGO", &["governor"]);
+    add_account_at(
+        &server,
+        "Hill School",
+        "Gail Governor",
+        "GGO",
+        &["governor"],
+    );
     add_account_at(&server, "Hill School", "Ada Admin", "AAD", &["admin"]);
     add_account_at(&server, "Hill School", "Ian Technician", "ITE", &["staff"]);
     as_a_school_made_before_kcsie_2025(&server);

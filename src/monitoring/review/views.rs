@@ -126,7 +126,7 @@ pub fn show(
                             strong { "The figures have changed since this review was published" }
                             " (alerts, triage or register entries were added afterwards): now "
                             (r.live.alerts) " alerts (published " (f.alerts) "), "
-                            (r.live.decisions.len()) " register entries (published " (f.decisions.len()) "). "
+                            (r.live.decisions.len()) @if r.live.decisions.len() == 1 { " register entry" } @else { " register entries" } " (published " (f.decisions.len()) "). "
                             "Governors keep reading the published figures. Publish again to give them the new ones."
                         }
                     }
