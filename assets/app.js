@@ -81,7 +81,11 @@ document.addEventListener("DOMContentLoaded", function () {
 // takes its column's heading as a label, so a row still reads as a record.
 document.addEventListener("DOMContentLoaded", function () {
   document.querySelectorAll("table").forEach(function (table) {
+    // A heading only a screen reader hears (an "Open" or "Remove" column
+    // of buttons) labels nothing: "Remove: Remove" says it twice.
     var heads = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) {
+      var hidden = th.querySelector(".visually-hidden");
+      if (hidden && hidden.textContent.trim() === th.textContent.trim()) { return ""; }
       return th.textContent.trim();
     });
     if (!heads.length) { return; }

@@ -207,6 +207,12 @@ impl Server {
         }
     }
 
+    /// The database the server runs on, for a journey that must set up
+    /// what no page or command makes (a school as it was before a release).
+    pub fn database_url(&self) -> String {
+        self.db.url()
+    }
+
     /// Everything the server has printed (its log, and the setup link).
     pub fn logs(&self) -> String {
         format!("{}{}", self.stdout.text(), self.stderr.text())

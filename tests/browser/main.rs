@@ -15,6 +15,7 @@
 mod helpers;
 
 mod evidence;
+mod filtering_review;
 mod harness;
 mod journeys;
 mod lead_day;
@@ -48,6 +49,7 @@ macro_rules! in_the_browser {
 }
 
 use evidence::a_dsl_attaches_a_letter_and_cannot_attach_to_a_nudes_incident;
+use filtering_review::a_dsl_publishes_the_annual_filtering_review_and_governors_read_it;
 use journeys::a_new_school_from_its_setup_link_to_signing_out;
 use lead_day::a_lead_triages_forty_incidents_and_governors_read_what_was_published;
 use monitoring::a_dsl_triages_monitoring_alerts_and_logs_an_incident_from_one;
@@ -69,4 +71,5 @@ in_the_browser!(
     a_dsl_triages_monitoring_alerts_and_logs_an_incident_from_one,
     a_dsl_sends_a_pupils_file_and_the_new_schools_dsl_confirms_receipt,
     a_trustee_opens_and_prints_the_published_trust_report,
+    a_dsl_publishes_the_annual_filtering_review_and_governors_read_it,
 );

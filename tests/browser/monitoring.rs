@@ -10,7 +10,7 @@ use crate::harness::{Driver, Server};
 use crate::helpers::Backend;
 use crate::lead_day::{add_account_at, sign_in};
 
-async fn post(server: &Server, key: &str, body: Value) -> String {
+pub(crate) async fn post(server: &Server, key: &str, body: Value) -> String {
     let res = reqwest::Client::new()
         .post(format!("{}/api/v1/monitoring/alerts", server.base))
         .bearer_auth(key)

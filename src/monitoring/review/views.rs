@@ -114,6 +114,9 @@ pub fn show(
                         strong { "Published " (long(p.published_at.date())) } " by " (p.published_by)
                         @if p.version > 1 { " (version " (p.version) ")" }
                         ". These are the figures as published."
+                        @if p.published_at.date() < r.last {
+                            " The year had not ended then: they count what was recorded up to " (long(p.published_at.date())) "."
+                        }
                     }
                     @if let (Some(reason), true) = (&p.reason, lead) {
                         p.muted.no-print { "Published again because: " (reason) }
@@ -123,7 +126,7 @@ pub fn show(
                             strong { "The figures have changed since this review was published" }
                             " (alerts, triage or register entries were added afterwards): now "
                             (r.live.alerts) " alerts (published " (f.alerts) "), "
-                            (r.live.decisions.len()) " register entries (published " (f.decisions.len()) "). "
+                            (r.live.decisions.len()) @if r.live.decisions.len() == 1 { " register entry" } @else { " register entries" } " (published " (f.decisions.len()) "). "
                             "Governors keep reading the published figures. Publish again to give them the new ones."
                         }
                     }
@@ -138,12 +141,12 @@ pub fn show(
                         caption { "Alerts and how fast they were looked at" }
                         tbody {
                             tr { th scope="row" { strong { "Alerts received" } } td.num { strong { (f.alerts) } } }
-                            tr { th scope="row" { "Looked at" } td.num { (f.looked_at) } }
+                            tr { th scope="row" { "Looked at" } td.num { (r.cell(f.looked_at)) } }
                             tr {
                                 th scope="row" { "Median time from arrival to the first look" }
                                 td.num { (f.median_minutes_to_first_look.map_or_else(|| "none looked at".to_string(), |m| span(chrono::Duration::minutes(m)))) }
                             }
-                            tr { th scope="row" { "Promoted to an incident" } td.num { (f.promoted) } }
+                            tr { th scope="row" { "Promoted to an incident" } td.num { (r.cell(f.promoted)) } }
                             tr { th scope="row" { "Incidents of filtering or monitoring breaches (" code { "filtering-breach" } ")" } td.num { (r.cell(f.filtering_breach_incidents)) } }
                         }
                     }
