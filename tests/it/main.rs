@@ -30,6 +30,7 @@ mod pupils;
 mod reports;
 mod role_grants;
 mod schools;
+mod search_scale;
 mod transfers;
 mod triage;
 mod trust;
