@@ -387,7 +387,10 @@ pub fn document() -> Value {
         ),
         // Counting stops at 10,000: past it total is 10,000 and
         // total_exact false ("more than 10,000").
-        ("total", json!({"type": "integer", "minimum": 0, "maximum": 10000})),
+        (
+            "total",
+            json!({"type": "integer", "minimum": 0, "maximum": 10000}),
+        ),
         ("total_exact", json!({"type": "boolean"})),
         // The next page: send it back as `after`. Null on the last page.
         ("next_after", nullable(s())),
