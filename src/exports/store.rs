@@ -59,6 +59,7 @@ fn holds(scope: &Scope, backend: Backend) -> Condition {
         &scope.filters,
         backend,
         TextPlan::Natural,
+        None,
     )
 }
 

@@ -59,6 +59,37 @@ pub enum TextPlan {
     Walk,
 }
 
+/// The pupils a search names, looked up before the list's query: a
+/// list of ids lets each backend serve "or about a pupil so named" from an
+/// index (PostgreSQL cannot combine a subquery with the text index, and
+/// reads every row instead).
+#[derive(Clone, Debug, Default)]
+pub struct Named {
+    /// Pupils whose name contains the search.
+    pub pupils: Vec<String>,
+    /// Incidents any of them is involved in as another pupil.
+    pub incidents: Vec<String>,
+}
+
+/// [`Named`] for a search.
+pub fn named(conn: &mut AnyConnection, school_id: &str, q: &str) -> QueryResult<Named> {
+    let pupils: Vec<String> = pupils::table
+        .filter(pupils::school_id.eq(school_id))
+        .filter(
+            pupils::name_key
+                .like(contains_pattern(&name_key(q)))
+                .escape('\\'),
+        )
+        .select(pupils::id)
+        .load(conn)?;
+    let incidents = incident_pupils::table
+        .filter(incident_pupils::school_id.eq(school_id))
+        .filter(incident_pupils::pupil_id.eq_any(&pupils))
+        .select(incident_pupils::incident_id)
+        .load(conn)?;
+    Ok(Named { pupils, incidents })
+}
+
 /// A page of the list and what it says about the rest.
 #[derive(Debug)]
 pub struct Found {
@@ -80,9 +111,14 @@ pub fn list(
 ) -> QueryResult<Found> {
     let filters = &with_term_dates(conn, &viewer.school_id, filters)?;
     let backend = dialect::backend(conn);
+    let names = match &filters.q {
+        Some(q) => Some(named(conn, &viewer.school_id, q)?),
+        None => None,
+    };
+    let names = names.as_ref();
     // The count reads at most COUNT_LIMIT + 1 matching rows.
     let counted: Vec<i32> = incidents::table
-        .filter(matching(viewer, filters, backend, TextPlan::Natural))
+        .filter(matching(viewer, filters, backend, TextPlan::Natural, names))
         .select(sql::<Integer>("1"))
         .limit(COUNT_LIMIT + 1)
         .load(conn)?;
@@ -97,7 +133,7 @@ pub fn list(
     } else {
         TextPlan::Natural
     };
-    let mut condition = matching(viewer, filters, backend, plan);
+    let mut condition = matching(viewer, filters, backend, plan, names);
     let offset = match &paging.after {
         Some(c) => {
             condition = Box::new(condition.and(dialect::before_in_list(c.logged_at, &c.id)));
@@ -198,8 +234,21 @@ pub fn with_term_dates(
 }
 
 /// The list's WHERE clause: what the viewer may see, then each filter.
-fn matching(viewer: &Viewer, f: &Filters, backend: Backend, plan: TextPlan) -> Condition {
-    narrowed(listed_to(viewer), &viewer.school_id, f, backend, plan)
+fn matching(
+    viewer: &Viewer,
+    f: &Filters,
+    backend: Backend,
+    plan: TextPlan,
+    names: Option<&Named>,
+) -> Condition {
+    narrowed(
+        listed_to(viewer),
+        &viewer.school_id,
+        f,
+        backend,
+        plan,
+        names,
+    )
 }
 
 /// `base` (a visibility rule) narrowed by each filter. A term must already
@@ -210,6 +259,7 @@ pub fn narrowed(
     f: &Filters,
     backend: Backend,
     plan: TextPlan,
+    names: Option<&Named>,
 ) -> Condition {
     let mut c = base;
     if let Some(s) = f.status {
@@ -262,7 +312,14 @@ pub fn narrowed(
         let text: Condition = Box::new(
             dialect::search_text_contains(backend, &q.to_lowercase())
                 .or(incidents::reference.eq(q.trim().to_uppercase()))
-                .or(involving_named(school, q)),
+                .or(match names {
+                    Some(n) => Box::new(
+                        incidents::pupil_id
+                            .eq_any(n.pupils.clone())
+                            .or(incidents::id.eq_any(n.incidents.clone())),
+                    ),
+                    None => involving_named(school, q),
+                }),
         );
         let text = match plan {
             TextPlan::Natural => text,
