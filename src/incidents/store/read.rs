@@ -309,18 +309,24 @@ pub fn narrowed(
     // The free text, the reference, or a pupil's name (as the subject or
     // another pupil involved).
     if let Some(q) = &f.q {
-        let text: Condition = Box::new(
+        let mut text: Condition = Box::new(
             dialect::search_text_contains(backend, &q.to_lowercase())
-                .or(incidents::reference.eq(q.trim().to_uppercase()))
-                .or(match names {
-                    Some(n) => Box::new(
-                        incidents::pupil_id
-                            .eq_any(n.pupils.clone())
-                            .or(incidents::id.eq_any(n.incidents.clone())),
-                    ),
-                    None => involving_named(school, q),
-                }),
+                .or(incidents::reference.eq(q.trim().to_uppercase())),
         );
+        // Each arm of the OR has an index, so that SQLite can take their
+        // union; an arm for no pupil at all is left out, not written as
+        // FALSE, which no index serves.
+        match names {
+            Some(n) => {
+                if !n.pupils.is_empty() {
+                    text = Box::new(text.or(incidents::pupil_id.eq_any(n.pupils.clone())));
+                }
+                if !n.incidents.is_empty() {
+                    text = Box::new(text.or(incidents::id.eq_any(n.incidents.clone())));
+                }
+            }
+            None => text = Box::new(text.or(involving_named(school, q))),
+        }
         let text = match plan {
             TextPlan::Natural => text,
             TextPlan::Walk => dialect::walk_newest_first(backend, text),
