@@ -385,7 +385,15 @@ pub fn document() -> Value {
             "items",
             json!({"type": "array", "items": {"$ref": "#/components/schemas/Incident"}}),
         ),
-        ("total", json!({"type": "integer", "minimum": 0})),
+        // Counting stops at 10,000: past it total is 10,000 and
+        // total_exact false ("more than 10,000").
+        (
+            "total",
+            json!({"type": "integer", "minimum": 0, "maximum": 10000}),
+        ),
+        ("total_exact", json!({"type": "boolean"})),
+        // The next page: send it back as `after`. Null on the last page.
+        ("next_after", nullable(s())),
         ("page", json!({"type": "integer", "minimum": 1})),
         ("per_page", json!({"type": "integer", "minimum": 1})),
     ]);
@@ -446,7 +454,7 @@ pub fn document() -> Value {
             "/api/v1/categories": {"get": op("The school's categories", None, ("200", json!({"description": "items: code, name, four_c, owner_role, urgent, restricted, guidance"})))},
             "/api/v1/pupils": {"get": op("Pupils matching ?q= (type-ahead)", None, ("200", json!({"description": "items: id, name, tutor_group, year_group"})))},
             "/api/v1/incidents": {
-                "get": op("Incidents you may read: {items, total, page, per_page}; filters as query parameters", None, ("200", json_response("A page of incidents", list))),
+                "get": op("Incidents you may read, newest first: {items, total, total_exact, next_after, page, per_page}; filters as query parameters. total counts up to 10,000 (total_exact false: more than that match). For the next page send next_after back as after (with page + 1 if you show page numbers); page alone counts past every earlier row", None, ("200", json_response("A page of incidents", list))),
                 "post": create,
             },
             "/api/v1/incidents/{id}": {"get": {"parameters": id, "summary": "One incident with its timeline", "security": [{"bearer": []}], "responses": {"200": incident_response("The incident"), "401": error_response("Not signed in"), "403": error_response("The account must finish or set up two-factor sign-in first"), "404": error_response("Not found or not yours")}}},

@@ -172,3 +172,86 @@ pub fn hours_to_acknowledge(
         }
     })
 }
+
+/// A condition on an incident row (as `incidents::store::visibility`
+/// builds them).
+pub type IncidentCondition = Box<
+    dyn diesel::BoxableExpression<
+        super::schema::incidents::table,
+        super::MultiBackend,
+        SqlType = diesel::sql_types::Bool,
+    >,
+>;
+
+/// Incidents whose search text contains `lowered` (already lower-cased by
+/// the application, as the search text is): exactly `search_text LIKE
+/// '%lowered%'`, found through each backend's text index. On SQLite the
+/// FTS5 trigram index `incidents_search` (kept in step by triggers) gives
+/// the rows that may contain it, and the LIKE keeps exactly those that do;
+/// on PostgreSQL the pg_trgm GIN index serves the LIKE itself. A trigram
+/// index cannot narrow a search under three characters: those read every
+/// row, as before.
+pub fn search_text_contains(backend: Backend, lowered: &str) -> IncidentCondition {
+    use diesel::dsl::sql;
+    use diesel::prelude::*;
+    use diesel::sql_types::{Bool, Text};
+
+    use super::schema::incidents;
+    let like = incidents::search_text
+        .like(crate::pupils::store::contains_pattern(lowered))
+        .escape('\\');
+    match backend {
+        Backend::Sqlite if lowered.chars().count() >= 3 => {
+            // One FTS5 phrase: the trigram tokenizer matches it as a
+            // substring. Quotes inside are doubled.
+            let phrase = format!("\"{}\"", lowered.replace('"', "\"\""));
+            Box::new(
+                sql::<Bool>(
+                    "incidents.search_rowid IN \
+                     (SELECT rowid FROM incidents_search WHERE incidents_search MATCH ",
+                )
+                .bind::<Text, _>(phrase)
+                .sql(")")
+                .and(like),
+            )
+        }
+        _ => Box::new(like),
+    }
+}
+
+diesel::define_sql_function! {
+    /// `coalesce(x, y)` on a condition, used only to hide it from SQLite's
+    /// planner (see [`walk_newest_first`]).
+    #[sql_name = "coalesce"]
+    fn coalesce_bool(x: diesel::sql_types::Bool, y: diesel::sql_types::Bool) -> diesel::sql_types::Bool;
+}
+
+/// `condition` in a form that makes the planner read the list's index
+/// newest first and test each row, rather than gather every matching row
+/// through other indexes and sort them. For a search that matches many
+/// rows the first page is then found after a few hundred rows instead of
+/// sorting tens of thousands. SQLite plans an OR of indexed terms as a
+/// union of index lookups whatever the ORDER BY and LIMIT; a function
+/// around the condition stops that. PostgreSQL weighs the LIMIT itself.
+pub fn walk_newest_first(backend: Backend, condition: IncidentCondition) -> IncidentCondition {
+    match backend {
+        Backend::Sqlite => Box::new(coalesce_bool(condition, false)),
+        Backend::Postgres => condition,
+    }
+}
+
+/// `(logged_at, id) < (at, id)`: the rows after a page's last one in the
+/// list's order, as a row comparison that both backends turn into one
+/// seek on the index `(school_id, logged_at, id)` (an OR of the two cases
+/// would not be).
+pub fn before_in_list(at: chrono::NaiveDateTime, id: &str) -> IncidentCondition {
+    use diesel::dsl::sql;
+    use diesel::sql_types::{Bool, Text, Timestamp};
+    Box::new(
+        sql::<Bool>("(incidents.logged_at, incidents.id) < (")
+            .bind::<Timestamp, _>(at)
+            .sql(", ")
+            .bind::<Text, _>(id.to_string())
+            .sql(")"),
+    )
+}

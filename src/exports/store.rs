@@ -10,11 +10,12 @@ use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text, Timestamp};
 
 use crate::categories::Category;
+use crate::db::dialect::{self, Backend};
 use crate::db::schema::{categories, incident_imports, incidents, referrals, users};
 use crate::db::AnyConnection;
 use crate::incidents::filters::Filters;
 use crate::incidents::model::{Event, Incident, IncidentView, OtherPupil, PupilRole};
-use crate::incidents::store::read::{categories_by_code, narrowed, parts, Parts};
+use crate::incidents::store::read::{categories_by_code, narrowed, parts, Parts, TextPlan};
 use crate::incidents::store::visibility::{listed_to, Condition};
 use crate::incidents::viewer::Viewer;
 
@@ -34,7 +35,7 @@ pub struct Scope {
 /// shows them, less any restricted incident they do not read in full (a
 /// DSL who logged a staff-conduct concern sees it in their own list, but
 /// only the headteacher may take it away in a spreadsheet).
-fn holds(scope: &Scope) -> Condition {
+fn holds(scope: &Scope, backend: Backend) -> Condition {
     let base: Condition = match &scope.viewer {
         Some(viewer) if viewer.reads_restricted() => listed_to(viewer),
         Some(viewer) => {
@@ -42,7 +43,9 @@ fn holds(scope: &Scope) -> Condition {
                 .filter(categories::school_id.eq(viewer.school_id.clone()))
                 .filter(categories::restricted.eq(true))
                 .select(categories::code);
-            Box::new(listed_to(viewer).and(incidents::category_code.ne_all(restricted)))
+            Box::new(listed_to(viewer).and(diesel::dsl::not(
+                incidents::category_code.eq_any(restricted),
+            )))
         }
         None => Box::new(
             incidents::school_id
@@ -50,12 +53,20 @@ fn holds(scope: &Scope) -> Condition {
                 .and(incidents::entered_in_error_at.is_null()),
         ),
     };
-    narrowed(base, &scope.school_id, &scope.filters)
+    narrowed(
+        base,
+        &scope.school_id,
+        &scope.filters,
+        backend,
+        TextPlan::Natural,
+        None,
+    )
 }
 
 pub fn count(conn: &mut AnyConnection, scope: &Scope) -> QueryResult<i64> {
+    let backend = dialect::backend(conn);
     incidents::table
-        .filter(holds(scope))
+        .filter(holds(scope, backend))
         .count()
         .get_result(conn)
 }
@@ -73,7 +84,8 @@ pub fn batch(
     after: Option<&Position>,
     limit: i64,
 ) -> QueryResult<Vec<Incident>> {
-    let mut q = incidents::table.filter(holds(scope)).into_boxed();
+    let backend = dialect::backend(conn);
+    let mut q = incidents::table.filter(holds(scope, backend)).into_boxed();
     if let Some((logged_at, reference)) = after {
         q = q.filter(
             diesel::dsl::sql::<Bool>("(incidents.logged_at, incidents.reference) > (")

@@ -334,14 +334,17 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let (filters, paging) = query.parse().map_err(api_errors)?;
     let caller = Caller::new(&user, &req);
-    let (items, total) =
+    let (page, per_page) = (paging.page, paging.per_page);
+    let found =
         super::handlers::list::search(&state, caller.viewer, caller.ip, filters, paging, "api")
             .await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({
-        "items": items.iter().map(IncidentJson::of).collect::<Vec<_>>(),
-        "total": total,
-        "page": paging.page,
-        "per_page": paging.per_page,
+        "items": found.items.iter().map(IncidentJson::of).collect::<Vec<_>>(),
+        "total": found.total,
+        "total_exact": found.total_exact,
+        "next_after": found.next.map(|c| c.to_string()),
+        "page": page,
+        "per_page": per_page,
     })))
 }
 

@@ -31,6 +31,9 @@ pub struct ListQuery {
     pub q: String,
     pub page: String,
     pub per_page: String,
+    /// Where the previous page ended ([`Cursor`]): the next page starts
+    /// after it without counting past every row before it.
+    pub after: String,
 }
 
 /// Filters, checked.
@@ -84,19 +87,64 @@ impl Filters {
     }
 }
 
-/// Which page of the list.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Which page of the list. With `after`, the page is the rows after that
+/// one (keyset paging: an index seek, however deep); without, the rows
+/// after `(page - 1) * per_page` others, which only the "Newer" link and
+/// an address typed by hand use.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Paging {
     pub page: i64,
     pub per_page: i64,
+    pub after: Option<Cursor>,
 }
 
 impl Paging {
     pub const DEFAULT_PER_PAGE: i64 = 25;
     pub const MAX_PER_PAGE: i64 = 100;
 
-    pub fn offset(self) -> i64 {
+    pub fn first(per_page: i64) -> Self {
+        Paging {
+            page: 1,
+            per_page,
+            after: None,
+        }
+    }
+
+    pub fn offset(&self) -> i64 {
         (self.page - 1) * self.per_page
+    }
+}
+
+/// The last row of a page in the list's order (newest first, then id):
+/// `20251112T101500.000000_<id>`. Holds a time and an id, never anything
+/// about the pupil or what happened, so it may sit in an address.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cursor {
+    pub logged_at: chrono::NaiveDateTime,
+    pub id: String,
+}
+
+impl Cursor {
+    const TIME: &'static str = "%Y%m%dT%H%M%S%.6f";
+
+    pub fn parse(v: &str) -> Option<Cursor> {
+        let (at, id) = v.split_once('_')?;
+        let id_ok = (1..=64).contains(&id.len())
+            && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+        if at.len() != 22 || !id_ok {
+            return None;
+        }
+        let logged_at = chrono::NaiveDateTime::parse_from_str(at, Self::TIME).ok()?;
+        Some(Cursor {
+            logged_at,
+            id: id.to_string(),
+        })
+    }
+}
+
+impl std::fmt::Display for Cursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}_{}", self.logged_at.format(Self::TIME), self.id)
     }
 }
 
@@ -191,10 +239,24 @@ impl ListQuery {
             crate::forms::plain(&mut errors, field, value.trim(), label, false);
         }
         let number = |v: &str, default: i64| v.trim().parse::<i64>().ok().unwrap_or(default);
+        let after = match self.after.trim() {
+            "" => None,
+            a => {
+                let c = Cursor::parse(a);
+                if c.is_none() {
+                    errors.add(
+                        "after",
+                        "This link to the next page is not valid. Open the list again.",
+                    );
+                }
+                c
+            }
+        };
         let paging = Paging {
             page: number(&self.page, 1).max(1),
             per_page: number(&self.per_page, Paging::DEFAULT_PER_PAGE)
                 .clamp(1, Paging::MAX_PER_PAGE),
+            after,
         };
         errors.into_result()?;
         Ok((
@@ -271,7 +333,8 @@ mod tests {
             p,
             Paging {
                 page: 1,
-                per_page: 100
+                per_page: 100,
+                after: None,
             }
         );
         let bad = ListQuery {
@@ -279,5 +342,35 @@ mod tests {
             ..Default::default()
         };
         assert!(bad.parse().unwrap_err().get("year_group").is_some());
+    }
+
+    #[test]
+    fn a_cursor_reads_back_what_it_wrote_and_refuses_anything_else() {
+        let c = Cursor {
+            logged_at: chrono::NaiveDate::from_ymd_opt(2025, 11, 12)
+                .unwrap()
+                .and_hms_micro_opt(10, 15, 0, 42)
+                .unwrap(),
+            id: "0b6c2c1e-9a3f-4c1e-8d5e-1f2a3b4c5d6e".into(),
+        };
+        assert_eq!(Cursor::parse(&c.to_string()), Some(c.clone()));
+        let q = ListQuery {
+            after: c.to_string(),
+            page: "3".into(),
+            ..Default::default()
+        };
+        assert_eq!(q.parse().unwrap().1.after, Some(c));
+        for bad in [
+            "x",
+            "20251112T101500.000042_",
+            "20251112T101500_abc",
+            "20251112T101500.000042_a b",
+        ] {
+            let q = ListQuery {
+                after: bad.into(),
+                ..Default::default()
+            };
+            assert!(q.parse().unwrap_err().get("after").is_some(), "{bad}");
+        }
     }
 }

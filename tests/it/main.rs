@@ -35,6 +35,7 @@ mod role_grants;
 mod schools;
 mod sso;
 mod sso_keys;
+mod search_scale;
 mod transfers;
 mod triage;
 mod trust;

@@ -12,9 +12,9 @@ use crate::db;
 use crate::error::AppError;
 use crate::forms::{FieldErrors, Form};
 use crate::incidents::filters::{Filters, ListQuery, Paging};
-use crate::incidents::model::IncidentView;
 use crate::incidents::saved_search::{self, SearchRef};
 use crate::incidents::store;
+use crate::incidents::store::read::Found;
 use crate::incidents::viewer::Viewer;
 use crate::incidents::views::list::{self, ListPage};
 use crate::state::AppState;
@@ -28,10 +28,10 @@ pub async fn search(
     filters: Filters,
     paging: Paging,
     via: &'static str,
-) -> Result<(Vec<IncidentView>, i64), AppError> {
+) -> Result<Found, AppError> {
     let now = state.clock.now_naive();
     db::run(&state.pool, move |conn| {
-        let found = store::list(conn, &viewer, &filters, paging)?;
+        let found = store::list(conn, &viewer, &filters, &paging)?;
         let names = filters.names();
         let used = if names.is_empty() {
             "none".to_string()
@@ -113,18 +113,28 @@ async fn show(
         Ok((f, p)) => (f, p, FieldErrors::default()),
         Err(e) => (
             Filters::default(),
-            Paging {
-                page: 1,
-                per_page: Paging::DEFAULT_PER_PAGE,
-            },
+            Paging::first(Paging::DEFAULT_PER_PAGE),
             e,
         ),
     };
-    let (items, total) = if errors.is_empty() {
+    let found = if errors.is_empty() {
         let caller = Caller::new(user, req);
-        search(state, caller.viewer, caller.ip, filters, paging, "page").await?
+        search(
+            state,
+            caller.viewer,
+            caller.ip,
+            filters,
+            paging.clone(),
+            "page",
+        )
+        .await?
     } else {
-        (Vec::new(), 0)
+        Found {
+            items: Vec::new(),
+            total: 0,
+            total_exact: true,
+            next: None,
+        }
     };
     let status = if errors.is_empty() {
         StatusCode::OK
@@ -136,8 +146,7 @@ async fn show(
         list::list(
             &page_info,
             &ListPage {
-                items: &items,
-                total,
+                found: &found,
                 paging,
                 query: &query,
                 categories: &cats,

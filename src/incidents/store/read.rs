@@ -3,13 +3,16 @@
 
 use std::collections::HashMap;
 
+use diesel::dsl::sql;
 use diesel::prelude::*;
+use diesel::sql_types::Integer;
 
 use super::visibility::{listed_to, visible_to, Condition};
 use crate::categories::Category;
+use crate::db::dialect::{self, Backend};
 use crate::db::schema::{categories, incident_events, incident_pupils, incidents, pupils};
 use crate::db::AnyConnection;
-use crate::incidents::filters::{Filters, Paging};
+use crate::incidents::filters::{Cursor, Filters, Paging};
 use crate::incidents::model::{Event, EventKind, Incident, IncidentView, OtherPupil, PupilRole};
 use crate::incidents::viewer::Viewer;
 use crate::pupils::model::{name_key, Pupil};
@@ -38,27 +41,130 @@ pub fn get(
     }
 }
 
+/// Counts stop here: past it the list says "more than 10,000" rather
+/// than read every row of a large school to say exactly how many more.
+pub const COUNT_LIMIT: i64 = 10_000;
+
+/// A text search matching more rows than this is served by reading the
+/// list's index newest first ([`TextPlan::Walk`]); fewer, by fetching
+/// those rows through the text index and sorting them.
+const WALK_FROM: i64 = 2_000;
+
+/// How a text search is planned (see [`dialect::walk_newest_first`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TextPlan {
+    /// As the database chooses: through the text index when there is one.
+    Natural,
+    /// Newest first along the list's index, testing each row.
+    Walk,
+}
+
+/// The pupils a search names, looked up before the list's query: a
+/// list of ids lets each backend serve "or about a pupil so named" from an
+/// index (PostgreSQL cannot combine a subquery with the text index, and
+/// reads every row instead).
+#[derive(Clone, Debug, Default)]
+pub struct Named {
+    /// Pupils whose name contains the search.
+    pub pupils: Vec<String>,
+    /// Incidents any of them is involved in as another pupil.
+    pub incidents: Vec<String>,
+}
+
+/// [`Named`] for a search.
+pub fn named(conn: &mut AnyConnection, school_id: &str, q: &str) -> QueryResult<Named> {
+    let pupils: Vec<String> = pupils::table
+        .filter(pupils::school_id.eq(school_id))
+        .filter(
+            pupils::name_key
+                .like(contains_pattern(&name_key(q)))
+                .escape('\\'),
+        )
+        .select(pupils::id)
+        .load(conn)?;
+    let incidents = incident_pupils::table
+        .filter(incident_pupils::school_id.eq(school_id))
+        .filter(incident_pupils::pupil_id.eq_any(&pupils))
+        .select(incident_pupils::incident_id)
+        .load(conn)?;
+    Ok(Named { pupils, incidents })
+}
+
+/// A page of the list and what it says about the rest.
+#[derive(Debug)]
+pub struct Found {
+    pub items: Vec<IncidentView>,
+    /// Exact when `total_exact`; otherwise [`COUNT_LIMIT`], and more match.
+    pub total: i64,
+    pub total_exact: bool,
+    /// Where the next page starts, when there is one.
+    pub next: Option<Cursor>,
+}
+
 /// A page of the incidents `viewer` may read that match `filters`, newest
-/// first, and how many match in all.
+/// first, and how many match in all (counted up to [`COUNT_LIMIT`]).
 pub fn list(
     conn: &mut AnyConnection,
     viewer: &Viewer,
     filters: &Filters,
-    paging: Paging,
-) -> QueryResult<(Vec<IncidentView>, i64)> {
+    paging: &Paging,
+) -> QueryResult<Found> {
     let filters = &with_term_dates(conn, &viewer.school_id, filters)?;
-    let total: i64 = incidents::table
-        .filter(matching(viewer, filters))
-        .count()
-        .get_result(conn)?;
-    let rows: Vec<Incident> = incidents::table
-        .filter(matching(viewer, filters))
+    let backend = dialect::backend(conn);
+    let names = match &filters.q {
+        Some(q) => Some(named(conn, &viewer.school_id, q)?),
+        None => None,
+    };
+    let names = names.as_ref();
+    // The count reads at most COUNT_LIMIT + 1 matching rows.
+    let counted: Vec<i32> = incidents::table
+        .filter(matching(viewer, filters, backend, TextPlan::Natural, names))
+        .select(sql::<Integer>("1"))
+        .limit(COUNT_LIMIT + 1)
+        .load(conn)?;
+    let n = counted.len() as i64;
+    let (total, total_exact) = if n > COUNT_LIMIT {
+        (COUNT_LIMIT, false)
+    } else {
+        (n, true)
+    };
+    let plan = if filters.q.is_some() && n > WALK_FROM {
+        TextPlan::Walk
+    } else {
+        TextPlan::Natural
+    };
+    let mut condition = matching(viewer, filters, backend, plan, names);
+    let offset = match &paging.after {
+        Some(c) => {
+            condition = Box::new(condition.and(dialect::before_in_list(c.logged_at, &c.id)));
+            0
+        }
+        None => paging.offset(),
+    };
+    // One row more than the page says whether there is a next page.
+    let mut rows: Vec<Incident> = incidents::table
+        .filter(condition)
         .order((incidents::logged_at.desc(), incidents::id.desc()))
-        .limit(paging.per_page)
-        .offset(paging.offset())
+        .limit(paging.per_page + 1)
+        .offset(offset)
         .select(Incident::as_select())
         .load(conn)?;
-    Ok((hydrate(conn, viewer, rows)?, total))
+    let more = rows.len() as i64 > paging.per_page;
+    rows.truncate(usize::try_from(paging.per_page).unwrap_or(0));
+    let next = if more {
+        rows.last().map(|i| Cursor {
+            logged_at: i.logged_at,
+            id: i.id.clone(),
+        })
+    } else {
+        None
+    };
+    Ok(Found {
+        items: hydrate(conn, viewer, rows)?,
+        total,
+        total_exact,
+        next,
+    })
 }
 
 /// Incidents involving a pupil, as the pupil's subject or as another pupil.
@@ -128,13 +234,33 @@ pub fn with_term_dates(
 }
 
 /// The list's WHERE clause: what the viewer may see, then each filter.
-fn matching(viewer: &Viewer, f: &Filters) -> Condition {
-    narrowed(listed_to(viewer), &viewer.school_id, f)
+fn matching(
+    viewer: &Viewer,
+    f: &Filters,
+    backend: Backend,
+    plan: TextPlan,
+    names: Option<&Named>,
+) -> Condition {
+    narrowed(
+        listed_to(viewer),
+        &viewer.school_id,
+        f,
+        backend,
+        plan,
+        names,
+    )
 }
 
 /// `base` (a visibility rule) narrowed by each filter. A term must already
 /// have been turned into dates ([`with_term_dates`]).
-pub fn narrowed(base: Condition, school: &str, f: &Filters) -> Condition {
+pub fn narrowed(
+    base: Condition,
+    school: &str,
+    f: &Filters,
+    backend: Backend,
+    plan: TextPlan,
+    names: Option<&Named>,
+) -> Condition {
     let mut c = base;
     if let Some(s) = f.status {
         c = Box::new(c.and(incidents::status.eq(s.as_str())));
@@ -180,17 +306,32 @@ pub fn narrowed(base: Condition, school: &str, f: &Filters) -> Condition {
     if f.unacknowledged {
         c = Box::new(c.and(incidents::lg_acknowledged_at.is_null()));
     }
+    // The free text, the reference, or a pupil's name (as the subject or
+    // another pupil involved).
     if let Some(q) = &f.q {
-        let pattern = contains_pattern(&q.to_lowercase());
-        c = Box::new(
-            c.and(
-                incidents::search_text
-                    .like(pattern)
-                    .escape('\\')
-                    .or(incidents::reference.eq(q.trim().to_uppercase()))
-                    .or(involving_named(school, q)),
-            ),
+        let mut text: Condition = Box::new(
+            dialect::search_text_contains(backend, &q.to_lowercase())
+                .or(incidents::reference.eq(q.trim().to_uppercase())),
         );
+        // Each arm of the OR has an index, so that SQLite can take their
+        // union; an arm for no pupil at all is left out, not written as
+        // FALSE, which no index serves.
+        match names {
+            Some(n) => {
+                if !n.pupils.is_empty() {
+                    text = Box::new(text.or(incidents::pupil_id.eq_any(n.pupils.clone())));
+                }
+                if !n.incidents.is_empty() {
+                    text = Box::new(text.or(incidents::id.eq_any(n.incidents.clone())));
+                }
+            }
+            None => text = Box::new(text.or(involving_named(school, q))),
+        }
+        let text = match plan {
+            TextPlan::Natural => text,
+            TextPlan::Walk => dialect::walk_newest_first(backend, text),
+        };
+        c = Box::new(c.and(text));
     }
     c
 }

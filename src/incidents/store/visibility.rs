@@ -48,8 +48,11 @@ pub fn visible_to(viewer: &Viewer) -> Condition {
             .filter(categories::school_id.eq(viewer.school_id.clone()))
             .filter(categories::restricted.eq(true))
             .select(categories::code);
-        access =
-            Box::new(access.or(not_about_head().and(incidents::category_code.ne_all(restricted))));
+        // NOT (code IN (...)), not `code <> ALL (...)`: PostgreSQL hashes
+        // an IN subquery once but runs `<> ALL` as a loop for every row.
+        access = Box::new(access.or(not_about_head().and(diesel::dsl::not(
+            incidents::category_code.eq_any(restricted),
+        ))));
     }
     if viewer.reads_dpo_categories() {
         let owned = categories::table

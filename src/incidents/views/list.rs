@@ -7,16 +7,16 @@ use super::{incident_day, status_badge};
 use crate::auth::Role;
 use crate::categories::Category;
 use crate::forms::FieldErrors;
-use crate::incidents::filters::{ListQuery, Paging};
-use crate::incidents::model::{IncidentView, Status};
+use crate::incidents::filters::{Cursor, ListQuery, Paging};
+use crate::incidents::model::Status;
 use crate::incidents::saved_search::without_typed_text;
+use crate::incidents::store::read::Found;
 use crate::reports::terms::TermName;
 use crate::views::components::{csrf_field, error_summary, flash};
 use crate::views::{layout, Page};
 
 pub struct ListPage<'a> {
-    pub items: &'a [IncidentView],
-    pub total: i64,
+    pub found: &'a Found,
     pub paging: Paging,
     pub query: &'a ListQuery,
     pub categories: &'a [Category],
@@ -55,9 +55,16 @@ fn filter_pairs(q: &ListQuery) -> Vec<(&'static str, &String)> {
 
 /// An address of `path` with the list's filters: never typed text, which
 /// only the saved search `f` stands for.
-fn address(path: &str, query: &ListQuery, f: Option<&str>, page: Option<i64>) -> String {
+fn address(
+    path: &str,
+    query: &ListQuery,
+    f: Option<&str>,
+    page: Option<i64>,
+    after: Option<&Cursor>,
+) -> String {
     let query = without_typed_text(query);
     let (f, page) = (f.unwrap_or("").to_string(), page.map(|p| p.to_string()));
+    let after = after.map(|c| c.to_string());
     let mut kept = filter_pairs(&query);
     if !f.is_empty() {
         kept.push(("f", &f));
@@ -67,6 +74,9 @@ fn address(path: &str, query: &ListQuery, f: Option<&str>, page: Option<i64>) ->
     }
     if let Some(p) = &page {
         kept.push(("page", p));
+    }
+    if let Some(a) = &after {
+        kept.push(("after", a));
     }
     if kept.is_empty() {
         return path.into();
@@ -79,16 +89,29 @@ fn address(path: &str, query: &ListQuery, f: Option<&str>, page: Option<i64>) ->
 
 /// The list's address for these filters and saved search.
 pub fn list_address(query: &ListQuery, f: Option<&str>, page: Option<i64>) -> String {
-    address("/incidents", query, f, page)
+    address("/incidents", query, f, page, None)
 }
 
+/// A newer page, by its number: the reader has paged through the rows
+/// before it, so counting past them costs no more than it did then.
 fn page_link(l: &ListPage<'_>, page: i64) -> String {
     list_address(l.query, l.search_id, Some(page))
 }
 
+/// The next (older) page, which starts after this page's last row.
+fn next_link(l: &ListPage<'_>, after: &Cursor) -> String {
+    address(
+        "/incidents",
+        l.query,
+        l.search_id,
+        Some(l.paging.page + 1),
+        Some(after),
+    )
+}
+
 /// The list as it is filtered now, as a spreadsheet.
 fn export_link(l: &ListPage<'_>) -> String {
-    address("/incidents/export.csv", l.query, l.search_id, None)
+    address("/incidents/export.csv", l.query, l.search_id, None, None)
 }
 
 fn filters(l: &ListPage<'_>, csrf: &str) -> Markup {
@@ -166,7 +189,8 @@ fn filters(l: &ListPage<'_>, csrf: &str) -> Markup {
 }
 
 pub fn list(page: &Page<'_>, l: &ListPage<'_>) -> Markup {
-    let pages = ((l.total + l.paging.per_page - 1) / l.paging.per_page).max(1);
+    let (items, total) = (&l.found.items, l.found.total);
+    let pages = ((total + l.paging.per_page - 1) / l.paging.per_page).max(1);
     layout(
         page,
         html! {
@@ -180,13 +204,17 @@ pub fn list(page: &Page<'_>, l: &ListPage<'_>) -> Markup {
             }
             @if l.lead { (filters(l, page.csrf.as_deref().unwrap_or_default())) }
             p.muted.total {
-                (l.total) " incident" @if l.total != 1 { "s" }
+                @if l.found.total_exact {
+                    (total) " incident" @if total != 1 { "s" }
+                } @else {
+                    "More than " (thousands(total)) " incidents"
+                }
                 @if l.exporter && l.errors.is_empty() {
                     " · " a href=(export_link(l)) download { "Download CSV" }
                     " (these incidents, for an audit; every download is recorded)"
                 }
             }
-            @if l.items.is_empty() {
+            @if items.is_empty() {
                 p { "No incidents to show." }
             } @else {
                 table.incidents {
@@ -195,7 +223,7 @@ pub fn list(page: &Page<'_>, l: &ListPage<'_>) -> Markup {
                         @if l.lead { th { "Owner" } th { "LG acknowledged" } }
                     } }
                     tbody {
-                        @for v in l.items {
+                        @for v in items {
                             tr {
                                 td { a.ref href=(format!("/incidents/{}", v.incident.id)) { (v.incident.reference) } }
                                 td { (incident_day(v.incident.incident_date)) }
@@ -212,13 +240,27 @@ pub fn list(page: &Page<'_>, l: &ListPage<'_>) -> Markup {
                     }
                 }
             }
-            @if pages > 1 {
+            @if l.paging.page > 1 || l.found.next.is_some() {
                 nav.pages aria-label="Pages" {
                     @if l.paging.page > 1 { a href=(page_link(l, l.paging.page - 1)) { "Newer" } " " }
-                    "Page " (l.paging.page) " of " (pages)
-                    @if l.paging.page < pages { " " a href=(page_link(l, l.paging.page + 1)) { "Older" } }
+                    "Page " (l.paging.page)
+                    @if l.found.total_exact { " of " (pages) }
+                    @if let Some(after) = &l.found.next { " " a href=(next_link(l, after)) { "Older" } }
                 }
             }
         },
     )
+}
+
+/// 10000 as "10,000".
+fn thousands(n: i64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
