@@ -138,6 +138,8 @@ fn fill(conn: &mut AnyConnection, school: &str, teacher: &str) -> NaiveDateTime 
                     year_group: Some(9),
                     date_of_birth: None,
                     upn: None,
+                    child_identifier: None,
+                    nhs_number: None,
                 },
                 start,
             )
