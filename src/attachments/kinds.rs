@@ -20,13 +20,18 @@ pub struct Detected {
 }
 
 pub fn detect(bytes: &[u8]) -> Detected {
-    if let Some(kind) = infer::get(bytes) {
+    // A kind infer reads as text (XML, HTML) is looked into like any text:
+    // an SVG that opens with an XML declaration is `text/xml` to infer, and
+    // an image all the same.
+    let kind = infer::get(bytes);
+    if let Some(kind) = kind.filter(|k| k.matcher_type() != infer::MatcherType::Text) {
         return Detected {
             media_type: kind.mime_type().to_string(),
             image: kind.matcher_type() == infer::MatcherType::Image,
             unknown_binary: false,
         };
     }
+    let text_type = kind.map_or("text/plain", |k| k.mime_type());
     match std::str::from_utf8(bytes) {
         Ok(text) if !text.contains('\0') => {
             // An SVG is a picture written as text: no magic number, but an
@@ -40,7 +45,7 @@ pub fn detect(bytes: &[u8]) -> Detected {
                 }
             } else {
                 Detected {
-                    media_type: "text/plain".into(),
+                    media_type: text_type.into(),
                     image: false,
                     unknown_binary: false,
                 }
