@@ -126,11 +126,13 @@ async fn twenty_kills_mid_delivery_lose_no_alert_and_repeat_at_most_one(backend:
     // fall between. Before the socket fix it was 15 or 16; with the mark
     // handed to a blocking thread, 0 to 5; with the mark written on the
     // worker's own task, seven runs on a machine loaded 10 to 16 deep
-    // repeated 0 to 2 on SQLite (mean 1.1) and 0 or 1 on PostgreSQL. Four
-    // keeps the hand-over from coming back without failing on the spread.
+    // repeated 0 to 2 on SQLite (mean 1.1) and 0 or 1 on PostgreSQL, and a
+    // run on a quiet machine 3 on SQLite: the goal of at most one is met
+    // on PostgreSQL, not yet on SQLite. Four keeps the hand-over from
+    // coming back without failing on the spread.
     assert!(
         repeats <= 4,
-        "{repeats} emails arrived twice after {KILLS} kills mid-delivery (now: 0 to 2; with the mark on another thread: up to 5; before the socket fix: 15)"
+        "{repeats} emails arrived twice after {KILLS} kills mid-delivery (now: 0 to 3; with the mark on another thread: up to 5; before the socket fix: 15)"
     );
     let _ = std::fs::remove_dir_all(&data_dir);
 }
