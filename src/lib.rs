@@ -26,6 +26,7 @@ pub mod methods;
 pub mod metrics;
 pub mod monitoring;
 pub mod plain_text;
+pub mod private_file;
 pub mod proxies;
 pub mod pupils;
 pub mod reports;

@@ -5,7 +5,7 @@
 //! flushed too, so a crash leaves either the whole file or none; it is made
 //! readable by the service's own user alone (mode 0600).
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
@@ -48,7 +48,8 @@ pub fn store(data_dir: &Path, bytes: &[u8]) -> std::io::Result<String> {
         .ok_or_else(|| std::io::Error::other("an attachment's path has a folder"))?;
     std::fs::create_dir_all(dir)?;
     let temp = dir.join(format!(".{hash}.{}.part", uuid::Uuid::new_v4().simple()));
-    let written = write_private(&temp, bytes).and_then(|()| std::fs::rename(&temp, &path));
+    let written =
+        crate::private_file::write_new(&temp, bytes).and_then(|()| std::fs::rename(&temp, &path));
     if written.is_err() {
         let _ = std::fs::remove_file(&temp);
     }
@@ -56,28 +57,6 @@ pub fn store(data_dir: &Path, bytes: &[u8]) -> std::io::Result<String> {
     // The rename is durable only once the folder holding it is flushed.
     std::fs::File::open(dir)?.sync_all()?;
     Ok(hash)
-}
-
-#[cfg(unix)]
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
-    f.write_all(bytes)?;
-    f.sync_all()
-}
-
-#[cfg(not(unix))]
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)?;
-    f.write_all(bytes)?;
-    f.sync_all()
 }
 
 /// What the file on disk says against the hash recorded for it.

@@ -127,27 +127,9 @@ fn read_or_create_secret(path: &Path) -> Result<Vec<u8>, String> {
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot write the data folder {}: {e}", dir.display()))?;
     }
-    write_private(path, URL_SAFE_NO_PAD.encode(&secret).as_bytes())
+    crate::private_file::write_new(path, URL_SAFE_NO_PAD.encode(&secret).as_bytes())
         .map_err(|e| format!("cannot keep the token secret in {}: {e}", path.display()))?;
     Ok(secret)
-}
-
-#[cfg(unix)]
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
-    f.write_all(bytes)?;
-    f.sync_all()
-}
-
-#[cfg(not(unix))]
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    std::fs::write(path, bytes)
 }
 
 /// A random, URL-safe string carrying `bytes` bytes of entropy.
