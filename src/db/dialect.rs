@@ -50,6 +50,28 @@ where
     }
 }
 
+/// Opens a write transaction that stays open across an await, for the
+/// mail worker's mark (`mail/marks.rs`): [`write_transaction`]'s, without
+/// the closure. End it with [`commit`] or [`rollback`].
+pub fn begin_write(conn: &mut AnyConnection) -> Result<(), DieselError> {
+    match conn {
+        AnyConnection::Sqlite(c) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")
+        }
+        AnyConnection::Postgres(c) => AnsiTransactionManager::begin_transaction(c),
+    }
+}
+
+/// Commits what [`begin_write`] opened.
+pub fn commit(conn: &mut AnyConnection) -> Result<(), DieselError> {
+    <AnyConnection as TransactionManager<AnyConnection>>::commit_transaction(conn)
+}
+
+/// Rolls back what [`begin_write`] opened.
+pub fn rollback(conn: &mut AnyConnection) -> Result<(), DieselError> {
+    <AnyConnection as TransactionManager<AnyConnection>>::rollback_transaction(conn)
+}
+
 /// Makes writers that number a school's records take turns: PostgreSQL
 /// locks the school's row until the transaction ends; SQLite's
 /// `BEGIN IMMEDIATE` (see [`write_transaction`]) already allows one writer.

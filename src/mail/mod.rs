@@ -21,6 +21,7 @@
 //! state.mail.wake(); // after the commit, so the worker can see the row
 //! ```
 
+mod marks;
 mod store;
 mod transport;
 mod worker;

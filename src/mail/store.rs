@@ -234,3 +234,46 @@ pub(crate) fn record_failure(
     .execute(conn)?;
     Ok(())
 }
+
+// The side file's one table (SQLite only; see `marks.rs`): the ids of
+// emails the server has accepted, committed the moment it answers, before
+// `outbox.sent_at` is written in the main database. Not in `schema.rs`:
+// it is not in the main database.
+diesel::table! {
+    sent_mail (id) {
+        id -> Text,
+        sent_at -> Timestamp,
+    }
+}
+
+/// Makes the side file's table, if it is new.
+pub(crate) fn create_sent_table(conn: &mut AnyConnection) -> QueryResult<()> {
+    use diesel::connection::SimpleConnection;
+    // WITHOUT ROWID: the mark is one page written at commit, not two.
+    conn.batch_execute(
+        "CREATE TABLE IF NOT EXISTS sent_mail (id TEXT PRIMARY KEY NOT NULL, sent_at TIMESTAMP NOT NULL) WITHOUT ROWID",
+    )
+}
+
+/// Writes the side file's mark for one email, in the caller's open
+/// transaction.
+pub(crate) fn note_sent(conn: &mut AnyConnection, id: &str, now: NaiveDateTime) -> QueryResult<()> {
+    diesel::insert_into(sent_mail::table)
+        .values((sent_mail::id.eq(id), sent_mail::sent_at.eq(now)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The side file's marks not yet copied to the outbox.
+pub(crate) fn noted_sent(conn: &mut AnyConnection) -> QueryResult<Vec<(String, NaiveDateTime)>> {
+    sent_mail::table
+        .select((sent_mail::id, sent_mail::sent_at))
+        .order(sent_mail::id.asc())
+        .load(conn)
+}
+
+/// Drops side-file marks once the outbox holds them.
+pub(crate) fn forget_noted(conn: &mut AnyConnection, ids: &[String]) -> QueryResult<()> {
+    diesel::delete(sent_mail::table.filter(sent_mail::id.eq_any(ids))).execute(conn)?;
+    Ok(())
+}

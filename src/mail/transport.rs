@@ -8,7 +8,8 @@ use lettre::message::header::ContentType;
 use lettre::message::Mailbox;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
-use lettre::transport::smtp::extension::ClientId;
+use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
+use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
 use lettre::{AsyncSmtpTransport, Message, Tokio1Executor};
 use tokio::sync::Mutex;
 
@@ -162,16 +163,19 @@ impl Smtp {
         Ok(conn)
     }
 
-    /// Sends one email. `id` becomes the Message-ID, so if the accepted
+    /// Starts one email: the server takes its sender, recipient and DATA
+    /// command; what is left, its content and closing line, goes with
+    /// [`Outgoing::finish`]. The worker writes its "sent" mark in between
+    /// (see `worker.rs`). `id` becomes the Message-ID, so if the accepted
     /// at-least-once edge ever sends an email twice, mail clients see the
     /// same message and can show it once.
-    pub(crate) async fn send(
+    pub(crate) async fn start(
         &self,
         id: &str,
         to: &str,
         subject: &str,
         body: &str,
-    ) -> Result<(), String> {
+    ) -> Result<Outgoing<'_>, String> {
         let to: Mailbox = to.parse().map_err(|e: lettre::address::AddressError| {
             format!("invalid recipient address: {e}")
         })?;
@@ -202,9 +206,59 @@ impl Smtp {
             }
             None => self.connect().await?,
         };
-        let sent = conn.send(&envelope, &bytes).await.map(|_| ());
-        if sent.is_ok() && !conn.has_broken() {
-            *self.open.lock().await = Some(conn);
+        // What lettre's own `send` does before the content, with its
+        // options for addresses and content that are not ASCII. A
+        // connection that fails here is dropped, not kept.
+        let ascii_addresses = envelope
+            .to()
+            .iter()
+            .chain(envelope.from())
+            .all(|a: &lettre::Address| AsRef::<str>::as_ref(a).is_ascii());
+        let mut options = Vec::new();
+        if !ascii_addresses {
+            if !conn.server_info().supports_feature(Extension::SmtpUtfEight) {
+                return Err("the SMTP server does not take addresses that are not ASCII".into());
+            }
+            options.push(MailParameter::SmtpUtfEight);
+        }
+        if !bytes.is_ascii() {
+            if !conn.server_info().supports_feature(Extension::EightBitMime) {
+                return Err("the SMTP server does not take content that is not ASCII".into());
+            }
+            options.push(MailParameter::Body(MailBodyParameter::EightBitMime));
+        }
+        let text = |e: lettre::transport::smtp::Error| e.to_string();
+        conn.command(Mail::new(envelope.from().cloned(), options))
+            .await
+            .map_err(text)?;
+        for recipient in envelope.to() {
+            conn.command(Rcpt::new(recipient.clone(), vec![]))
+                .await
+                .map_err(text)?;
+        }
+        conn.command(Data).await.map_err(text)?;
+        Ok(Outgoing {
+            smtp: self,
+            conn,
+            bytes,
+        })
+    }
+}
+
+/// An email the server is waiting for the content of.
+pub(crate) struct Outgoing<'a> {
+    smtp: &'a Smtp,
+    conn: AsyncSmtpConnection,
+    bytes: Vec<u8>,
+}
+
+impl Outgoing<'_> {
+    /// Sends the content and its closing line, and reads the server's
+    /// answer: `Ok` once the server has accepted the email.
+    pub(crate) async fn finish(mut self) -> Result<(), String> {
+        let sent = self.conn.message(&self.bytes).await.map(|_| ());
+        if sent.is_ok() && !self.conn.has_broken() {
+            *self.smtp.open.lock().await = Some(self.conn);
         }
         sent.map_err(|e| e.to_string())
     }

@@ -3,18 +3,15 @@
 //! the row before it claims the next.
 //!
 //! Delivery is at least once. A crash (or a lost database connection) after
-//! the SMTP server has accepted an email but before `sent_at` is written
+//! the SMTP server has accepted an email but before it is marked sent
 //! leaves the row claimed; when the claim lapses the email is sent again.
 //! That single possible repeat is accepted: losing a safeguarding alert is
 //! worse than sending it twice, and the repeat carries the same Message-ID.
 //! The window is kept as narrow as it can be: one email is claimed at a
-//! time (so only it can be in the window), and the mark is written at once,
-//! on the worker's own thread (no hand-over to another thread), on a
-//! connection the worker keeps for it, with commits that do not wait for
-//! the disk (see [`crate::db::dialect::quick_commits`]), rather than after a
-//! wait for a pooled connection and an fsync. The rest of the
-//! window was the SMTP socket's (see `transport.rs`): with both, 20
-//! `kill -9`s mid-delivery repeat at most one email (tests/it/mail_crash.rs).
+//! time (so only it can be in the window), its mark is written before its
+//! last line goes and committed the moment the server answers (`marks.rs`),
+//! on the worker's own task (no hand-over to another thread), and the SMTP
+//! socket sends the last line at once (`transport.rs`).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -23,12 +20,12 @@ use std::time::Duration;
 use chrono::{NaiveDateTime, TimeDelta};
 use tokio::sync::Notify;
 
+use super::marks::{Armed, Marks};
 use super::store::{self, ClaimedMail};
 use super::transport::Smtp;
 use super::SetupError;
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::db::dialect::quick_commits;
 use crate::db::{AnyConnection, DbPool};
 
 /// The wait after the first failed try; it doubles with each failure after.
@@ -101,8 +98,7 @@ pub fn spawn(pool: DbPool, config: &Config, clock: Clock) -> Result<MailWorker, 
     let runtime = tokio::runtime::Handle::try_current().map_err(|_| SetupError::NoRuntime)?;
     let worker = Arc::new(Worker {
         pool,
-        database_url: config.database_url.clone(),
-        marker: Arc::default(),
+        marks: Arc::new(std::sync::Mutex::new(Marks::new(&config.database_url))),
         clock,
         smtp,
         poll: Duration::from_millis(config.mail_poll_ms.max(1)),
@@ -118,9 +114,8 @@ pub fn spawn(pool: DbPool, config: &Config, clock: Clock) -> Result<MailWorker, 
 
 struct Worker {
     pool: DbPool,
-    database_url: String,
-    /// The connection "sent" marks are written on, opened at the first.
-    marker: Arc<std::sync::Mutex<Option<AnyConnection>>>,
+    /// Where "sent" marks are armed and committed; opened at the first.
+    marks: Arc<std::sync::Mutex<Marks>>,
     clock: Clock,
     smtp: Smtp,
     poll: Duration,
@@ -160,6 +155,8 @@ async fn run(worker: Arc<Worker>, shared: Arc<Shared>) {
 /// lapses for its own email only, and a crash can leave at most one email
 /// sent but not marked.
 async fn deliver_due(worker: Arc<Worker>) {
+    worker.open_marks().await;
+    worker.settle().await;
     loop {
         let now = worker.clock.now_naive();
         let lease_until = later(now, worker.lease_secs());
@@ -179,39 +176,28 @@ async fn deliver_due(worker: Arc<Worker>) {
 
 impl Worker {
     async fn deliver(&self, mail: ClaimedMail) {
-        // Opened before the send, not after it: the time between the
-        // server's acceptance and the mark is the window for a repeat.
-        self.open_marker().await;
-        let sending = self
-            .smtp
-            .send(&mail.id, &mail.to_address, &mail.subject, &mail.body);
-        let result = match tokio::time::timeout(self.send_timeout, sending).await {
-            Ok(result) => result,
-            Err(_) => Err(format!(
-                "the SMTP server did not finish within {} seconds",
-                self.send_timeout.as_secs()
-            )),
-        };
+        // The time the mark records: taken as it is armed, a moment before
+        // the server's acceptance.
         let now = self.clock.now_naive();
+        let result = self.send(&mail, now).await;
         let attempts = mail.attempts.saturating_add(1);
         let id = mail.id;
         match result {
-            Ok(()) => {
-                match self.mark_sent(&id, now).await {
-                    Ok(()) => tracing::info!(mail_id = %id, attempts, "mail delivered"),
-                    // The at-least-once edge (see the module comment).
-                    Err(e) => tracing::error!(
-                        mail_id = %id,
-                        error = %e,
-                        "mail delivered but not marked as sent; it will be sent again when its claim lapses"
-                    ),
-                }
-            }
+            Ok(armed) => match self.record_sent(&id, armed, now).await {
+                Ok(()) => tracing::info!(mail_id = %id, attempts, "mail delivered"),
+                // The at-least-once edge (see the module comment).
+                Err(e) => tracing::error!(
+                    mail_id = %id,
+                    error = %e,
+                    "mail delivered but not marked as sent; it will be sent again when its claim lapses"
+                ),
+            },
             // Every failure is retried, even a permanent SMTP refusal or a
             // malformed address: giving up would hide a safeguarding email,
             // while a retry at most every few minutes costs little and keeps
             // the email and its error listed until an administrator acts.
             Err(error) => {
+                let now = self.clock.now_naive();
                 let error = truncate(&error);
                 let delay = retry_delay_secs(attempts, self.retry_max_secs);
                 let next = later(now, i64::try_from(delay).unwrap_or(0));
@@ -237,56 +223,107 @@ impl Worker {
         }
     }
 
-    /// Opens the connection "sent" marks are written on, if it is not open.
-    /// A failure here is left to [`Worker::mark_sent`], which falls back to
-    /// the pool.
-    async fn open_marker(&self) {
-        let marker = Arc::clone(&self.marker);
-        let url = self.database_url.clone();
-        let _ = tokio::task::spawn_blocking(move || {
-            let Ok(mut held) = marker.lock() else { return };
-            if held.is_none() {
-                if let Ok(mut conn) = crate::db::connect_one(&url) {
-                    if quick_commits(&mut conn).is_ok() {
-                        *held = Some(conn);
-                    }
+    /// Sends one email, its mark armed between the envelope and the last
+    /// line and committed as soon as the server accepts: the commit is all
+    /// that stands between the acceptance and the mark.
+    async fn send(&self, mail: &ClaimedMail, now: NaiveDateTime) -> Result<Armed, String> {
+        let deadline = tokio::time::Instant::now() + self.send_timeout;
+        let too_slow = || {
+            format!(
+                "the SMTP server did not finish within {} seconds",
+                self.send_timeout.as_secs()
+            )
+        };
+        let starting = self
+            .smtp
+            .start(&mail.id, &mail.to_address, &mail.subject, &mail.body);
+        let outgoing = tokio::time::timeout_at(deadline, starting)
+            .await
+            .map_err(|_| too_slow())??;
+        let armed = self
+            .with_marks(|m| m.arm(&mail.id, now))
+            .unwrap_or(Armed::No);
+        let finished = tokio::time::timeout_at(deadline, outgoing.finish())
+            .await
+            .map_err(|_| too_slow())
+            .and_then(|sent| sent);
+        match finished {
+            Ok(()) if armed == Armed::No => Ok(Armed::No),
+            Ok(()) => match self.with_marks(Marks::commit) {
+                Some(Ok(())) => Ok(armed),
+                failed => {
+                    tracing::warn!(mail_id = %mail.id, error = ?failed, "cannot commit the mail mark; marking the outbox instead");
+                    Ok(Armed::No)
                 }
+            },
+            Err(e) => {
+                self.with_marks(Marks::disarm);
+                Err(e)
+            }
+        }
+    }
+
+    /// Records an accepted email on its outbox row, where the committed
+    /// mark is not that row already.
+    async fn record_sent(&self, id: &str, armed: Armed, at: NaiveDateTime) -> Result<(), String> {
+        if armed == Armed::Outbox {
+            return Ok(());
+        }
+        let row = id.to_string();
+        self.db(move |conn| store::mark_sent(conn, &row, at))
+            .await?;
+        if armed == Armed::Side {
+            let ids = [id.to_string()];
+            self.with_marks(|m| m.forget(&ids));
+        }
+        Ok(())
+    }
+
+    /// Copies to the outbox the side file's marks a crash left there, before
+    /// anything is claimed, so that no accepted email is claimed again.
+    async fn settle(&self) {
+        let noted = self.with_marks(Marks::noted).unwrap_or_default();
+        if noted.is_empty() {
+            return;
+        }
+        let ids: Vec<String> = noted.iter().map(|(id, _)| id.clone()).collect();
+        let copied = self
+            .db(move |conn| {
+                noted
+                    .iter()
+                    .try_for_each(|(id, at)| store::mark_sent(conn, id, *at))
+            })
+            .await;
+        match copied {
+            Ok(()) => {
+                tracing::info!(
+                    emails = ids.len(),
+                    "marks of accepted mail copied to the outbox"
+                );
+                self.with_marks(|m| m.forget(&ids));
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot copy marks of accepted mail; will try again")
+            }
+        }
+    }
+
+    /// Opens the mark connection if it is not open, off the async threads.
+    async fn open_marks(&self) {
+        let marks = Arc::clone(&self.marks);
+        let _ = tokio::task::spawn_blocking(move || {
+            if let Ok(mut marks) = marks.lock() {
+                marks.open();
             }
         })
         .await;
     }
 
-    /// Marks an accepted email as sent, at once, on the worker's own
-    /// connection; if that fails, once more on a pooled one.
-    ///
-    /// The mark runs here, on the worker's task, not through
-    /// `spawn_blocking`: handing it to another thread costs a thread wake
-    /// inside the window for a repeat, which on a loaded machine was most of
-    /// it. It is one short indexed update whose commit does not wait for the
-    /// disk (`quick_commits`), so blocking this task for it is cheap.
-    async fn mark_sent(&self, id: &str, now: NaiveDateTime) -> Result<(), String> {
-        let quick = match self.marker.try_lock() {
-            Ok(mut held) => match held.as_mut() {
-                Some(conn) => {
-                    let marked = store::mark_sent(conn, id, now).map_err(|e| e.to_string());
-                    if marked.is_err() {
-                        // Opened afresh next time: the connection may be what failed.
-                        *held = None;
-                    }
-                    marked
-                }
-                None => Err("no mark connection".to_string()),
-            },
-            Err(_) => Err("mark connection busy".to_string()),
-        };
-        match quick {
-            Ok(()) => Ok(()),
-            Err(e) => {
-                tracing::warn!(mail_id = %id, error = %e, "cannot mark mail sent on the worker's connection; trying a pooled one");
-                let row = id.to_string();
-                self.db(move |conn| store::mark_sent(conn, &row, now)).await
-            }
-        }
+    /// Runs `f` on the marks, here on the worker's task: each call is one
+    /// short statement on a connection nothing else uses, and handing it to
+    /// another thread would put a thread wake inside the window.
+    fn with_marks<T>(&self, f: impl FnOnce(&mut Marks) -> T) -> Option<T> {
+        self.marks.lock().ok().map(|mut marks| f(&mut marks))
     }
 
     /// Runs blocking diesel work off the async threads.
