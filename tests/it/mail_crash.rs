@@ -160,3 +160,96 @@ mod twenty_kills_mid_delivery_lose_no_alert_and_repeat_at_most_one {
         .await
     }
 }
+
+/// SQLite keeps the mark of an accepted email in a file beside the
+/// database for the moment before it reaches the outbox (`mail/marks.rs`).
+/// A crash in that moment leaves the mark there and the outbox row claimed
+/// and unsent: the next start copies the mark and does not send it again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_sqlite_an_email_accepted_just_before_a_crash_is_marked_sent_at_restart_not_sent_again()
+{
+    use diesel::prelude::*;
+    use safelog::db::schema::outbox;
+
+    let db = TestDb::new(Backend::Sqlite);
+    let data_dir = db.data_dir().expect("SQLite has a folder");
+    let pool = safelog::db::connect(&db.url()).unwrap();
+    safelog::db::migrate(&pool).unwrap();
+    let now = safelog::clock::Clock::system().now_naive();
+    let mut conn = pool.get().unwrap();
+    let accepted = |to: &str, conn: &mut safelog::db::AnyConnection| {
+        mail::enqueue(
+            conn,
+            &NewMail {
+                school_id: None,
+                kind: "test_alert",
+                to,
+                subject: "A new incident for you",
+                body: "Open safelog to read it.",
+            },
+            now,
+        )
+        .unwrap()
+    };
+    let crashed = accepted("lead@school.test", &mut conn);
+    let waiting = accepted("dsl@school.test", &mut conn);
+    // What the killed instance left: its claim on the row (lapsed), and
+    // the committed mark in the side file.
+    diesel::update(outbox::table.find(&crashed))
+        .set(outbox::claimed_until.eq(now - chrono::Duration::minutes(1)))
+        .execute(&mut conn)
+        .unwrap();
+    let side = data_dir.join("safelog.db.mail-sent");
+    let mut marks = diesel::SqliteConnection::establish(&side.display().to_string()).unwrap();
+    diesel::sql_query(
+        "CREATE TABLE sent_mail (id TEXT PRIMARY KEY NOT NULL, sent_at TIMESTAMP NOT NULL) WITHOUT ROWID",
+    )
+    .execute(&mut marks)
+    .unwrap();
+    diesel::sql_query("INSERT INTO sent_mail (id, sent_at) VALUES (?, ?)")
+        .bind::<diesel::sql_types::Text, _>(&crashed)
+        .bind::<diesel::sql_types::Timestamp, _>(now)
+        .execute(&mut marks)
+        .unwrap();
+    drop(marks);
+
+    let smtp_port = free_port();
+    let smtp = SmtpServer::start_on(smtp_port);
+    let mut child = serve(&db, &data_dir, smtp_port);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while smtp.received().is_empty() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // The other email going out shows the worker has had its first round.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let sent_to: Vec<Vec<String>> = smtp.received().into_iter().map(|m| m.to).collect();
+    assert_eq!(
+        sent_to,
+        [["dsl@school.test".to_string()]],
+        "only the waiting email goes; the accepted one is not sent again"
+    );
+    let (crashed_sent, waiting_sent): (
+        Option<chrono::NaiveDateTime>,
+        Option<chrono::NaiveDateTime>,
+    ) = (
+        outbox::table
+            .find(&crashed)
+            .select(outbox::sent_at)
+            .first(&mut conn)
+            .unwrap(),
+        outbox::table
+            .find(&waiting)
+            .select(outbox::sent_at)
+            .first(&mut conn)
+            .unwrap(),
+    );
+    assert_eq!(
+        crashed_sent,
+        Some(now),
+        "the mark reached the outbox with its time"
+    );
+    assert!(waiting_sent.is_some());
+}
