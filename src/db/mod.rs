@@ -115,12 +115,18 @@ pub fn connect(url: &str) -> Result<DbPool, OpenError> {
         Target::Sqlite(path) => {
             prepare_sqlite_folder(path)?;
             // Establish once by hand: the pool would only say it timed out.
-            SqliteConnection::establish(&path.to_string_lossy()).map_err(|e| {
-                OpenError::Sqlite {
-                    path: path.display().to_string(),
-                    reason: e.to_string(),
-                }
-            })?;
+            // WAL is set here, once, because it is kept in the file: the
+            // pool opens its connections together, and on a new file each
+            // one switching to WAL could find the others holding the lock
+            // ("ERROR database is locked" on a first start).
+            let sqlite_error = |e: &dyn std::fmt::Display| OpenError::Sqlite {
+                path: path.display().to_string(),
+                reason: e.to_string(),
+            };
+            SqliteConnection::establish(&path.to_string_lossy())
+                .map_err(|e| sqlite_error(&e))?
+                .batch_execute("PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL;")
+                .map_err(|e| sqlite_error(&e))?;
             path.to_string_lossy().into_owned()
         }
         Target::Postgres(url) => {

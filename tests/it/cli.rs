@@ -416,3 +416,33 @@ fn a_malformed_trusted_proxy_list_is_refused_at_start_in_one_line() {
         "'proxy.school.internal' is not an IP address or CIDR network",
     );
 }
+
+/// The first `safelog migrate` on a new SQLite file once printed
+/// "ERROR database is locked": the pool opened its connections together
+/// and each tried to switch the new file to WAL. A technician's first run
+/// should show no error, and it should be repeatable: several runs.
+#[test]
+fn the_first_migrate_of_a_new_sqlite_database_prints_no_error() {
+    for _ in 0..5 {
+        let dir = std::env::temp_dir()
+            .join("safelog-tests")
+            .join(uuid::Uuid::new_v4().simple().to_string());
+        let output = safelog()
+            .arg("migrate")
+            .env(
+                "SAFELOG_DATABASE_URL",
+                format!("sqlite://{}", dir.join("safelog.db").display()),
+            )
+            .env("SAFELOG_DATA_DIR", &dir)
+            .output()
+            .unwrap();
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(output.status.success(), "{all}");
+        assert!(!all.contains("ERROR"), "{all}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
