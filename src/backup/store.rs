@@ -64,3 +64,17 @@ pub fn single_file(conn: &mut SqliteConnection) -> QueryResult<()> {
     use diesel::connection::SimpleConnection;
     conn.batch_execute("PRAGMA journal_mode = DELETE;")
 }
+
+#[derive(QueryableByName)]
+struct Hash {
+    #[diesel(sql_type = Text)]
+    sha256: String,
+}
+
+/// The SHA-256 of every file the database's incidents attach (those marked
+/// entered in error too: they are hidden, not gone).
+pub fn attachment_hashes(conn: &mut SqliteConnection) -> QueryResult<Vec<String>> {
+    let rows: Vec<Hash> =
+        diesel::sql_query("SELECT DISTINCT sha256 FROM attachments ORDER BY sha256").load(conn)?;
+    Ok(rows.into_iter().map(|h| h.sha256).collect())
+}

@@ -262,3 +262,96 @@ on_both_backends!(
     a_backup_taken_under_load_restores_every_incident_acknowledged_before_it,
     on_postgres_safelog_backup_gives_the_pg_dump_command,
 );
+
+/// Evidence lives in the data folder, not the database: `safelog backup`
+/// copies the files the records attach into `FILE.files` beside the copy,
+/// and `safelog restore` brings them back, so a restored record's file
+/// downloads whole. A file missing from the data folder is named, never
+/// silently left out.
+#[tokio::test]
+async fn on_sqlite_a_backup_carries_the_attached_files_and_a_restore_brings_them_back() {
+    let app = spawn_app(Backend::Sqlite).await;
+    app.school_id();
+    let dsl = app.add_user("Dee Slade", &[Role::Dsl]);
+    let token = app.quick_token(&dsl);
+    let incident = crate::incidents::quick_incident(
+        &app,
+        &token,
+        "Ada Byron",
+        "online-bullying",
+        "Messages sent in a group chat.",
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let letter = format!("%PDF-1.4\nA letter {}\n%%EOF\n", uuid::Uuid::new_v4()).into_bytes();
+    let uploaded: Value =
+        crate::evidence::api_upload(&app, &token, &incident, "letter.pdf", &letter)
+            .await
+            .json()
+            .await
+            .unwrap();
+    let hash = uploaded["sha256"].as_str().unwrap().to_string();
+
+    let backup = scratch("safelog-backup");
+    let out = safelog(&app.db.url())
+        .arg("backup")
+        .arg(&backup)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", said(&out));
+    assert!(said(&out).contains("1 attached file(s)"), "{}", said(&out));
+    let kept = backup
+        .with_file_name("safelog-backup.files")
+        .join("attachments")
+        .join(&hash[..2])
+        .join(&hash);
+    assert_eq!(std::fs::read(&kept).unwrap(), letter);
+
+    let target = TestDb::new(Backend::Sqlite);
+    let out = safelog(&target.url())
+        .arg("restore")
+        .arg(&backup)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", said(&out));
+    let restored = spawn_empty_app_with(Backend::Sqlite, |c| {
+        c.database_url = target.url();
+        c.data_dir = target.data_dir();
+        c.require_2fa = Some(Require2fa::None);
+    })
+    .await;
+    let token = restored.quick_token(&dsl);
+    let attachment = uploaded["id"].as_str().unwrap();
+    let res = restored
+        .client
+        .get(restored.url(&format!(
+            "/api/v1/incidents/{incident}/attachments/{attachment}"
+        )))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.bytes().await.unwrap().as_ref(), letter.as_slice());
+
+    // A file gone from the data folder: the backup says which, and fails.
+    let live = app
+        .db
+        .data_dir()
+        .unwrap()
+        .join("attachments")
+        .join(&hash[..2])
+        .join(&hash);
+    std::fs::remove_file(&live).unwrap();
+    let again = scratch("safelog-backup");
+    let out = safelog(&app.db.url())
+        .arg("backup")
+        .arg(&again)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let text = said(&out);
+    assert!(text.contains(&hash) && text.contains("missing"), "{text}");
+}
