@@ -32,6 +32,11 @@ pub fn routes(r: &mut Router<'_>) {
             ADMIN,
             admin::school_remove,
         )
+        .post(
+            "/admin/sign-in/providers/{id}/roles",
+            ADMIN,
+            admin::school_mapping,
+        )
         .post("/admin/sign-in/settings", ADMIN, admin::save_settings)
         .get("/trust/admin/sign-in", TRUST_ADMIN, admin::trust_page)
         .post(
@@ -43,5 +48,10 @@ pub fn routes(r: &mut Router<'_>) {
             "/trust/admin/sign-in/providers/{id}/remove",
             TRUST_ADMIN,
             admin::trust_remove,
+        )
+        .post(
+            "/trust/admin/sign-in/providers/{id}/roles",
+            TRUST_ADMIN,
+            admin::trust_mapping,
         );
 }
