@@ -367,6 +367,19 @@ pub struct MappingForm {
     role_map: String,
 }
 
+/// Whether the provider `id` (in use) is one the asker administers here.
+fn owns(
+    conn: &mut AnyConnection,
+    user: &CurrentUser,
+    level: Level,
+    id: &str,
+) -> Result<bool, AppError> {
+    let (owner_id, _) = owner_of(conn, user, level)?;
+    Ok(store::providers_of(conn, owner(level, &owner_id))?
+        .iter()
+        .any(|p| p.id == id))
+}
+
 /// Sets a provider's role mapping (both fields empty: none). Whoever sets
 /// it is recorded: the mapping never gives them a guarded role.
 async fn set_mapping(
@@ -387,13 +400,7 @@ async fn set_mapping(
             // Only a provider of this owner gets its form back; any other
             // id answers 404 as the save would.
             let (asker, pid) = (user.clone(), id.clone());
-            let ours = db::run(&state.pool, move |conn| {
-                let (owner_id, _) = owner_of(conn, &asker, level)?;
-                Ok(store::providers_of(conn, owner(level, &owner_id))?
-                    .iter()
-                    .any(|p| p.id == pid))
-            })
-            .await?;
+            let ours = db::run(&state.pool, move |conn| owns(conn, &asker, level, &pid)).await?;
             if !ours {
                 return Err(AppError::NotFound);
             }
@@ -415,11 +422,7 @@ async fn set_mapping(
     let (ip, now) = (client_ip(req), state.clock.now_naive());
     db::run(&state.pool, move |conn| {
         write_transaction(conn, |conn| {
-            let (owner_id, _) = owner_of(conn, &user, level)?;
-            if !store::providers_of(conn, owner(level, &owner_id))?
-                .iter()
-                .any(|p| p.id == id)
-            {
+            if !owns(conn, &user, level, &id)? {
                 return Err(AppError::NotFound);
             }
             store::set_role_mapping(conn, &id, mapping.as_ref(), Some(&user.id), now)?;

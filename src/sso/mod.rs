@@ -28,14 +28,14 @@ pub fn routes(r: &mut Router<'_>) {
         .get("/admin/sign-in", ADMIN, admin::school_page)
         .post("/admin/sign-in/providers", ADMIN, admin::school_add)
         .post(
-            "/admin/sign-in/providers/{id}/remove",
-            ADMIN,
-            admin::school_remove,
-        )
-        .post(
             "/admin/sign-in/providers/{id}/roles",
             ADMIN,
             admin::school_mapping,
+        )
+        .post(
+            "/admin/sign-in/providers/{id}/remove",
+            ADMIN,
+            admin::school_remove,
         )
         .post("/admin/sign-in/settings", ADMIN, admin::save_settings)
         .get("/trust/admin/sign-in", TRUST_ADMIN, admin::trust_page)
@@ -45,13 +45,13 @@ pub fn routes(r: &mut Router<'_>) {
             admin::trust_add,
         )
         .post(
-            "/trust/admin/sign-in/providers/{id}/remove",
-            TRUST_ADMIN,
-            admin::trust_remove,
-        )
-        .post(
             "/trust/admin/sign-in/providers/{id}/roles",
             TRUST_ADMIN,
             admin::trust_mapping,
+        )
+        .post(
+            "/trust/admin/sign-in/providers/{id}/remove",
+            TRUST_ADMIN,
+            admin::trust_remove,
         );
 }
