@@ -51,6 +51,21 @@ pub fn announce(
     by: &GrantedBy<'_>,
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
+    announce_via(conn, school_id, target, granted, by, None, now)
+}
+
+/// As [`announce`], for a role given by something `by` set up rather than
+/// by `by` directly: `via` (such as "single sign-on with Microsoft") is
+/// named in the email, the audit trail and on the start page.
+pub fn announce_via(
+    conn: &mut AnyConnection,
+    school_id: &str,
+    target: &User,
+    granted: &[Role],
+    by: &GrantedBy<'_>,
+    via: Option<&str>,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
     if granted.is_empty() {
         return Ok(());
     }
@@ -62,7 +77,10 @@ pub fn announce(
         let mut event = Event::new(ROLE_GRANTED, now)
             .school(school_id)
             .record("user", &target.id)
-            .detail(role.as_str());
+            .detail(match via {
+                Some(v) => format!("{}{VIA}{v}", role.as_str()),
+                None => role.as_str().to_string(),
+            });
         if let Some(id) = by.id {
             event = event.actor(id);
         }
@@ -72,6 +90,10 @@ pub fn announce(
             target.name,
             role.label()
         );
+        let giver = match via {
+            Some(v) => format!("{v} (set up by {})", by.name),
+            None => by.name.to_string(),
+        };
         let body = format!(
             "{} ({}) was given the {} role by {} on {} UTC.\n\n\
              This role reads {}.\n\
@@ -80,7 +102,7 @@ pub fn announce(
             target.name,
             target.email,
             role.label(),
-            by.name,
+            giver,
             now.format("%d/%m/%Y %H:%M"),
             reads(*role),
             crate::mail::BASE_URL,
@@ -105,6 +127,9 @@ pub fn announce(
 
 pub const ROLE_GRANTED: &str = "role_granted";
 
+/// Between the role and what gave it, in a grant's audit detail.
+const VIA: &str = "; through ";
+
 fn reads(role: Role) -> &'static str {
     match role {
         Role::Headteacher => "every incident, allegations about staff included",
@@ -119,6 +144,8 @@ pub struct Grant {
     pub to_name: String,
     pub role: String,
     pub by_name: Option<String>,
+    /// What gave it, when not a person directly (single sign-on's mapping).
+    pub via: Option<String>,
 }
 
 /// How far back a headteacher's start page lists them.
@@ -131,7 +158,9 @@ pub fn recent(
 ) -> Result<Vec<Grant>, AppError> {
     let rows = store::role_grants_since(conn, school_id, now - SHOWN_FOR)?;
     let mut out = Vec::new();
-    for (at, to_id, role, by_id) in rows {
+    for (at, to_id, detail, by_id) in rows {
+        let via = detail.split_once(VIA).map(|(_, v)| v.to_string());
+        let role = detail.split(VIA).next().unwrap_or_default().to_string();
         let to_name = store::user(conn, &to_id)?.name;
         let by_name = match by_id {
             Some(id) => Some(store::user(conn, &id)?.name),
@@ -142,6 +171,7 @@ pub fn recent(
             to_name,
             role,
             by_name,
+            via,
         });
     }
     Ok(out)

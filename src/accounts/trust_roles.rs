@@ -201,6 +201,7 @@ pub fn leads_given_recently(
                 Some(id) => Some(store::user(conn, &id)?.name),
                 None => None,
             },
+            via: None,
         });
     }
     Ok(out)

@@ -315,6 +315,10 @@ fn landing(then: &str) -> String {
     }
 }
 
+/// Why a password session cannot switch into a school that signs in with
+/// single sign-on only.
+pub const SSO_ONLY_THERE: &str = "That school signs in with its Microsoft or Google account only. Sign out, then use its \"Sign in with\" button to work there.";
+
 /// Moves the session to another of the person's schools: from the next
 /// page on, everything shown and done is that school's, with the roles held
 /// there. A school they hold no roles in answers 404, as one that does not
@@ -334,17 +338,41 @@ pub async fn switch_school(
         return Ok(see_other(&then));
     }
     let (ip, now) = (client_ip(&req), state.clock.now_naive());
-    let (id, session_id, from) = (
+    let (id, session_id, from, has_2fa) = (
         user.id.clone(),
         user.session_id.clone(),
         user.school_id.clone(),
+        user.has_2fa,
     );
-    db::run(&state.pool, move |conn| {
+    let switched = db::run(&state.pool, move |conn| {
         write_transaction(conn, |conn| {
             // Checked again here: a membership ended since this request
             // was authenticated must not let the switch through.
-            if accounts::roles_working_in(conn, &id, &to)?.is_empty() {
+            let roles = accounts::roles_working_in(conn, &id, &to)?;
+            if roles.is_empty() {
                 return Err(AppError::NotFound);
+            }
+            // A school that has turned password sign-in off is not reached
+            // by switching from a password session either; its
+            // administrators may, as they may sign in there with their
+            // password, with a second factor.
+            let password_session = store::live_session(conn, &session_id)?
+                .is_none_or(|(s, _)| !s.method.starts_with("oidc"));
+            if password_session && !store::sign_in_settings(conn, &to)?.password_sign_in {
+                if !roles.contains(&crate::auth::Role::Admin) {
+                    audit::store::insert(
+                        conn,
+                        &Event::new("school_switch_refused", now)
+                            .school(&to)
+                            .actor(&id)
+                            .detail("password sign-in is off for this school")
+                            .ip(Some(&ip)),
+                    )?;
+                    return Ok(false);
+                }
+                if !has_2fa {
+                    store::set_stage(conn, &session_id, Stage::Enrol.as_str())?;
+                }
             }
             store::set_session_school(conn, &session_id, &to)?;
             audit::store::insert(
@@ -355,9 +383,12 @@ pub async fn switch_school(
                     .record("school", &from)
                     .ip(Some(&ip)),
             )?;
-            Ok(())
+            Ok(true)
         })
     })
     .await?;
+    if !switched {
+        return Err(AppError::Forbidden(SSO_ONLY_THERE));
+    }
     Ok(see_other(&then))
 }

@@ -196,8 +196,9 @@ fn role_grants(grants: &[Grant]) -> Markup {
             ul {
                 @for g in grants {
                     li {
-                        (g.to_name) " was given the " (role_label(&g.role)) " role by "
-                        (g.by_name.as_deref().unwrap_or("the server's administrator"))
+                        (g.to_name) " was given the " (role_label(&g.role)) " role "
+                        @if let Some(via) = &g.via { "through " (via) ", set up " }
+                        "by " (g.by_name.as_deref().unwrap_or("the server's administrator"))
                         " on " (g.at.format("%d/%m/%Y %H:%M")) " UTC."
                     }
                 }

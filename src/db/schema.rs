@@ -652,6 +652,10 @@ diesel::table! {
         last_success_at -> Nullable<Timestamp>,
         removed_at -> Nullable<Timestamp>,
         removed_by -> Nullable<Text>,
+        role_claim -> Nullable<Text>,
+        role_map -> Text,
+        role_map_by -> Nullable<Text>,
+        role_map_at -> Nullable<Timestamp>,
     }
 }
 

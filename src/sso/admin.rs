@@ -75,6 +75,9 @@ fn owner(level: Level, id: &str) -> Owner<'_> {
 struct Shown {
     input: ProviderInput,
     errors: FieldErrors,
+    /// A role mapping that did not parse: the provider's id, what was
+    /// typed (claim, map), and why.
+    mapping: Option<(String, String, String, FieldErrors)>,
     settings_errors: FieldErrors,
     settings: Option<SignInSettings>,
     notice: Option<&'static str>,
@@ -135,6 +138,7 @@ async fn render(
             redirect_uri: &redirect,
             scope,
             notice: shown.notice,
+            mapping: shown.mapping.as_ref(),
         }),
     ))
 }
@@ -149,6 +153,9 @@ fn notice(q: &NoticeQuery) -> Option<&'static str> {
         "added" => Some("Provider added. Sign in with it once to check it works."),
         "removed" => Some("Provider removed. Its button is gone from the sign-in page."),
         "saved" => Some("Saved."),
+        "mapped" => Some(
+            "Role mapping saved. It applies at each person's next sign-in through that provider.",
+        ),
         _ => None,
     }
 }
@@ -201,6 +208,10 @@ pub struct ProviderForm {
     mfa_acr: String,
     #[serde(default)]
     self_sign_up_domain: String,
+    #[serde(default)]
+    role_claim: String,
+    #[serde(default)]
+    role_map: String,
 }
 
 impl From<ProviderForm> for ProviderInput {
@@ -216,6 +227,8 @@ impl From<ProviderForm> for ProviderInput {
             domains: f.domains,
             mfa_acr: f.mfa_acr,
             self_sign_up_domain: f.self_sign_up_domain,
+            role_claim: f.role_claim,
+            role_map: f.role_map,
         }
     }
 }
@@ -344,6 +357,118 @@ pub async fn trust_remove(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     remove(&state, &req, user, id.into_inner(), Level::Trust).await
+}
+
+#[derive(Deserialize)]
+pub struct MappingForm {
+    #[serde(default)]
+    role_claim: String,
+    #[serde(default)]
+    role_map: String,
+}
+
+/// Whether the provider `id` (in use) is one the asker administers here.
+fn owns(
+    conn: &mut AnyConnection,
+    user: &CurrentUser,
+    level: Level,
+    id: &str,
+) -> Result<bool, AppError> {
+    let (owner_id, _) = owner_of(conn, user, level)?;
+    Ok(store::providers_of(conn, owner(level, &owner_id))?
+        .iter()
+        .any(|p| p.id == id))
+}
+
+/// Sets a provider's role mapping (both fields empty: none). Whoever sets
+/// it is recorded: the mapping never gives them a guarded role.
+async fn set_mapping(
+    state: &AppState,
+    req: &HttpRequest,
+    user: CurrentUser,
+    csrf: CsrfToken,
+    id: String,
+    form: MappingForm,
+    level: Level,
+) -> Result<HttpResponse, AppError> {
+    let parsed = super::model::parse_role_mapping(&form.role_claim, &form.role_map);
+    let mapping = match parsed {
+        Ok(m) => m,
+        Err((field, message)) => {
+            let mut errors = FieldErrors::default();
+            errors.add(field, message);
+            // Only a provider of this owner gets its form back; any other
+            // id answers 404 as the save would.
+            let (asker, pid) = (user.clone(), id.clone());
+            let ours = db::run(&state.pool, move |conn| owns(conn, &asker, level, &pid)).await?;
+            if !ours {
+                return Err(AppError::NotFound);
+            }
+            let shown = Shown {
+                mapping: Some((id, form.role_claim, form.role_map, errors)),
+                ..Default::default()
+            };
+            return render(
+                state,
+                &user,
+                &csrf,
+                level,
+                shown,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    let (ip, now) = (client_ip(req), state.clock.now_naive());
+    db::run(&state.pool, move |conn| {
+        write_transaction(conn, |conn| {
+            if !owns(conn, &user, level, &id)? {
+                return Err(AppError::NotFound);
+            }
+            store::set_role_mapping(conn, &id, mapping.as_ref(), Some(&user.id), now)?;
+            audit::store::insert(
+                conn,
+                &Event::new("sso_role_mapping_set", now)
+                    .school(&user.school_id)
+                    .actor(&user.id)
+                    .record("oidc_provider", &id)
+                    .detail(match &mapping {
+                        Some((claim, map)) => {
+                            format!("claim {claim}: {}", map.to_stored().replace('\n', "; "))
+                        }
+                        None => "no role mapping".into(),
+                    })
+                    .ip(Some(&ip)),
+            )?;
+            Ok(())
+        })
+    })
+    .await?;
+    Ok(see_other(&format!("{}?notice=mapped", level.page())))
+}
+
+pub async fn school_mapping(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: CurrentUser,
+    csrf: CsrfToken,
+    id: web::Path<String>,
+    form: Form<MappingForm>,
+) -> Result<HttpResponse, AppError> {
+    let (id, form) = (id.into_inner(), form.into_inner());
+    set_mapping(&state, &req, user, csrf, id, form, Level::School).await
+}
+
+pub async fn trust_mapping(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: CurrentUser,
+    csrf: CsrfToken,
+    id: web::Path<String>,
+    form: Form<MappingForm>,
+) -> Result<HttpResponse, AppError> {
+    let (id, form) = (id.into_inner(), form.into_inner());
+    set_mapping(&state, &req, user, csrf, id, form, Level::Trust).await
 }
 
 #[derive(Deserialize)]

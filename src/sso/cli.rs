@@ -1,6 +1,6 @@
-//! `safelog sso add|list|remove|password-sign-in`: providers from a script,
-//! and the way back in from the server when a school's provider fails with
-//! passwords turned off.
+//! `safelog sso add|list|remove|map|password-sign-in`: providers and their
+//! role mappings from a script, and the way back in from the server when a
+//! school's provider fails with passwords turned off.
 
 use std::io::Read;
 
@@ -30,6 +30,26 @@ pub enum SsoCommand {
     Remove(RemoveArgs),
     /// Turn a school's password sign-in on or off (the way back in when the provider fails).
     PasswordSignIn(PasswordArgs),
+    /// Set or clear a provider's role mapping: which values of a token claim give which school roles.
+    ///
+    /// Example: safelog sso map --id ID --role-claim groups --map 3fa85f64-...=dsl --map 0b1c...=staff,online_safety_lead
+    Map(MapArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MapArgs {
+    /// The provider's id, as `safelog sso list` shows it.
+    #[arg(long)]
+    pub id: String,
+    /// The claim whose values give roles, such as groups or roles.
+    #[arg(long = "role-claim", required_unless_present = "clear")]
+    pub role_claim: Option<String>,
+    /// VALUE=role[,role]; repeat for each value.
+    #[arg(long = "map", required_unless_present = "clear")]
+    pub map: Vec<String>,
+    /// Remove the mapping: sign-ins change no role.
+    #[arg(long, conflicts_with_all = ["role_claim", "map"])]
+    pub clear: bool,
 }
 
 #[derive(Debug, Args)]
@@ -69,6 +89,12 @@ pub struct AddArgs {
     /// Let unknown people at this domain sign themselves up as staff (school providers only).
     #[arg(long = "self-sign-up", default_value = "")]
     pub self_sign_up: String,
+    /// A claim whose values give school roles at each sign-in, such as groups or roles.
+    #[arg(long = "role-claim", requires = "map")]
+    pub role_claim: Option<String>,
+    /// With --role-claim: VALUE=role[,role]; repeat for each value.
+    #[arg(long = "map", requires = "role_claim")]
+    pub map: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -87,6 +113,14 @@ pub struct PasswordArgs {
     pub on: bool,
     #[arg(long)]
     pub off: bool,
+}
+
+/// The option a parsed field came from.
+fn flag(field: &str) -> String {
+    match field {
+        "role_map" => "map".into(),
+        f => f.replace('_', "-"),
+    }
 }
 
 fn msg(e: AppError) -> String {
@@ -131,11 +165,13 @@ pub fn run(config: &Config, command: &SsoCommand) -> Result<(), String> {
                 } else {
                     args.self_sign_up.clone()
                 },
+                role_claim: args.role_claim.clone().unwrap_or_default(),
+                role_map: args.map.join("\n"),
             };
             let new = input.parse().map_err(|errors| {
                 errors
                     .iter()
-                    .map(|(f, m)| format!("--{}: {m}", f.replace('_', "-")))
+                    .map(|(f, m)| format!("--{}: {m}", flag(f)))
                     .collect::<Vec<_>>()
                     .join(" ")
             })?;
@@ -215,6 +251,55 @@ pub fn run(config: &Config, command: &SsoCommand) -> Result<(), String> {
             })
             .map_err(msg)?;
             println!("Removed \"Sign in with {}\".", p.name);
+            Ok(())
+        }
+        SsoCommand::Map(args) => {
+            let mapping = if args.clear {
+                None
+            } else {
+                super::model::parse_role_mapping(
+                    args.role_claim.as_deref().unwrap_or_default(),
+                    &args.map.join("\n"),
+                )
+                .map_err(|(f, m)| format!("--{}: {m}", flag(f)))?
+            };
+            let Some(p) = store::provider(&mut conn, args.id.trim()).map_err(|e| msg(e.into()))?
+            else {
+                return Err(format!(
+                    "there is no provider with id '{}'; `safelog sso list` shows them",
+                    args.id.trim()
+                ));
+            };
+            write_transaction(&mut conn, |conn| {
+                store::set_role_mapping(conn, &p.id, mapping.as_ref(), None, now)?;
+                let mut event = Event::new("sso_role_mapping_set", now)
+                    .record("oidc_provider", &p.id)
+                    .detail(match &mapping {
+                        Some((claim, map)) => format!(
+                            "claim {claim}: {}, from the command line",
+                            map.to_stored().replace('\n', "; ")
+                        ),
+                        None => "no role mapping, from the command line".into(),
+                    });
+                if let Some(s) = &p.school_id {
+                    event = event.school(s);
+                }
+                audit::store::insert(conn, &event)?;
+                Ok::<_, AppError>(())
+            })
+            .map_err(msg)?;
+            match &mapping {
+                Some((claim, map)) => println!(
+                    "\"Sign in with {}\" now manages {} from the claim {claim}, at each sign-in.",
+                    p.name,
+                    map.managed()
+                        .iter()
+                        .map(|r| r.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                None => println!("\"Sign in with {}\" gives no roles now.", p.name),
+            }
             Ok(())
         }
         SsoCommand::PasswordSignIn(args) => {

@@ -217,6 +217,9 @@ pub async fn callback(
     .await?;
     match admission {
         Admission::SignedIn { session_id, stage } => {
+            // A role the mapping gave may have queued a notice to the
+            // headteachers.
+            state.mail.wake();
             let token = state
                 .keys
                 .issue(&session_id, state.clock.now())

@@ -28,6 +28,11 @@ pub fn routes(r: &mut Router<'_>) {
         .get("/admin/sign-in", ADMIN, admin::school_page)
         .post("/admin/sign-in/providers", ADMIN, admin::school_add)
         .post(
+            "/admin/sign-in/providers/{id}/roles",
+            ADMIN,
+            admin::school_mapping,
+        )
+        .post(
             "/admin/sign-in/providers/{id}/remove",
             ADMIN,
             admin::school_remove,
@@ -38,6 +43,11 @@ pub fn routes(r: &mut Router<'_>) {
             "/trust/admin/sign-in/providers",
             TRUST_ADMIN,
             admin::trust_add,
+        )
+        .post(
+            "/trust/admin/sign-in/providers/{id}/roles",
+            TRUST_ADMIN,
+            admin::trust_mapping,
         )
         .post(
             "/trust/admin/sign-in/providers/{id}/remove",

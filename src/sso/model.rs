@@ -5,6 +5,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::auth::Role;
 use crate::db::schema::oidc_providers;
 
 #[derive(Clone, Debug, Queryable, Selectable)]
@@ -30,6 +31,13 @@ pub struct Provider {
     pub last_success_at: Option<NaiveDateTime>,
     pub removed_at: Option<NaiveDateTime>,
     pub removed_by: Option<String>,
+    /// The claim whose values give school roles (`groups`, `roles`, ...).
+    pub role_claim: Option<String>,
+    /// `VALUE=role,role` lines; see [`RoleMap`].
+    pub role_map: String,
+    /// Who set the mapping (`None`: the command line).
+    pub role_map_by: Option<String>,
+    pub role_map_at: Option<NaiveDateTime>,
 }
 
 impl Provider {
@@ -39,6 +47,13 @@ impl Provider {
 
     pub fn domains(&self) -> Vec<&str> {
         self.domains.split_whitespace().collect()
+    }
+
+    /// The claim and mapping that give roles at sign-in, when there is one.
+    pub fn role_mapping(&self) -> Option<(&str, RoleMap)> {
+        let claim = self.role_claim.as_deref()?;
+        let map = RoleMap::from_stored(&self.role_map);
+        (!map.entries.is_empty()).then_some((claim, map))
     }
 
     /// Whether this provider may vouch for an address at `domain`.
@@ -85,6 +100,123 @@ impl Preset {
     }
 }
 
+/// Which values of the role claim give which school roles. The roles it
+/// names are the ones it manages: at each sign-in they are granted when a
+/// value giving them is in the token and taken away when none is; every
+/// other role is left as an administrator set it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RoleMap {
+    pub entries: Vec<(String, Vec<Role>)>,
+}
+
+impl RoleMap {
+    /// Parses what was typed: `VALUE=role,role`, one per line (or one per
+    /// `--map`). Every problem says what to write.
+    pub fn parse(text: &str) -> Result<RoleMap, String> {
+        let mut entries: Vec<(String, Vec<Role>)> = Vec::new();
+        for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            let Some((value, roles)) = line.rsplit_once('=') else {
+                return Err(format!(
+                    "Write each line as VALUE=role,role, such as 3fa85f64-5717-4562-b3fc-2c963f66afa6=dsl (\"{}\" has no =).",
+                    clip(line)
+                ));
+            };
+            let value = value.trim();
+            if value.is_empty() || value.len() > 200 || value.chars().any(char::is_control) {
+                return Err(format!(
+                    "Give the claim's value before the = (up to 200 characters) in \"{}\".",
+                    clip(line)
+                ));
+            }
+            let mut parsed = Vec::new();
+            for name in roles.split(',').map(str::trim).filter(|r| !r.is_empty()) {
+                let role: Role = name.parse().map_err(|_| {
+                    format!(
+                        "\"{}\" is not a safelog role; use {}.",
+                        clip(name),
+                        Role::ALL.map(Role::as_str).join(", ")
+                    )
+                })?;
+                if !parsed.contains(&role) {
+                    parsed.push(role);
+                }
+            }
+            if parsed.is_empty() {
+                return Err(format!(
+                    "Give at least one role after the = in \"{}\".",
+                    clip(line)
+                ));
+            }
+            match entries.iter_mut().find(|(v, _)| v == value) {
+                Some((_, held)) => {
+                    for r in parsed {
+                        if !held.contains(&r) {
+                            held.push(r);
+                        }
+                    }
+                }
+                None => entries.push((value.to_string(), parsed)),
+            }
+        }
+        if entries.len() > 100 {
+            return Err("Map at most 100 values.".into());
+        }
+        Ok(RoleMap { entries })
+    }
+
+    /// As the database keeps it (written by [`RoleMap::to_stored`], so a
+    /// line that does not parse is skipped rather than failing a sign-in).
+    pub fn from_stored(text: &str) -> RoleMap {
+        let entries = text
+            .lines()
+            .filter_map(|l| RoleMap::parse(l).ok())
+            .flat_map(|m| m.entries)
+            .collect();
+        RoleMap { entries }
+    }
+
+    pub fn to_stored(&self) -> String {
+        self.entries
+            .iter()
+            .map(|(v, roles)| {
+                format!(
+                    "{v}={}",
+                    roles
+                        .iter()
+                        .map(|r| r.as_str())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// The roles the mapping manages.
+    pub fn managed(&self) -> Vec<Role> {
+        Role::ALL
+            .into_iter()
+            .filter(|r| self.entries.iter().any(|(_, rs)| rs.contains(r)))
+            .collect()
+    }
+
+    /// The roles the token's values give (unknown values give nothing).
+    pub fn given_by(&self, values: &[String]) -> Vec<Role> {
+        Role::ALL
+            .into_iter()
+            .filter(|r| {
+                self.entries
+                    .iter()
+                    .any(|(v, rs)| rs.contains(r) && values.iter().any(|x| x == v))
+            })
+            .collect()
+    }
+}
+
+fn clip(s: &str) -> String {
+    s.chars().take(60).collect()
+}
+
 /// What an administrator typed, before parsing.
 #[derive(Clone, Debug, Default)]
 pub struct ProviderInput {
@@ -98,6 +230,10 @@ pub struct ProviderInput {
     pub domains: String,
     pub mfa_acr: String,
     pub self_sign_up_domain: String,
+    /// The claim whose values give roles (empty: no mapping).
+    pub role_claim: String,
+    /// `VALUE=role,role`, one per line.
+    pub role_map: String,
 }
 
 /// A provider ready to store.
@@ -113,6 +249,7 @@ pub struct NewProvider {
     pub domains: Vec<String>,
     pub mfa_acr: Option<String>,
     pub self_sign_up_domain: Option<String>,
+    pub role_mapping: Option<(String, RoleMap)>,
 }
 
 fn optional(s: &str) -> Option<String> {
@@ -231,6 +368,11 @@ impl ProviderInput {
         if mfa_acr.as_ref().is_some_and(|a| a.len() > 200) {
             errors.push(("mfa_acr", "Keep the acr value under 200 characters.".into()));
         }
+        let role_mapping =
+            parse_role_mapping(&self.role_claim, &self.role_map).unwrap_or_else(|e| {
+                errors.push(e);
+                None
+            });
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -253,7 +395,42 @@ impl ProviderInput {
             domains,
             mfa_acr,
             self_sign_up_domain,
+            role_mapping,
         })
+    }
+}
+
+/// A claim name and its mapping, both or neither: `None` when both are
+/// empty (no mapping). The admin page and the command line parse the same.
+pub fn parse_role_mapping(
+    claim: &str,
+    map: &str,
+) -> Result<Option<(String, RoleMap)>, (&'static str, String)> {
+    let claim = claim.trim();
+    let map = RoleMap::parse(map).map_err(|m| ("role_map", m))?;
+    match (claim.is_empty(), map.entries.is_empty()) {
+        (true, true) => Ok(None),
+        (true, false) => Err((
+            "role_claim",
+            "Name the claim the values come from, such as groups or roles.".into(),
+        )),
+        (false, true) => Err((
+            "role_map",
+            "Give at least one VALUE=role line, or leave the claim empty.".into(),
+        )),
+        (false, false) => {
+            let ok = claim.len() <= 100
+                && claim
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"_-.:/".contains(&b));
+            if !ok {
+                return Err((
+                    "role_claim",
+                    "Give the claim's name as the token spells it, such as groups, roles or https://example.org/claims/roles (letters, digits, _ - . : / only).".into(),
+                ));
+            }
+            Ok(Some((claim.to_string(), map)))
+        }
     }
 }
 
@@ -287,6 +464,32 @@ mod tests {
         assert!(issuer_ok("https://accounts.google.com"));
         assert!(!issuer_ok("http://idp.example.org"));
         assert!(!issuer_ok("ftp://idp.example.org"));
+    }
+
+    #[test]
+    fn a_role_map_parses_what_is_typed_and_says_what_is_wrong() {
+        let m = RoleMap::parse("g1=dsl, staff\n\n g2 = headteacher\ng1=dsl").unwrap();
+        assert_eq!(
+            m.entries,
+            vec![
+                ("g1".to_string(), vec![Role::Dsl, Role::Staff]),
+                ("g2".to_string(), vec![Role::Headteacher]),
+            ]
+        );
+        assert_eq!(RoleMap::from_stored(&m.to_stored()), m);
+        assert_eq!(m.managed(), vec![Role::Staff, Role::Dsl, Role::Headteacher]);
+        assert_eq!(
+            m.given_by(&["g1".into(), "unknown".into()]),
+            vec![Role::Staff, Role::Dsl]
+        );
+        assert!(RoleMap::parse("g1=wizard")
+            .unwrap_err()
+            .contains("not a safelog role"));
+        assert!(RoleMap::parse("g1").unwrap_err().contains("VALUE=role"));
+        assert!(parse_role_mapping("", "g1=dsl").is_err());
+        assert!(parse_role_mapping("groups", "").is_err());
+        assert!(parse_role_mapping("gro ups", "g=dsl").is_err());
+        assert_eq!(parse_role_mapping("", "").unwrap(), None);
     }
 
     #[test]

@@ -93,6 +93,9 @@ pub struct Identity {
     pub mfa: bool,
     /// When the token expires (seconds since the epoch).
     pub expires: i64,
+    /// The values of the provider's role claim, when it has a mapping and
+    /// the token carries the claim (`None`: absent, roles left alone).
+    pub role_values: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -114,6 +117,24 @@ struct Claims {
     acr: Option<String>,
     aud: serde_json::Value,
     azp: Option<String>,
+    /// Every other claim: the role claim is among them.
+    #[serde(flatten)]
+    other: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A role claim's values: a list of strings (Entra's `groups` and
+/// `roles`), or one string (a custom claim); anything else is absent.
+fn claim_values(v: Option<&serde_json::Value>) -> Option<Vec<String>> {
+    match v? {
+        serde_json::Value::String(s) => Some(vec![s.clone()]),
+        serde_json::Value::Array(items) => Some(
+            items
+                .iter()
+                .filter_map(|i| i.as_str().map(str::to_string))
+                .collect(),
+        ),
+        _ => None,
+    }
 }
 
 /// What the ID token must say, from the provider's configuration and the
@@ -126,6 +147,7 @@ pub struct Expected<'a> {
     pub tenant_id: Option<&'a str>,
     pub hosted_domain: Option<&'a str>,
     pub mfa_acr: Option<&'a str>,
+    pub role_claim: Option<&'a str>,
 }
 
 impl<'a> Expected<'a> {
@@ -138,6 +160,7 @@ impl<'a> Expected<'a> {
             tenant_id: p.tenant_id.as_deref(),
             hosted_domain: p.hosted_domain.as_deref(),
             mfa_acr: p.mfa_acr.as_deref(),
+            role_claim: p.role_mapping().map(|(c, _)| c),
         }
     }
 }
@@ -284,11 +307,15 @@ pub fn check_id_token(
         .ok_or(Refusal::NoEmail)?;
     let mfa = claims.amr.iter().any(|m| m == "mfa")
         || matches!((expected.mfa_acr, claims.acr.as_deref()), (Some(want), Some(got)) if want == got);
+    let role_values = expected
+        .role_claim
+        .and_then(|c| claim_values(claims.other.get(c)));
     Ok(Identity {
         email,
         name: claims.name,
         mfa,
         expires: claims.exp,
+        role_values,
     })
 }
 

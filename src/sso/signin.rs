@@ -11,6 +11,7 @@ use chrono::{DateTime, NaiveDateTime};
 use super::model::Provider;
 use super::oidc::Identity;
 use super::store;
+use crate::accounts::grants;
 use crate::accounts::model::{needs_2fa, User};
 use crate::accounts::store as accounts;
 use crate::audit::{self, Event};
@@ -157,6 +158,7 @@ fn admit_in(
             }
         },
     };
+    apply_role_mapping(conn, provider, identity, &user, &schools_covered, now)?;
     let theirs = accounts::workplaces(conn, &user.id)?;
     let start = if theirs
         .iter()
@@ -229,6 +231,105 @@ fn admit_in(
         .ip(Some(ip)),
     )?;
     Ok(Admission::SignedIn { session_id, stage })
+}
+
+/// Brings the roles the provider's mapping manages in line with the
+/// token, in each school the provider covers where the person is a member:
+/// a role a value in the token gives is granted, a managed role no value
+/// gives is taken away, and any other role is left as an administrator set
+/// it. A token without the claim changes nothing. Each change is recorded
+/// as made by the provider; a headteacher, DSL or allegations lead role so
+/// given is announced to the school's headteachers as an administrator's
+/// grant is. The person who set the mapping gets none of those three from
+/// it (nor loses their own administrator role by it): an administrator
+/// cannot give themselves a guarded role on the accounts page, and a
+/// mapping plus a group they can join themselves must not be a way round.
+fn apply_role_mapping(
+    conn: &mut AnyConnection,
+    provider: &Provider,
+    identity: &Identity,
+    user: &User,
+    schools_covered: &[String],
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    let (Some((_, map)), Some(values)) = (provider.role_mapping(), &identity.role_values) else {
+        return Ok(());
+    };
+    let managed = map.managed();
+    let given = map.given_by(values);
+    let is_setter = provider.role_map_by.as_deref() == Some(user.id.as_str());
+    let setter_name = match &provider.role_map_by {
+        Some(id) => accounts::user(conn, id)?.name,
+        None => "the server's administrator".to_string(),
+    };
+    let via = format!("single sign-on with {}", provider.name);
+    for school_id in schools_covered {
+        let old = accounts::roles_in(conn, &user.id, school_id)?;
+        if old.is_empty() {
+            continue;
+        }
+        let mut new: Vec<Role> = Role::ALL
+            .into_iter()
+            .filter(|r| given.contains(r) || (old.contains(r) && !managed.contains(r)))
+            .collect();
+        let mut withheld = Vec::new();
+        if is_setter {
+            withheld = grants::newly_granted(&old, &new);
+            new.retain(|r| !withheld.contains(r));
+            if old.contains(&Role::Admin) && !new.contains(&Role::Admin) {
+                new.push(Role::Admin);
+            }
+        }
+        if !withheld.is_empty() {
+            audit::store::insert(
+                conn,
+                &Event::new("sso_role_withheld", now)
+                    .school(school_id)
+                    .record("user", &user.id)
+                    .detail(format!(
+                        "{via} did not give {}: this person set its role mapping",
+                        names(&withheld)
+                    )),
+            )?;
+        }
+        let same = new.len() == old.len() && new.iter().all(|r| old.contains(r));
+        if same {
+            continue;
+        }
+        accounts::set_roles(conn, &user.id, school_id, &new)?;
+        audit::store::insert(
+            conn,
+            &Event::new("roles_changed", now)
+                .school(school_id)
+                .record("user", &user.id)
+                .detail(format!(
+                    "from roles: {} to roles: {}, by {via}'s role mapping",
+                    names(&old),
+                    names(&new)
+                )),
+        )?;
+        grants::announce_via(
+            conn,
+            school_id,
+            user,
+            &grants::newly_granted(&old, &new),
+            &grants::GrantedBy {
+                id: provider.role_map_by.as_deref(),
+                name: &setter_name,
+            },
+            Some(&via),
+            now,
+        )?;
+    }
+    Ok(())
+}
+
+fn names(roles: &[Role]) -> String {
+    roles
+        .iter()
+        .map(|r| r.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The school or trust whose administrator an unknown person should ask.

@@ -4,7 +4,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::model::{NewProvider, Provider};
+use super::model::{NewProvider, Provider, RoleMap};
 use crate::accounts::model::User;
 use crate::db::schema::{oidc_logins, oidc_providers, schools, sessions};
 use crate::db::AnyConnection;
@@ -40,7 +40,30 @@ pub fn add_provider(
             oidc_providers::created_by.eq(by),
         ))
         .execute(conn)?;
+    if new.role_mapping.is_some() {
+        set_role_mapping(conn, &id, new.role_mapping.as_ref(), by, at)?;
+    }
     Ok(id)
+}
+
+/// Sets (or, with `None`, clears) a provider's role mapping, and who set
+/// it: the mapping never gives that person a guarded role.
+pub fn set_role_mapping(
+    conn: &mut AnyConnection,
+    id: &str,
+    mapping: Option<&(String, RoleMap)>,
+    by: Option<&str>,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(oidc_providers::table.find(id))
+        .set((
+            oidc_providers::role_claim.eq(mapping.map(|(c, _)| c.as_str())),
+            oidc_providers::role_map.eq(mapping.map(|(_, m)| m.to_stored()).unwrap_or_default()),
+            oidc_providers::role_map_by.eq(by),
+            oidc_providers::role_map_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Whose a provider is.

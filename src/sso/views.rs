@@ -104,6 +104,61 @@ pub struct AdminPage<'a> {
     pub redirect_uri: &'a str,
     pub scope: Scope<'a>,
     pub notice: Option<&'a str>,
+    /// A role mapping sent back: provider id, claim and map as typed, why.
+    pub mapping: Option<&'a (String, String, String, FieldErrors)>,
+}
+
+/// A labelled text area that keeps what was typed.
+fn textarea(
+    name: &'static str,
+    id: &str,
+    label: &str,
+    hint: &str,
+    value: &str,
+    e: &FieldErrors,
+) -> Markup {
+    let error = e.get(name);
+    html! {
+        div.field.has-error[error.is_some()] {
+            label for=(id) { (label) br; span.hint { (hint) } }
+            textarea id=(id) name=(name) rows="4" aria-invalid=[error.map(|_| "true")] { (value) }
+            @if let Some(m) = error { p.error { (m) } }
+        }
+    }
+}
+
+const MAP_HINT: &str = "One per line: the claim's value, =, then safelog roles separated by commas, such as 3fa85f64-5717-4562-b3fc-2c963f66afa6=dsl. Roles named here are granted at each sign-in when the value is in the token and taken away when it is not; other roles are left alone.";
+
+/// Each own provider's role mapping, with a form to change it.
+fn mappings(a: &AdminPage<'_>, csrf: &str) -> Markup {
+    let roles = crate::auth::Role::ALL.map(|r| r.as_str()).join(", ");
+    html! {
+        section.card #role-mapping {
+            h2 { "Roles from the provider" }
+            p { "A provider can give safelog roles from a claim in its token: Entra's " code { "groups" } " (group object IDs) or " code { "roles" } " (app roles), or a custom claim. A sign-in whose token lacks the claim changes no role; a value not listed is ignored. The roles are: " (roles) "." }
+            p.hint { "A headteacher, DSL or allegations lead role given this way is announced to the school's headteachers, and never given to whoever set the mapping." }
+            @for p in a.providers {
+                @let sent = a.mapping.filter(|(id, ..)| *id == p.id);
+                @let no_errors = FieldErrors::default();
+                @let (claim, map, e) = match sent {
+                    Some((_, c, m, e)) => (c.clone(), m.clone(), e),
+                    None => (p.role_claim.clone().unwrap_or_default(), p.role_map.clone(), &no_errors),
+                };
+                h3 { "Sign in with " (p.name) }
+                (error_summary(e, &["role_claim", "role_map"]))
+                form.stack method="post" action={ (a.action) "/" (p.id) "/roles" } {
+                    (csrf_field(csrf))
+                    div.field.has-error[e.get("role_claim").is_some()] {
+                        label for={ "claim-" (p.id) } { "Claim" br; span.hint { "Such as groups or roles. Leave both empty for no mapping." } }
+                        input type="text" id={ "claim-" (p.id) } name="role_claim" value=(claim);
+                        @if let Some(m) = e.get("role_claim") { p.error { (m) } }
+                    }
+                    (textarea("role_map", &format!("map-{}", p.id), "Values and the roles they give", MAP_HINT, &map, e))
+                    div { button.secondary type="submit" { "Save role mapping for " (p.name) } }
+                }
+            }
+        }
+    }
 }
 
 fn provider_rows(providers: &[Provider], action: Option<&str>, csrf: &str) -> Markup {
@@ -120,6 +175,7 @@ fn provider_rows(providers: &[Provider], action: Option<&str>, csrf: &str) -> Ma
                             @if let Some(h) = &p.hosted_domain { br; span.muted { "hd " (h) } }
                             @if let Some(a) = &p.mfa_acr { br; span.muted { "acr counted as MFA: " (a) } }
                             @if let Some(d) = &p.self_sign_up_domain { br; span.muted { "self-sign-up as staff: " (d) } }
+                            @if let Some((claim, map)) = p.role_mapping() { br; span.muted { "roles from claim " (claim) ": " (map.managed().iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")) } }
                         }
                         td { code { (p.issuer) } }
                         td { (p.domains.replace(' ', ", ")) }
@@ -164,9 +220,10 @@ pub fn admin(a: &AdminPage<'_>) -> Markup {
                     }
                 }
             }
+            @if !a.providers.is_empty() { (mappings(a, &csrf)) }
             section.card {
                 h2 { "Add a provider" }
-                (error_summary(e, &["name", "preset", "tenant_id", "hosted_domain", "issuer", "client_id", "client_secret", "domains", "mfa_acr", "self_sign_up_domain"]))
+                (error_summary(e, &["name", "preset", "tenant_id", "hosted_domain", "issuer", "client_id", "client_secret", "domains", "mfa_acr", "self_sign_up_domain", "role_claim", "role_map"]))
                 form.stack method="post" action=(a.action) {
                     (csrf_field(&csrf))
                     (Field::text("name", "Button name", &i.name).hint("Shown as \"Sign in with NAME\", such as Microsoft or Google.").render(e))
@@ -188,6 +245,9 @@ pub fn admin(a: &AdminPage<'_>) -> Markup {
                     (Field::text("domains", "Email domains it signs in for", &i.domains).hint("Separated by spaces, such as oakprimary.org.uk.").render(e))
                     (Field::text("mfa_acr", "An acr value that means a second factor was used (optional)", &i.mfa_acr).optional()
                         .hint("Tokens with amr containing mfa already count.").render(e))
+                    (Field::text("role_claim", "Claim that gives roles (optional)", &i.role_claim).optional()
+                        .hint("Such as groups or roles; see Roles from the provider below.").render(e))
+                    (textarea("role_map", "f-role_map", "Values and the roles they give (optional)", MAP_HINT, &i.role_map, e))
                     @if matches!(a.scope, Scope::School { .. }) {
                         (Field::text("self_sign_up_domain", "Let unknown people at this domain sign themselves up as staff (optional)", &i.self_sign_up_domain).optional().render(e))
                     }

@@ -1,7 +1,9 @@
 // A real OpenID provider for the browser suite: the certified npm package
 // `oidc-provider`, on loopback, with one confidential client (safelog) and
 // a login page of its own where the test types the email to sign in as
-// and ticks whether a second factor was used (the ID token's `amr`).
+// and ticks whether a second factor was used (the ID token's `amr`), and
+// may give the groups the person is in (the ID token's `groups`, as Entra
+// sends group object ids), separated by commas.
 //
 // Environment: REDIRECT_URI (safelog's /login/oidc/callback), CLIENT_ID,
 // CLIENT_SECRET. Prints "listening ISSUER" once ready, on standard output.
@@ -12,6 +14,8 @@ const server = http.createServer();
 await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
 const issuer = `http://127.0.0.1:${server.address().port}`;
 
+const groupsOf = new Map();
+
 const provider = new Provider(issuer, {
   clients: [{
     client_id: process.env.CLIENT_ID,
@@ -21,15 +25,19 @@ const provider = new Provider(issuer, {
     response_types: ['code'],
     token_endpoint_auth_method: 'client_secret_post',
   }],
-  // The account is the email typed on the login page.
+  // The account is the email typed on the login page; its groups are
+  // those typed at its latest sign-in (none: no `groups` claim at all).
   findAccount: async (ctx, id) => ({
     accountId: id,
-    claims: async () => ({ sub: id, email: id, email_verified: true, name: id.split('@')[0] }),
+    claims: async () => ({
+      sub: id, email: id, email_verified: true, name: id.split('@')[0],
+      ...(groupsOf.has(id) ? { groups: groupsOf.get(id) } : {}),
+    }),
   }),
   // amr with the openid scope, so that every ID token says how the person
   // signed in (Entra and Google decide that for themselves).
   claims: {
-    openid: ['sub', 'amr', 'acr', 'auth_time'], email: ['email', 'email_verified'], profile: ['name'],
+    openid: ['sub', 'amr', 'acr', 'auth_time', 'groups'], email: ['email', 'email_verified'], profile: ['name'],
     sid: null, iss: null,
   },
   // The scopes' claims in the ID token itself (safelog reads no userinfo),
@@ -60,6 +68,7 @@ const page = (uid) => `<!doctype html><html lang="en"><head><meta charset="utf-8
 <body><main><h1>Test provider</h1>
 <form method="post" action="/interaction/${uid}/login">
 <label for="email">Email</label> <input id="email" name="email" type="email" required>
+<label for="groups">Groups</label> <input id="groups" name="groups" type="text">
 <label><input id="mfa" name="mfa" type="checkbox" value="yes"> I used a second factor</label>
 <button id="submit" type="submit">Sign in</button></form></main></body></html>`;
 
@@ -81,6 +90,9 @@ server.on('request', async (req, res) => {
     }
     const form = await readForm(req);
     const amr = form.get('mfa') === 'yes' ? ['pwd', 'mfa'] : ['pwd'];
+    const groups = (form.get('groups') || '').split(',').map((g) => g.trim()).filter(Boolean);
+    if (groups.length) groupsOf.set(form.get('email'), groups);
+    else groupsOf.delete(form.get('email'));
     return provider.interactionFinished(req, res, {
       login: { accountId: form.get('email'), amr },
     }, { mergeWithLastSubmission: false });

@@ -5,7 +5,8 @@
 //! through it with a second factor at the provider (no safelog code) and
 //! without one (safelog asks its own, as the school requires); someone the
 //! school never added meets the refusal page; the administrator's page
-//! lists the provider.
+//! lists the provider, and maps a group to the DSL's role, which the next
+//! member of staff to sign in in that group holds.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -75,11 +76,14 @@ impl Drop for NodeProvider {
 
 /// Signs in at the provider's own page; returns once safelog has taken
 /// the browser on to `lands_at` (its callback page refreshes to it).
-async fn through_the_provider(p: &Person, email: &str, mfa: bool, lands_at: &str) {
+async fn through_the_provider(p: &Person, email: &str, mfa: bool, groups: &str, lands_at: &str) {
     p.open("/login").await;
     p.follow("Sign in with Hill Identity").await;
     p.sees("Test provider").await;
     p.fill("Email", email).await;
+    if !groups.is_empty() {
+        p.fill("Groups", groups).await;
+    }
     if mfa {
         p.tick("I used a second factor").await;
     }
@@ -106,6 +110,7 @@ pub async fn staff_sign_in_through_the_schools_provider_with_and_without_its_sec
     let server = Server::start_with(backend, &[("SAFELOG_REQUIRE_2FA", "all")]).await;
     add_account_at(&server, "Hill School", "Ada Admin", "AA", &["admin"]);
     add_account_at(&server, "Hill School", "Sam Staff", "SS", &["staff"]);
+    add_account_at(&server, "Hill School", "Dee Lead", "DL", &["staff"]);
     let idp = NodeProvider::start(&format!("{}/login/oidc/callback", server.base));
     let printed = server.command(
         &[
@@ -134,6 +139,7 @@ pub async fn staff_sign_in_through_the_schools_provider_with_and_without_its_sec
     let sam_again = driver.person("staff without mfa", &server).await;
     let stranger = driver.person("stranger", &server).await;
     let ada = driver.person("admin", &server).await;
+    let dee = driver.person("dsl by group", &server).await;
     let s = &server;
     driver
         .journey("sso", s, async {
@@ -143,13 +149,14 @@ pub async fn staff_sign_in_through_the_schools_provider_with_and_without_its_sec
             sam.screenshot("sso-login-phone.png", 390).await;
 
             // A second factor at the provider: no safelog code.
-            through_the_provider(&sam, &account("Sam").email, true, "/").await;
+            through_the_provider(&sam, &account("Sam").email, true, "", "/").await;
             sam.sees("Sign out").await;
             sam.sees("Sam Staff").await;
 
             // None: the school requires two-factor sign-in, so safelog asks
             // for its own.
-            through_the_provider(&sam_again, &account("Sam").email, false, "/account/2fa").await;
+            through_the_provider(&sam_again, &account("Sam").email, false, "", "/account/2fa")
+                .await;
             sam_again.sees("Set up two-factor sign-in").await;
 
             // Someone the school never added.
@@ -168,7 +175,7 @@ pub async fn staff_sign_in_through_the_schools_provider_with_and_without_its_sec
             stranger.sees("Sign in to safelog").await;
 
             // The administrator's page.
-            through_the_provider(&ada, &account("Ada").email, true, "/").await;
+            through_the_provider(&ada, &account("Ada").email, true, "", "/").await;
             ada.open("/admin").await;
             ada.follow("Sign-in and single sign-on").await;
             ada.sees("Sign in with Hill Identity").await;
@@ -176,6 +183,30 @@ pub async fn staff_sign_in_through_the_schools_provider_with_and_without_its_sec
             ada.does_not_see(CLIENT_SECRET).await;
             ada.screenshot("sso-admin.png", 1280).await;
             ada.screenshot("sso-admin-phone.png", 390).await;
+
+            // Roles from the provider: the administrator maps the DSL
+            // group on this page; Dee, staff in safelog, signs in in that
+            // group and lands with the DSL's role, her inbox open to her.
+            ada.sees("Roles from the provider").await;
+            ada.fill("Claim", "groups").await;
+            ada.fill("Values and the roles they give", "hill-dsl-group=dsl")
+                .await;
+            ada.press("Save role mapping for Hill Identity").await;
+            ada.sees("Role mapping saved").await;
+            ada.sees("roles from claim groups: dsl").await;
+            ada.screenshot("sso-role-mapping.png", 1280).await;
+            ada.screenshot("sso-role-mapping-phone.png", 390).await;
+            through_the_provider(
+                &dee,
+                &account("Dee").email,
+                true,
+                "hill-dsl-group, another-group",
+                "/",
+            )
+            .await;
+            dee.open("/monitoring").await;
+            dee.sees("Monitoring alerts").await;
+            dee.screenshot("sso-mapped-dsl.png", 1280).await;
         })
         .await;
     assert!(

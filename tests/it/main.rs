@@ -36,6 +36,7 @@ mod schools;
 mod search_scale;
 mod sso;
 mod sso_keys;
+mod sso_roles;
 mod transfers;
 mod triage;
 mod trust;

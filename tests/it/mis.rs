@@ -79,7 +79,7 @@ fn run(app: &TestApp, root: &Path, accept_leavers: bool) -> Outcome {
     .unwrap()
 }
 
-fn safelog_command(app: &TestApp) -> Command {
+pub fn safelog_command(app: &TestApp) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_safelog"));
     for (key, _) in std::env::vars() {
         if key.starts_with("SAFELOG_") {
