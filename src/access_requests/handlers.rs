@@ -91,7 +91,10 @@ fn load(conn: &mut AnyConnection, school_id: &str, id: &str) -> Result<Request, 
     store::get(conn, school_id, id)?.ok_or(AppError::NotFound)
 }
 
-fn pupil_of(conn: &mut AnyConnection, r: &Request) -> Result<crate::pupils::model::Pupil, AppError> {
+fn pupil_of(
+    conn: &mut AnyConnection,
+    r: &Request,
+) -> Result<crate::pupils::model::Pupil, AppError> {
     crate::pupils::store::in_school(conn, &r.school_id, &r.pupil_id)?.ok_or(AppError::NotFound)
 }
 
@@ -403,11 +406,18 @@ pub async fn pause(
     form: Form<ReasonForm>,
 ) -> Result<HttpResponse, AppError> {
     let reason = reason_of(&form, "what the school is waiting for")?;
-    step(state, req, user, id.into_inner(), "?saved=1".into(), move |conn, a, r| {
-        must_be(r, &[State::Open], "paused")?;
-        store::set_state(conn, &r.id, State::Paused, Some(a.today()), r.paused_days)?;
-        a.record_step(conn, r, "paused", Some(&reason), "access_request_paused")
-    })
+    step(
+        state,
+        req,
+        user,
+        id.into_inner(),
+        "?saved=1".into(),
+        move |conn, a, r| {
+            must_be(r, &[State::Open], "paused")?;
+            store::set_state(conn, &r.id, State::Paused, Some(a.today()), r.paused_days)?;
+            a.record_step(conn, r, "paused", Some(&reason), "access_request_paused")
+        },
+    )
     .await
 }
 
@@ -419,20 +429,27 @@ pub async fn resume(
     user: CurrentUser,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    step(state, req, user, id.into_inner(), "?saved=1".into(), move |conn, a, r| {
-        must_be(r, &[State::Paused], "resumed")?;
-        let since = r.paused_on.unwrap_or(a.today());
-        let days = i32::try_from((a.today() - since).num_days().max(0)).unwrap_or(0);
-        let total = r.paused_days.saturating_add(days);
-        store::set_state(conn, &r.id, State::Open, None, total)?;
-        let due = super::model::due_date(r.received_on, r.extension_months, total);
-        let detail = format!(
-            "Paused for {days} day{}; now due {}.",
-            if days == 1 { "" } else { "s" },
-            due.format("%d/%m/%Y")
-        );
-        a.record_step(conn, r, "resumed", Some(&detail), "access_request_resumed")
-    })
+    step(
+        state,
+        req,
+        user,
+        id.into_inner(),
+        "?saved=1".into(),
+        move |conn, a, r| {
+            must_be(r, &[State::Paused], "resumed")?;
+            let since = r.paused_on.unwrap_or(a.today());
+            let days = i32::try_from((a.today() - since).num_days().max(0)).unwrap_or(0);
+            let total = r.paused_days.saturating_add(days);
+            store::set_state(conn, &r.id, State::Open, None, total)?;
+            let due = super::model::due_date(r.received_on, r.extension_months, total);
+            let detail = format!(
+                "Paused for {days} day{}; now due {}.",
+                if days == 1 { "" } else { "s" },
+                due.format("%d/%m/%Y")
+            );
+            a.record_step(conn, r, "resumed", Some(&detail), "access_request_resumed")
+        },
+    )
     .await
 }
 
@@ -455,24 +472,37 @@ pub async fn extend(
             ))
         }
     };
-    step(state, req, user, id.into_inner(), "?saved=1".into(), move |conn, a, r| {
-        must_be(r, &[State::Open, State::Paused], "extended")?;
-        if months <= r.extension_months {
-            return Err(AppError::Invalid(format!(
-                "The request already has {} further month{}; choose more, up to two.",
-                r.extension_months,
-                if r.extension_months == 1 { "" } else { "s" }
-            )));
-        }
-        store::set_extension(conn, &r.id, months, &reason)?;
-        let due = super::model::due_date(r.received_on, months, r.paused_days);
-        let detail = format!(
-            "{months} further month{}; now due {}. {reason}",
-            if months == 1 { "" } else { "s" },
-            due.format("%d/%m/%Y")
-        );
-        a.record_step(conn, r, "extended", Some(&detail), "access_request_extended")
-    })
+    step(
+        state,
+        req,
+        user,
+        id.into_inner(),
+        "?saved=1".into(),
+        move |conn, a, r| {
+            must_be(r, &[State::Open, State::Paused], "extended")?;
+            if months <= r.extension_months {
+                return Err(AppError::Invalid(format!(
+                    "The request already has {} further month{}; choose more, up to two.",
+                    r.extension_months,
+                    if r.extension_months == 1 { "" } else { "s" }
+                )));
+            }
+            store::set_extension(conn, &r.id, months, &reason)?;
+            let due = super::model::due_date(r.received_on, months, r.paused_days);
+            let detail = format!(
+                "{months} further month{}; now due {}. {reason}",
+                if months == 1 { "" } else { "s" },
+                due.format("%d/%m/%Y")
+            );
+            a.record_step(
+                conn,
+                r,
+                "extended",
+                Some(&detail),
+                "access_request_extended",
+            )
+        },
+    )
     .await
 }
 
@@ -485,11 +515,24 @@ pub async fn withdraw(
     form: Form<ReasonForm>,
 ) -> Result<HttpResponse, AppError> {
     let reason = reason_of(&form, "how the request was withdrawn")?;
-    step(state, req, user, id.into_inner(), "?saved=1".into(), move |conn, a, r| {
-        must_be(r, &[State::Open, State::Paused], "withdrawn")?;
-        store::set_state(conn, &r.id, State::Withdrawn, None, r.paused_days)?;
-        a.record_step(conn, r, "withdrawn", Some(&reason), "access_request_withdrawn")
-    })
+    step(
+        state,
+        req,
+        user,
+        id.into_inner(),
+        "?saved=1".into(),
+        move |conn, a, r| {
+            must_be(r, &[State::Open, State::Paused], "withdrawn")?;
+            store::set_state(conn, &r.id, State::Withdrawn, None, r.paused_days)?;
+            a.record_step(
+                conn,
+                r,
+                "withdrawn",
+                Some(&reason),
+                "access_request_withdrawn",
+            )
+        },
+    )
     .await
 }
 
@@ -503,16 +546,29 @@ pub async fn staff_names(
     form: Form<ReasonForm>,
 ) -> Result<HttpResponse, AppError> {
     let keep = !form.keep.trim().is_empty();
-    step(state, req, user, id.into_inner(), "/pack".into(), move |conn, a, r| {
-        must_be(r, &[State::Open, State::Paused], "changed")?;
-        store::set_keep_staff_names(conn, &r.id, keep)?;
-        let detail = if keep {
-            "Staff names kept in the pack."
-        } else {
-            "Staff named by their role in the pack."
-        };
-        a.record_step(conn, r, "staff_names", Some(detail), "access_pack_staff_names")
-    })
+    step(
+        state,
+        req,
+        user,
+        id.into_inner(),
+        "/pack".into(),
+        move |conn, a, r| {
+            must_be(r, &[State::Open, State::Paused], "changed")?;
+            store::set_keep_staff_names(conn, &r.id, keep)?;
+            let detail = if keep {
+                "Staff names kept in the pack."
+            } else {
+                "Staff named by their role in the pack."
+            };
+            a.record_step(
+                conn,
+                r,
+                "staff_names",
+                Some(detail),
+                "access_pack_staff_names",
+            )
+        },
+    )
     .await
 }
 
@@ -579,8 +635,10 @@ pub async fn pack(
 ) -> Result<HttpResponse, AppError> {
     let a = Actor::of(&state, &user, &req);
     let id = id.into_inner();
-    let (r, pack, release) =
-        db::run(&state.pool, move |conn| current(conn, &a, &id, "access_pack_viewed")).await?;
+    let (r, pack, release) = db::run(&state.pool, move |conn| {
+        current(conn, &a, &id, "access_pack_viewed")
+    })
+    .await?;
     let title = format!("Pack for {}", r.reference);
     Ok(page(views::pack(
         &Page::for_user(&title, &user, &csrf).saved_if(&req),
@@ -657,7 +715,10 @@ pub async fn redact(
             e.iter().map(|(_, m)| m).collect::<Vec<_>>().join(" "),
         ));
     }
-    let (reference, field) = (form.reference.trim().to_string(), form.field.trim().to_string());
+    let (reference, field) = (
+        form.reference.trim().to_string(),
+        form.field.trim().to_string(),
+    );
     let anchor = format!("/pack?saved=1#{reference}");
     step(state, req, user, id.into_inner(), anchor, move |conn, a, r| {
         must_be(r, &[State::Open, State::Paused], "redacted")?;
@@ -721,32 +782,39 @@ pub async fn release(
             "Tick to confirm that the pack has been checked and may be released.".into(),
         ));
     }
-    step(state, req, user, id.into_inner(), "/pack?saved=1".into(), move |conn, a, r| {
-        must_be(r, &[State::Open, State::Paused], "released")?;
-        let pack = built(conn, a, r, "access_pack_released")?;
-        let content = pack.to_json()?;
-        store::insert_release(
-            conn,
-            &Release {
-                request_id: r.id.clone(),
-                sha256: crate::attachments::files::sha256_hex(content.as_bytes()),
-                content,
-                released_by: Some(a.user_id.clone()),
-                released_by_name: a.name.clone(),
-                released_at: a.now,
-            },
-        )?;
-        store::set_state(conn, &r.id, State::Released, None, r.paused_days)?;
-        let detail = format!("{} records in the pack.", pack.incidents.len());
-        store::add_event(
-            conn,
-            &r.id,
-            "released",
-            Some(&detail),
-            (&a.user_id, &a.name),
-            a.now,
-        )?;
-        Ok(())
-    })
+    step(
+        state,
+        req,
+        user,
+        id.into_inner(),
+        "/pack?saved=1".into(),
+        move |conn, a, r| {
+            must_be(r, &[State::Open, State::Paused], "released")?;
+            let pack = built(conn, a, r, "access_pack_released")?;
+            let content = pack.to_json()?;
+            store::insert_release(
+                conn,
+                &Release {
+                    request_id: r.id.clone(),
+                    sha256: crate::attachments::files::sha256_hex(content.as_bytes()),
+                    content,
+                    released_by: Some(a.user_id.clone()),
+                    released_by_name: a.name.clone(),
+                    released_at: a.now,
+                },
+            )?;
+            store::set_state(conn, &r.id, State::Released, None, r.paused_days)?;
+            let detail = format!("{} records in the pack.", pack.incidents.len());
+            store::add_event(
+                conn,
+                &r.id,
+                "released",
+                Some(&detail),
+                (&a.user_id, &a.name),
+                a.now,
+            )?;
+            Ok(())
+        },
+    )
     .await
 }

@@ -40,7 +40,11 @@ pub fn routes(r: &mut Router<'_>) {
         .post("/access-requests/{id}/withdraw", SAR, handlers::withdraw)
         .get("/access-requests/{id}/pack", SAR, handlers::pack)
         .get("/access-requests/{id}/pack.json", SAR, handlers::pack_json)
-        .post("/access-requests/{id}/staff-names", SAR, handlers::staff_names)
+        .post(
+            "/access-requests/{id}/staff-names",
+            SAR,
+            handlers::staff_names,
+        )
         .post("/access-requests/{id}/redactions", SAR, handlers::redact)
         .post("/access-requests/{id}/release", SAR, handlers::release);
 }

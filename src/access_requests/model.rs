@@ -84,9 +84,14 @@ impl State {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [State::Open, State::Paused, State::Released, State::Withdrawn]
-            .into_iter()
-            .find(|x| x.as_str() == s)
+        [
+            State::Open,
+            State::Paused,
+            State::Released,
+            State::Withdrawn,
+        ]
+        .into_iter()
+        .find(|x| x.as_str() == s)
     }
 }
 

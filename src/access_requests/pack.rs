@@ -209,13 +209,14 @@ pub fn build(
     for (user, role) in crate::accounts::store::roles_of_school(conn, school_id)? {
         roles.entry(user).or_default().push(role);
     }
-    let staff: HashMap<String, &'static str> = crate::accounts::store::users_of_school(conn, school_id)?
-        .into_iter()
-        .map(|u| {
-            let label = role_name(roles.get(&u.id).map_or(&[][..], Vec::as_slice));
-            (u.name, label)
-        })
-        .collect();
+    let staff: HashMap<String, &'static str> =
+        crate::accounts::store::users_of_school(conn, school_id)?
+            .into_iter()
+            .map(|u| {
+                let label = role_name(roles.get(&u.id).map_or(&[][..], Vec::as_slice));
+                (u.name, label)
+            })
+            .collect();
     let keep = m.request.keep_staff_names;
     let staff_text = if keep {
         Redactor::whole_names(&[])
@@ -331,7 +332,10 @@ mod tests {
 
     #[test]
     fn a_member_of_staff_is_named_by_their_most_senior_role() {
-        assert_eq!(role_name(&[Role::Staff, Role::Dsl]), "Designated Safeguarding Lead");
+        assert_eq!(
+            role_name(&[Role::Staff, Role::Dsl]),
+            "Designated Safeguarding Lead"
+        );
         assert_eq!(role_name(&[Role::Staff]), STAFF);
         assert_eq!(role_name(&[]), STAFF);
     }

@@ -157,7 +157,10 @@ pub fn add_event(
 pub fn history(conn: &mut AnyConnection, request_id: &str) -> QueryResult<Vec<HistoryEntry>> {
     access_request_events::table
         .filter(access_request_events::request_id.eq(request_id))
-        .order((access_request_events::at.asc(), access_request_events::id.asc()))
+        .order((
+            access_request_events::at.asc(),
+            access_request_events::id.asc(),
+        ))
         .select(HistoryEntry::as_select())
         .load(conn)
 }

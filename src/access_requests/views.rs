@@ -25,10 +25,7 @@ fn day(d: NaiveDate) -> String {
 pub fn clock(r: &Request, today: NaiveDate) -> String {
     let plural = |n: i64| if n == 1 { "" } else { "s" };
     match r.state() {
-        State::Paused => format!(
-            "paused since {}",
-            r.paused_on.map_or_else(String::new, day)
-        ),
+        State::Paused => format!("paused since {}", r.paused_on.map_or_else(String::new, day)),
         State::Released => "released".into(),
         State::Withdrawn => "withdrawn".into(),
         State::Open => match r.days_left(today) {
@@ -117,7 +114,9 @@ pub fn new_form(
     errors: &FieldErrors,
 ) -> Markup {
     let choice = |field: &str| {
-        errors.get(field).map(|m| html! { p.error id=(format!("f-{field}-error")) { (m) } })
+        errors
+            .get(field)
+            .map(|m| html! { p.error id=(format!("f-{field}-error")) { (m) } })
     };
     layout(
         page,

@@ -12,9 +12,7 @@ use crate::lead_day::{add_account_at, sign_in, Api};
 
 const CANARIES: [&str; 4] = ["Quillon", "Vantablack", "Zebedee", "Marchbanks"];
 
-pub async fn a_dpo_answers_a_subject_access_request_and_prints_the_released_pack(
-    backend: Backend,
-) {
+pub async fn a_dpo_answers_a_subject_access_request_and_prints_the_released_pack(backend: Backend) {
     let server = Server::start_with(backend, &[("SAFELOG_REQUIRE_2FA", "none")]).await;
     add_account_at(&server, "Hill School", "Evie Dsl", "ED", &["dsl"]);
     add_account_at(&server, "Hill School", "Dora Dpo", "DD", &["dpo"]);
@@ -59,13 +57,21 @@ pub async fn a_dpo_answers_a_subject_access_request_and_prints_the_released_pack
             }
             // The redaction step: open the record's form, give the passage
             // and the reason.
-            dora.find("details.sar-redact summary").await.click().await.expect("open");
+            dora.find("details.sar-redact summary")
+                .await
+                .click()
+                .await
+                .expect("open");
             dora.fill("Passage", "The family's address is 12 Lark Lane.")
                 .await;
-            dora.fill("Reason shown in the pack", "Information about a third party")
-                .await;
+            dora.fill(
+                "Reason shown in the pack",
+                "Information about a third party",
+            )
+            .await;
             dora.press("Withhold").await;
-            dora.sees("[withheld: Information about a third party]").await;
+            dora.sees("[withheld: Information about a third party]")
+                .await;
             dora.does_not_see("12 Lark Lane").await;
             dora.screenshot("access-pack.png", 1280).await;
             dora.screenshot("access-pack-phone.png", 390).await;
@@ -87,7 +93,12 @@ pub async fn a_dpo_answers_a_subject_access_request_and_prints_the_released_pack
             for gone in CANARIES.iter().chain(["12 Lark Lane", "11Q"].iter()) {
                 assert!(!text.contains(gone), "{gone} printed:\n{text}");
             }
-            for tool in ["Withhold a passage", "Release the pack", "Sign out", "Download"] {
+            for tool in [
+                "Withhold a passage",
+                "Release the pack",
+                "Sign out",
+                "Download",
+            ] {
                 assert!(!text.contains(tool), "{tool} printed:\n{text}");
             }
             // A cover page, then the record: every page numbered.

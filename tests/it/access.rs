@@ -870,7 +870,9 @@ async fn access_request(app: &TestApp, by: &TestUser, pupil: &str) -> String {
         )
         .await;
     assert_eq!(res.status(), 303, "a request for the route test");
-    location(&res).trim_start_matches("/access-requests/").to_string()
+    location(&res)
+        .trim_start_matches("/access-requests/")
+        .to_string()
 }
 
 /// Sends `pupil`'s file from `from` to `to` as `dsl` would; its id.

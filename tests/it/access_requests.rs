@@ -103,7 +103,15 @@ async fn the_answer_is_due_a_calendar_month_after_receipt_or_on_the_months_last_
     backend: Backend,
 ) {
     let s = school(backend).await;
-    let made = incident(&s.app, &s.dsl, "Amelia Thornbury", "9B", "A message.", json!([])).await;
+    let made = incident(
+        &s.app,
+        &s.dsl,
+        "Amelia Thornbury",
+        "9B",
+        "A message.",
+        json!([]),
+    )
+    .await;
     let pupil = made["pupil_id"].as_str().unwrap();
     for (received, due) in [
         ("15/10/2025", "15/11/2025"),
@@ -124,8 +132,21 @@ async fn pausing_stops_the_clock_and_resuming_moves_the_due_date_by_the_days_pau
     backend: Backend,
 ) {
     let s = school(backend).await;
-    let made = incident(&s.app, &s.dsl, "Amelia Thornbury", "9B", "A message.", json!([])).await;
-    let path = record(&s.dpo_browser, made["pupil_id"].as_str().unwrap(), "01/11/2025").await;
+    let made = incident(
+        &s.app,
+        &s.dsl,
+        "Amelia Thornbury",
+        "9B",
+        "A message.",
+        json!([]),
+    )
+    .await;
+    let path = record(
+        &s.dpo_browser,
+        made["pupil_id"].as_str().unwrap(),
+        "01/11/2025",
+    )
+    .await;
     let b = &s.dpo_browser;
     assert_eq!(due_of(&b.text(&path).await), "01/12/2025");
 
@@ -133,14 +154,22 @@ async fn pausing_stops_the_clock_and_resuming_moves_the_due_date_by_the_days_pau
     let res = b.post(&format!("{path}/pause"), &[("reason", "")]).await;
     assert_eq!(res.status(), 422);
     let res = b
-        .post(&format!("{path}/pause"), &[("reason", "Proof of parental responsibility")])
+        .post(
+            &format!("{path}/pause"),
+            &[("reason", "Proof of parental responsibility")],
+        )
         .await;
     assert_eq!(res.status(), 303);
     let page = b.text(&path).await;
-    assert!(page.contains("Paused: waiting for ID or clarification"), "{page}");
+    assert!(
+        page.contains("Paused: waiting for ID or clarification"),
+        "{page}"
+    );
     assert!(page.contains("Proof of parental responsibility"));
     // Paused twice is refused.
-    let res = b.post(&format!("{path}/pause"), &[("reason", "again")]).await;
+    let res = b
+        .post(&format!("{path}/pause"), &[("reason", "again")])
+        .await;
     assert_eq!(res.status(), 409);
 
     s.app.clock.advance(chrono::Duration::days(5));
@@ -149,38 +178,58 @@ async fn pausing_stops_the_clock_and_resuming_moves_the_due_date_by_the_days_pau
     let res = b.post(&format!("{path}/resume"), &[]).await;
     assert_eq!(res.status(), 303);
     let page = b.text(&path).await;
-    assert_eq!(due_of(&page), "06/12/2025", "five days paused move the due date");
-    assert!(page.contains("Paused for 5 days; now due 06/12/2025."), "{page}");
+    assert_eq!(
+        due_of(&page),
+        "06/12/2025",
+        "five days paused move the due date"
+    );
+    assert!(
+        page.contains("Paused for 5 days; now due 06/12/2025."),
+        "{page}"
+    );
     assert!(page.contains("Clock resumed"));
 
     // An extension of two further months, with its reason.
     let res = b
         .post(
             &format!("{path}/extend"),
-            &[("months", "2"), ("reason", "Many records across three years")],
+            &[
+                ("months", "2"),
+                ("reason", "Many records across three years"),
+            ],
         )
         .await;
     assert_eq!(res.status(), 303);
     assert_eq!(due_of(&b.text(&path).await), "06/02/2026");
     let res = b
-        .post(&format!("{path}/extend"), &[("months", "3"), ("reason", "more")])
+        .post(
+            &format!("{path}/extend"),
+            &[("months", "3"), ("reason", "more")],
+        )
         .await;
     assert_eq!(res.status(), 422, "no more than two further months");
 }
 
-async fn the_start_page_shows_the_dpo_requests_due_within_seven_days_and_overdue(
-    backend: Backend,
-) {
+async fn the_start_page_shows_the_dpo_requests_due_within_seven_days_and_overdue(backend: Backend) {
     // Today is 12/11/2025.
     let s = school(backend).await;
-    let made = incident(&s.app, &s.dsl, "Amelia Thornbury", "9B", "A message.", json!([])).await;
+    let made = incident(
+        &s.app,
+        &s.dsl,
+        "Amelia Thornbury",
+        "9B",
+        "A message.",
+        json!([]),
+    )
+    .await;
     let pupil = made["pupil_id"].as_str().unwrap();
     let b = &s.dpo_browser;
     let soon = record(b, pupil, "15/10/2025").await; // due 15/11: in 3 days
     let late = record(b, pupil, "01/10/2025").await; // due 01/11: overdue
     let later = record(b, pupil, "10/11/2025").await; // due 10/12
     let paused = record(b, pupil, "02/10/2025").await; // due 02/11, but paused
-    b.post(&format!("{paused}/pause"), &[("reason", "ID")]).await;
+    b.post(&format!("{paused}/pause"), &[("reason", "ID")])
+        .await;
     let (soon_ref, late_ref, later_ref, paused_ref) = (
         reference(b, &soon).await,
         reference(b, &late).await,
@@ -193,14 +242,24 @@ async fn the_start_page_shows_the_dpo_requests_due_within_seven_days_and_overdue
     let card = &home[home.find("id=\"access-requests\"").expect("the card")..];
     assert!(card.contains("1 overdue"), "{card}");
     assert!(card.contains("1 due within 7 days"), "{card}");
-    assert!(card.contains(&soon_ref) && card.contains("due in 3 days"), "{card}");
-    assert!(card.contains(&late_ref) && card.contains("overdue by 11 days"), "{card}");
+    assert!(
+        card.contains(&soon_ref) && card.contains("due in 3 days"),
+        "{card}"
+    );
+    assert!(
+        card.contains(&late_ref) && card.contains("overdue by 11 days"),
+        "{card}"
+    );
     assert!(!card.contains(&later_ref), "not yet due: {card}");
-    assert!(!card.contains(&paused_ref), "the clock stands still: {card}");
+    assert!(
+        !card.contains(&paused_ref),
+        "the clock stands still: {card}"
+    );
 
     // The list page says the same, and lists them all.
     let list = b.text("/access-requests").await;
-    let overdue = &list[list.find("id=\"overdue\"").unwrap()..list.find("id=\"due-soon\"").unwrap()];
+    let overdue =
+        &list[list.find("id=\"overdue\"").unwrap()..list.find("id=\"due-soon\"").unwrap()];
     assert!(overdue.contains(&late_ref) && !overdue.contains(&soon_ref));
     for r in [&soon_ref, &late_ref, &later_ref, &paused_ref] {
         assert!(list.contains(r.as_str()));
@@ -229,9 +288,15 @@ async fn a_request_with_no_pupil_or_a_future_date_is_refused_with_the_fields_nam
         .await;
     assert_eq!(res.status(), 422);
     let page = res.text().await.unwrap();
-    assert!(page.contains("Choose the pupil the request is about."), "{page}");
+    assert!(
+        page.contains("Choose the pupil the request is about."),
+        "{page}"
+    );
     assert!(page.contains("cannot be in the future"), "{page}");
-    assert!(page.contains("Typed Requester Name"), "what was typed is kept");
+    assert!(
+        page.contains("Typed Requester Name"),
+        "what was typed is kept"
+    );
     let res = s
         .dpo_browser
         .post(
@@ -246,7 +311,10 @@ async fn a_request_with_no_pupil_or_a_future_date_is_refused_with_the_fields_nam
         .await;
     assert_eq!(res.status(), 422, "another school's pupil, and no such day");
     let page = res.text().await.unwrap();
-    assert!(page.contains("Enter the date the request was received"), "{page}");
+    assert!(
+        page.contains("Enter the date the request was received"),
+        "{page}"
+    );
 }
 
 /// A's school: A's records, another pupil's, and canary names.
@@ -328,10 +396,16 @@ async fn a_pack_holds_the_pupils_records_and_no_other_pupils_name(backend: Backe
     let pack = res.text().await.unwrap();
     let json = b.text(&format!("{path}/pack.json")).await;
     for text in [&pack, &json] {
-        assert!(text.contains(&c.records.0) && text.contains(&c.records.1), "both records");
+        assert!(
+            text.contains(&c.records.0) && text.contains(&c.records.1),
+            "both records"
+        );
         assert!(text.contains("Amelia Thornbury"), "the pupil's own name");
         assert!(text.contains("another pupil laughed"), "{text}");
-        assert!(text.contains("another pupil saw it happen"), "a pupil the record does not link");
+        assert!(
+            text.contains("another pupil saw it happen"),
+            "a pupil the record does not link"
+        );
         for canary in CANARIES {
             assert!(!text.contains(canary), "{canary} in the pack:\n{text}");
         }
@@ -380,11 +454,16 @@ async fn staff_are_named_by_their_role_unless_the_dpo_keeps_their_names(backend:
         "{pack}"
     );
 
-    let res = b.post(&format!("{path}/staff-names"), &[("keep", "1")]).await;
+    let res = b
+        .post(&format!("{path}/staff-names"), &[("keep", "1")])
+        .await;
     assert_eq!(res.status(), 303);
     let pack = b.text(&format!("{path}/pack")).await;
     assert!(pack.contains("Amelia told Percival Staffordshire, who told Dev Safeguard."));
-    assert!(b.text(&path).await.contains("Staff names kept in the pack."));
+    assert!(b
+        .text(&path)
+        .await
+        .contains("Staff names kept in the pack."));
 }
 
 async fn a_withheld_passage_is_hidden_and_its_reason_shown(backend: Backend) {
@@ -416,9 +495,15 @@ async fn a_withheld_passage_is_hidden_and_its_reason_shown(backend: Backend) {
 
     let pack = b.text(&format!("{path}/pack")).await;
     assert!(!pack.contains("12 Lark Lane"), "the passage is withheld");
-    assert!(pack.contains("[withheld: Information about a third party]"), "{pack}");
+    assert!(
+        pack.contains("[withheld: Information about a third party]"),
+        "{pack}"
+    );
     assert!(pack.contains("Information withheld"), "the list at the end");
-    assert!(pack.contains("another pupil saw it happen"), "the rest stays");
+    assert!(
+        pack.contains("another pupil saw it happen"),
+        "the rest stays"
+    );
     // The record itself is untouched.
     let dsl = c.s.app.signed_in(&c.s.dsl).await;
     let incidents = dsl.text("/incidents").await;
@@ -433,13 +518,18 @@ async fn a_released_pack_does_not_change_when_the_record_is_corrected_later(back
     let path = record(b, &c.pupil, "05/11/2025").await;
     let res = b.post(&format!("{path}/release"), &[]).await;
     assert_eq!(res.status(), 422, "releasing needs the confirmation ticked");
-    let res = b.post(&format!("{path}/release"), &[("confirm", "1")]).await;
+    let res = b
+        .post(&format!("{path}/release"), &[("confirm", "1")])
+        .await;
     assert_eq!(res.status(), 303);
     let released_json = b.text(&format!("{path}/pack.json")).await;
     let released_page = b.text(&format!("{path}/pack")).await;
     assert!(released_page.contains("exactly as released"));
     assert!(released_page.contains("cruel messages"));
-    assert!(!released_page.contains("Withhold a passage"), "no more redaction");
+    assert!(
+        !released_page.contains("Withhold a passage"),
+        "no more redaction"
+    );
 
     // The DSL corrects the record afterwards.
     let incident_id = &c.first;
@@ -459,7 +549,9 @@ async fn a_released_pack_does_not_change_when_the_record_is_corrected_later(back
     assert!(request.contains("Pack released") && request.contains("Dora Protection"));
     assert!(request.contains("Released pack SHA-256"));
     // Released is final.
-    let res = b.post(&format!("{path}/release"), &[("confirm", "1")]).await;
+    let res = b
+        .post(&format!("{path}/release"), &[("confirm", "1")])
+        .await;
     assert_eq!(res.status(), 409);
     let res = b.post(&format!("{path}/pause"), &[("reason", "x")]).await;
     assert_eq!(res.status(), 409);
@@ -470,11 +562,23 @@ async fn only_the_dpo_and_the_headteacher_reach_access_requests(backend: Backend
     let path = record(&c.s.dpo_browser, &c.pupil, "05/11/2025").await;
     let head = c.s.app.add_user("Hana Head", &[Role::Headteacher]);
     let hb = c.s.app.signed_in(&head).await;
-    for p in ["/access-requests".to_string(), path.clone(), format!("{path}/pack")] {
+    for p in [
+        "/access-requests".to_string(),
+        path.clone(),
+        format!("{path}/pack"),
+    ] {
         assert_eq!(hb.get(&p).await.status(), 200, "{p} for the headteacher");
     }
-    for role in [Role::Staff, Role::Dsl, Role::OnlineSafetyLead, Role::Admin, Role::Governor] {
-        let who = c.s.app.add_user(&format!("Someone {}", role.as_str()), &[role]);
+    for role in [
+        Role::Staff,
+        Role::Dsl,
+        Role::OnlineSafetyLead,
+        Role::Admin,
+        Role::Governor,
+    ] {
+        let who =
+            c.s.app
+                .add_user(&format!("Someone {}", role.as_str()), &[role]);
         let wb = c.s.app.signed_in(&who).await;
         for p in [
             "/access-requests".to_string(),
@@ -485,12 +589,16 @@ async fn only_the_dpo_and_the_headteacher_reach_access_requests(backend: Backend
         ] {
             assert_eq!(wb.get(&p).await.status(), 404, "{p} for {role}");
         }
-        let res = wb.post(&format!("{path}/release"), &[("confirm", "1")]).await;
+        let res = wb
+            .post(&format!("{path}/release"), &[("confirm", "1")])
+            .await;
         assert_eq!(res.status(), 404);
     }
     // The neighbouring school's DPO: 404, as for a request that does not exist.
     let neighbour = c.s.app.neighbour.as_ref().unwrap();
-    let their_dpo = c.s.app.add_user_to(&neighbour.school_id, "Nell Dpo", &[Role::Dpo]);
+    let their_dpo =
+        c.s.app
+            .add_user_to(&neighbour.school_id, "Nell Dpo", &[Role::Dpo]);
     let nb = c.s.app.signed_in(&their_dpo).await;
     assert_eq!(nb.get(&path).await.status(), 404);
     assert_eq!(nb.get(&format!("{path}/pack")).await.status(), 404);
