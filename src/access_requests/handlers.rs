@@ -633,22 +633,36 @@ pub async fn pack(
     csrf: CsrfToken,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let a = Actor::of(&state, &user, &req);
-    let id = id.into_inner();
+    let markup = pack_page(&state, &req, &user, &csrf, id.into_inner(), None).await?;
+    Ok(page(markup))
+}
+
+/// The pack page (a view of the pack, audited), with a refused redaction
+/// sent back to its form when there is one.
+async fn pack_page(
+    state: &AppState,
+    req: &HttpRequest,
+    user: &CurrentUser,
+    csrf: &CsrfToken,
+    id: String,
+    retry: Option<&views::Retry>,
+) -> Result<maud::Markup, AppError> {
+    let a = Actor::of(state, user, req);
     let (r, pack, release) = db::run(&state.pool, move |conn| {
         current(conn, &a, &id, "access_pack_viewed")
     })
     .await?;
     let title = format!("Pack for {}", r.reference);
-    Ok(page(views::pack(
-        &Page::for_user(&title, &user, &csrf).saved_if(&req),
+    Ok(views::pack(
+        &Page::for_user(&title, user, csrf).saved_if(req),
         &views::PackPage {
             request: &r,
             pack: &pack,
             release: release.as_ref(),
             csrf: &csrf.0,
+            retry,
         },
-    )))
+    ))
 }
 
 /// `GET /access-requests/{id}/pack.json`: the machine-readable copy (the
@@ -695,10 +709,37 @@ pub async fn redact(
     state: web::Data<AppState>,
     req: HttpRequest,
     user: CurrentUser,
+    csrf: CsrfToken,
     id: web::Path<String>,
     form: Form<RedactForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
+    let id = id.into_inner();
+    let done = withhold(state.clone(), req.clone(), user.clone(), id.clone(), &form).await;
+    match done {
+        // Back to the pack, the typed words kept in the record's form.
+        Err(AppError::Invalid(message)) => {
+            let retry = views::Retry {
+                reference: form.reference.trim().to_string(),
+                field: form.field.trim().to_string(),
+                passage: form.passage,
+                reason: form.reason,
+                message,
+            };
+            let markup = pack_page(&state, &req, &user, &csrf, id, Some(&retry)).await?;
+            Ok(page_with(StatusCode::UNPROCESSABLE_ENTITY, markup))
+        }
+        other => other,
+    }
+}
+
+async fn withhold(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: CurrentUser,
+    id: String,
+    form: &RedactForm,
+) -> Result<HttpResponse, AppError> {
     let mut errors = FieldErrors::default();
     let reason = forms::required(
         &mut errors,
@@ -720,7 +761,7 @@ pub async fn redact(
         form.field.trim().to_string(),
     );
     let anchor = format!("/pack?saved=1#{reference}");
-    step(state, req, user, id.into_inner(), anchor, move |conn, a, r| {
+    step(state, req, user, id, anchor, move |conn, a, r| {
         must_be(r, &[State::Open, State::Paused], "redacted")?;
         let pupil = pupil_of(conn, r)?;
         let redactions = store::redactions(conn, &r.id)?;

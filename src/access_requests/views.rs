@@ -261,6 +261,17 @@ pub struct PackPage<'a> {
     pub pack: &'a Pack,
     pub release: Option<&'a Release>,
     pub csrf: &'a str,
+    /// A redaction refused, sent back with what was typed.
+    pub retry: Option<&'a Retry>,
+}
+
+/// A refused redaction: what was typed, and why it was refused.
+pub struct Retry {
+    pub reference: String,
+    pub field: String,
+    pub passage: String,
+    pub reason: String,
+    pub message: String,
 }
 
 /// The pack: the cover page, each record, what was withheld. On screen the
@@ -275,6 +286,12 @@ pub fn pack(page: &Page<'_>, p: &PackPage<'_>) -> Markup {
         html! {
             div.no-print.pack-tools {
                 p { a href=(format!("/access-requests/{}", r.id)) { "Back to the request" } }
+                @if let Some(retry) = p.retry {
+                    div.flash.error role="alert" {
+                        "Nothing was withheld from " (retry.reference) ": " (retry.message) " "
+                        a href=(format!("#r-{}-passage", retry.reference)) { "Back to the form" }
+                    }
+                }
                 @match p.release {
                     Some(rel) => {
                         div.flash.ok role="status" {
@@ -326,7 +343,9 @@ pub fn pack(page: &Page<'_>, p: &PackPage<'_>) -> Markup {
                 @for i in &k.incidents {
                     div.sar-record id=(i.reference) {
                         (crate::transfers::views::incident(i, None))
-                        @if editable { (redact_form(&action("redactions"), p.csrf, i)) }
+                        @if editable {
+                            (redact_form(&action("redactions"), p.csrf, i, p.retry.filter(|t| t.reference == i.reference)))
+                        }
                     }
                 }
                 @if !k.withheld.is_empty() {
@@ -361,27 +380,36 @@ pub fn pack(page: &Page<'_>, p: &PackPage<'_>) -> Markup {
 
 /// The redaction step for one record: choose its text, paste (or select
 /// on the page) the passage, give the reason.
-fn redact_form(action: &str, csrf: &str, i: &crate::transfers::document::IncidentRecord) -> Markup {
+fn redact_form(
+    action: &str,
+    csrf: &str,
+    i: &crate::transfers::document::IncidentRecord,
+    retry: Option<&Retry>,
+) -> Markup {
     let id = |f: &str| format!("r-{}-{f}", i.reference);
+    let (field, passage, reason) = retry.map_or(("", "", ""), |t| {
+        (t.field.as_str(), t.passage.as_str(), t.reason.as_str())
+    });
     html! {
-        details.no-print.sar-redact {
+        details.no-print.sar-redact open[retry.is_some()] {
             summary { "Withhold a passage of " (i.reference) }
             form method="post" action=(action) {
                 (csrf_field(csrf))
                 input type="hidden" name="reference" value=(i.reference);
+                @if let Some(t) = retry { p.error role="alert" { (t.message) } }
                 div.field {
                     label for=(id("field")) { "From" }
                     select id=(id("field")) name="field" {
-                        @for (key, label, _) in pack::texts_of(i) { option value=(key) { (label) } }
+                        @for (key, label, _) in pack::texts_of(i) { option value=(key) selected[key == field] { (label) } }
                     }
                 }
                 div.field {
                     label for=(id("passage")) { "Passage" br; span.hint { "Copy the words exactly as the pack shows them (selecting them on the page fills this in). Leave empty to withhold the whole text." } }
-                    textarea id=(id("passage")) name="passage" rows="3" data-sar-passage="" {}
+                    textarea id=(id("passage")) name="passage" rows="3" data-sar-passage="" { (passage) }
                 }
                 div.field {
                     label for=(id("reason")) { "Reason shown in the pack" br; span.hint { "For example: information about another person; would cause serious harm." } }
-                    input id=(id("reason")) type="text" name="reason" required;
+                    input id=(id("reason")) type="text" name="reason" value=(reason) required;
                 }
                 button.secondary type="submit" { "Withhold" }
             }

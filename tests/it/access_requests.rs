@@ -382,6 +382,29 @@ async fn canaries(backend: Backend) -> Canaries {
 
 async fn a_pack_holds_the_pupils_records_and_no_other_pupils_name(backend: Backend) {
     let c = canaries(backend).await;
+    // A file on A's record, and a decision whose reason names another
+    // pupil: the pack lists the file by name and SHA-256, and the decision
+    // is on the timeline.
+    let dsl_token = c.s.app.quick_token(&c.s.dsl);
+    let letter = crate::evidence::pdf("for the access request");
+    let res = crate::evidence::api_upload(
+        &c.s.app,
+        &dsl_token,
+        &c.first,
+        "Quillon Vantablack screenshot.pdf",
+        &letter,
+    )
+    .await;
+    assert_eq!(res.status(), 201);
+    let file: Value = res.json().await.unwrap();
+    let res = api_post(
+        &c.s.app,
+        &dsl_token,
+        &format!("/api/v1/incidents/{}/decisions", c.first),
+        &json!({"decision": "no_further_action", "reason": "Zebedee Marchbanks apologised in person."}),
+    )
+    .await;
+    assert!(res.status().is_success(), "{}", res.status());
     let b = &c.s.dpo_browser;
     let path = record(b, &c.pupil, "05/11/2025").await;
     let reads_of_first = |app: &TestApp| {
@@ -410,6 +433,22 @@ async fn a_pack_holds_the_pupils_records_and_no_other_pupils_name(backend: Backe
             assert!(!text.contains(canary), "{canary} in the pack:\n{text}");
         }
         assert!(!text.contains(&c.private) && !text.contains("PRIVATE-ZED-RECORD"));
+        assert!(
+            text.contains(file["sha256"].as_str().unwrap()),
+            "the file's hash"
+        );
+        assert!(
+            text.contains("another pupil screenshot.pdf"),
+            "the file's name"
+        );
+        assert!(
+            text.contains("Decision: no further action."),
+            "the decision"
+        );
+        assert!(
+            text.contains("another pupil apologised in person."),
+            "its reason"
+        );
     }
     let parsed: Value = serde_json::from_str(&json).unwrap();
     assert_eq!(parsed["format"], "safelog-subject-access-pack");
@@ -489,7 +528,13 @@ async fn a_withheld_passage_is_hidden_and_its_reason_shown(backend: Backend) {
     // Words the pack does not show are refused, and nothing is stored.
     let res = redact("13 Lark Lane", "details").await;
     assert_eq!(res.status(), 422);
-    assert!(res.text().await.unwrap().contains("What happened"));
+    let page = res.text().await.unwrap();
+    assert!(page.contains("The passage is not in"), "{page}");
+    assert!(page.contains("What happened"));
+    assert!(
+        page.contains(">13 Lark Lane</textarea>"),
+        "what was typed is kept"
+    );
     let res = redact("The family's address is 12 Lark Lane.", "details").await;
     assert_eq!(res.status(), 303);
 
