@@ -572,16 +572,15 @@ pub async fn staff_names(
     .await
 }
 
-/// Builds the pack as it stands and audits it as a read of each record.
-fn built(
+/// The pack as the records and redactions stand now, and the records read.
+fn build_now(
     conn: &mut AnyConnection,
     a: &Actor,
     r: &Request,
-    action: &'static str,
-) -> Result<Pack, AppError> {
+) -> Result<(Pack, Vec<String>), AppError> {
     let pupil = pupil_of(conn, r)?;
     let redactions = store::redactions(conn, &r.id)?;
-    let (pack, ids) = pack::build(
+    pack::build(
         conn,
         &Building {
             request: r,
@@ -591,7 +590,17 @@ fn built(
             now: a.now,
         },
         &redactions,
-    )?;
+    )
+}
+
+/// Builds the pack as it stands and audits it as a read of each record.
+fn built(
+    conn: &mut AnyConnection,
+    a: &Actor,
+    r: &Request,
+    action: &'static str,
+) -> Result<Pack, AppError> {
+    let (pack, ids) = build_now(conn, a, r)?;
     for incident in &ids {
         crate::audit::store::insert(
             conn,
@@ -763,19 +772,7 @@ async fn withhold(
     let anchor = format!("/pack?saved=1#{reference}");
     step(state, req, user, id, anchor, move |conn, a, r| {
         must_be(r, &[State::Open, State::Paused], "redacted")?;
-        let pupil = pupil_of(conn, r)?;
-        let redactions = store::redactions(conn, &r.id)?;
-        let (pack, _) = pack::build(
-            conn,
-            &Building {
-                request: r,
-                pupil: &pupil,
-                made_by_name: &a.name,
-                made_by_initials: &a.initials,
-                now: a.now,
-            },
-            &redactions,
-        )?;
+        let (pack, _) = build_now(conn, a, r)?;
         let inc = pack
             .incidents
             .iter()

@@ -99,11 +99,9 @@ async fn school(backend: Backend) -> School {
     }
 }
 
-async fn the_answer_is_due_a_calendar_month_after_receipt_or_on_the_months_last_day(
-    backend: Backend,
-) {
-    let s = school(backend).await;
-    let made = incident(
+/// A record about Amelia, so that she is a pupil of the school.
+async fn amelia(s: &School) -> Value {
+    incident(
         &s.app,
         &s.dsl,
         "Amelia Thornbury",
@@ -111,7 +109,14 @@ async fn the_answer_is_due_a_calendar_month_after_receipt_or_on_the_months_last_
         "A message.",
         json!([]),
     )
-    .await;
+    .await
+}
+
+async fn the_answer_is_due_a_calendar_month_after_receipt_or_on_the_months_last_day(
+    backend: Backend,
+) {
+    let s = school(backend).await;
+    let made = amelia(&s).await;
     let pupil = made["pupil_id"].as_str().unwrap();
     for (received, due) in [
         ("15/10/2025", "15/11/2025"),
@@ -132,15 +137,7 @@ async fn pausing_stops_the_clock_and_resuming_moves_the_due_date_by_the_days_pau
     backend: Backend,
 ) {
     let s = school(backend).await;
-    let made = incident(
-        &s.app,
-        &s.dsl,
-        "Amelia Thornbury",
-        "9B",
-        "A message.",
-        json!([]),
-    )
-    .await;
+    let made = amelia(&s).await;
     let path = record(
         &s.dpo_browser,
         made["pupil_id"].as_str().unwrap(),
@@ -213,15 +210,7 @@ async fn pausing_stops_the_clock_and_resuming_moves_the_due_date_by_the_days_pau
 async fn the_start_page_shows_the_dpo_requests_due_within_seven_days_and_overdue(backend: Backend) {
     // Today is 12/11/2025.
     let s = school(backend).await;
-    let made = incident(
-        &s.app,
-        &s.dsl,
-        "Amelia Thornbury",
-        "9B",
-        "A message.",
-        json!([]),
-    )
-    .await;
+    let made = amelia(&s).await;
     let pupil = made["pupil_id"].as_str().unwrap();
     let b = &s.dpo_browser;
     let soon = record(b, pupil, "15/10/2025").await; // due 15/11: in 3 days
