@@ -97,3 +97,23 @@ document.addEventListener("DOMContentLoaded", function () {
     });
   });
 });
+
+// A subject access pack: text selected within a record fills that record's
+// "withhold a passage" form and opens it. Without JavaScript the DPO copies
+// the words into the form.
+document.addEventListener("DOMContentLoaded", function () {
+  if (!document.querySelector("textarea[data-sar-passage]")) { return; }
+  document.addEventListener("mouseup", function () {
+    var sel = window.getSelection();
+    var text = sel ? sel.toString().trim() : "";
+    if (!text || !sel.anchorNode) { return; }
+    var node = sel.anchorNode.nodeType === 1 ? sel.anchorNode : sel.anchorNode.parentElement;
+    var record = node && node.closest(".sar-record");
+    if (!record || node.closest("form")) { return; }
+    var area = record.querySelector("textarea[data-sar-passage]");
+    if (!area) { return; }
+    area.value = text;
+    var details = area.closest("details");
+    if (details) { details.open = true; }
+  });
+});

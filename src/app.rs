@@ -200,6 +200,7 @@ fn feature_routes(r: &mut Router<'_>) {
     crate::cases::routes(r);
     crate::attachments::routes(r);
     crate::transfers::routes(r);
+    crate::access_requests::routes(r);
     crate::trust::routes(r);
     crate::monitoring::routes(r);
     crate::categories::admin::routes(r);

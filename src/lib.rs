@@ -1,6 +1,7 @@
 //! safelog: an online-safety incident log and case tracker for schools.
 //! See README.md for running it and ../shared/DESIGN.md for how it is built.
 
+pub mod access_requests;
 pub mod accounts;
 pub mod api_docs;
 pub mod app;

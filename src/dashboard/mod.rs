@@ -162,12 +162,25 @@ async fn home(
     } else {
         None
     };
+    // Subject access requests due within seven days or overdue: the DPO's
+    // (and the headteacher's) to answer.
+    let access_requests = if user.roles.any(crate::access_requests::ROLES) {
+        let (school_id, today) = (user.school_id.clone(), state.clock.now_naive().date());
+        let card = crate::db::run(&state.pool, move |conn| {
+            Ok(crate::access_requests::start_card(conn, &school_id, today)?)
+        })
+        .await?;
+        (!card.is_empty()).then_some((card, today))
+    } else {
+        None
+    };
     Ok(page(views::home(
         &user,
         &csrf,
         views::Parts {
             monitoring: &monitoring,
             transfers: transfers.as_ref(),
+            access_requests: access_requests.as_ref(),
             trust_report: trust_report.as_ref().map(Option::as_ref),
             cases: cases.as_ref(),
             mine: &mine,

@@ -13,6 +13,8 @@ use crate::views::{layout, Page};
 /// What the start page shows beyond the person's own cards.
 pub struct Parts<'a> {
     pub transfers: Option<&'a crate::transfers::StartCard>,
+    /// Subject access requests due within seven days or overdue, and today.
+    pub access_requests: Option<&'a (crate::access_requests::StartCard, chrono::NaiveDate)>,
     pub cases: Option<&'a Dashboard>,
     pub mine: &'a [Logged],
     pub checklist: Option<&'a super::checklist::Checklist>,
@@ -31,6 +33,7 @@ pub struct Parts<'a> {
 pub fn home(user: &CurrentUser, csrf: &CsrfToken, parts: Parts<'_>) -> Markup {
     let Parts {
         transfers,
+        access_requests,
         cases,
         mine,
         checklist,
@@ -76,6 +79,7 @@ pub fn home(user: &CurrentUser, csrf: &CsrfToken, parts: Parts<'_>) -> Markup {
             @if !grants.is_empty() { (role_grants(grants)) }
             @if !trust_grants.is_empty() { (trust_lead_grants(trust_grants)) }
             @if let Some(t) = transfers { (transfer_card(t)) }
+            @if let Some((card, today)) = access_requests { (crate::access_requests::views::start_card(card, *today)) }
             @if let Some(d) = cases { (crate::cases::views::dashboard(&csrf.0, d)) }
             @if !mine.is_empty() {
                 section.card #mine {

@@ -790,3 +790,63 @@ diesel::joinable!(information_shares -> incidents (incident_id));
 diesel::allow_tables_to_appear_in_same_query!(attachments, incidents);
 diesel::allow_tables_to_appear_in_same_query!(case_decisions, incidents);
 diesel::allow_tables_to_appear_in_same_query!(information_shares, incidents);
+
+diesel::table! {
+    /// A subject access request and its one-month clock.
+    access_requests (id) {
+        id -> Text,
+        school_id -> Text,
+        reference -> Text,
+        pupil_id -> Text,
+        requester_name -> Text,
+        relationship -> Text,
+        received_on -> Date,
+        extension_months -> Integer,
+        extension_reason -> Nullable<Text>,
+        paused_days -> Integer,
+        paused_on -> Nullable<Date>,
+        state -> Text,
+        keep_staff_names -> Bool,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Each step of a subject access request, with who and when.
+    access_request_events (id) {
+        id -> Text,
+        request_id -> Text,
+        kind -> Text,
+        detail -> Nullable<Text>,
+        by_user_id -> Nullable<Text>,
+        by_name -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// A passage the DPO withholds from a pack, with the reason.
+    access_request_redactions (id) {
+        id -> Text,
+        request_id -> Text,
+        incident_reference -> Text,
+        field -> Text,
+        passage -> Nullable<Text>,
+        reason -> Text,
+        by_user_id -> Nullable<Text>,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// A pack exactly as released.
+    access_request_releases (request_id) {
+        request_id -> Text,
+        content -> Text,
+        sha256 -> Text,
+        released_by -> Nullable<Text>,
+        released_by_name -> Text,
+        released_at -> Timestamp,
+    }
+}

@@ -497,8 +497,8 @@ pub fn owner_label(code: &str) -> &str {
 /// nickname: the sending DSL reads the file before sending it, and the
 /// page says so.
 pub struct Redactor {
-    /// Whole names, as lower-case words.
-    whole: Vec<Vec<String>>,
+    /// Whole names, as lower-case words, each with what it becomes.
+    whole: Vec<(Vec<String>, String)>,
     /// Single name parts, as written in the name (capitalised).
     parts: HashSet<String>,
 }
@@ -513,7 +513,7 @@ fn words(s: &str) -> Vec<String> {
 impl Redactor {
     pub fn new(this_pupil: &str, others: &[String]) -> Self {
         let own: HashSet<String> = words(this_pupil).iter().map(|w| w.to_lowercase()).collect();
-        let mut whole: Vec<Vec<String>> = Vec::new();
+        let mut whole: Vec<(Vec<String>, String)> = Vec::new();
         let mut parts = HashSet::new();
         for name in others {
             if name_key(name) == name_key(this_pupil) {
@@ -524,8 +524,8 @@ impl Redactor {
                 continue;
             }
             let lower: Vec<String> = ws.iter().map(|w| w.to_lowercase()).collect();
-            if !whole.contains(&lower) {
-                whole.push(lower);
+            if !whole.iter().any(|(w, _)| *w == lower) {
+                whole.push((lower, ANOTHER_PUPIL.to_string()));
             }
             for w in ws {
                 if w.chars().count() >= 2 && !own.contains(&w.to_lowercase()) {
@@ -539,8 +539,27 @@ impl Redactor {
             }
         }
         // Longest names first, so "Sam Lee Jones" goes before "Sam Lee".
-        whole.sort_by_key(|w| std::cmp::Reverse(w.len()));
+        whole.sort_by_key(|(w, _)| std::cmp::Reverse(w.len()));
         Self { whole, parts }
+    }
+
+    /// Whole names only, each with its own replacement (a subject access
+    /// pack: every pupil of the school written out in full becomes
+    /// "another pupil", each member of staff their role). A name of one
+    /// word is left alone: too many are also ordinary words.
+    pub fn whole_names(pairs: &[(String, String)]) -> Self {
+        let mut whole: Vec<(Vec<String>, String)> = Vec::new();
+        for (name, replacement) in pairs {
+            let lower: Vec<String> = words(name).iter().map(|w| w.to_lowercase()).collect();
+            if lower.len() >= 2 && !whole.iter().any(|(w, _)| *w == lower) {
+                whole.push((lower, replacement.clone()));
+            }
+        }
+        whole.sort_by_key(|(w, _)| std::cmp::Reverse(w.len()));
+        Self {
+            whole,
+            parts: HashSet::new(),
+        }
     }
 
     pub fn apply(&self, text: &str) -> String {
@@ -561,9 +580,14 @@ impl Redactor {
         'tokens: while i < tokens.len() {
             let (is_word, tok) = &tokens[i];
             if *is_word {
-                for name in &self.whole {
+                let lower = tok.to_lowercase();
+                for (name, replacement) in &self.whole {
+                    // The cheap test first: a school's whole roll may be here.
+                    if name.first() != Some(&lower) {
+                        continue;
+                    }
                     if let Some(end) = matches_at(&tokens, i, name) {
-                        out.push_str(ANOTHER_PUPIL);
+                        out.push_str(replacement);
                         i = end;
                         continue 'tokens;
                     }

@@ -88,7 +88,8 @@ pub fn document_marked(doc: &Document, received: Option<&str>) -> Markup {
     }
 }
 
-fn incident(i: &IncidentRecord, received: Option<&str>) -> Markup {
+/// One incident of a file (or of a subject access pack) with its timeline.
+pub fn incident(i: &IncidentRecord, received: Option<&str>) -> Markup {
     html! {
         section.card.transfer-incident {
             @if let Some(r) = received { p.received-tag { (r) ", read-only" } }

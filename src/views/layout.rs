@@ -96,6 +96,9 @@ fn nav_for(user: &CurrentUser) -> Vec<(&'static str, &'static str)> {
     if user.roles.any(&[Role::Dsl, Role::TrustSafeguardingLead]) {
         nav.push(("/transfers", "Transfers"));
     }
+    if user.roles.any(crate::access_requests::ROLES) {
+        nav.push(("/access-requests", "Access requests"));
+    }
     if user.roles.any(crate::reports::READER_ROLES) {
         nav.push(("/reports", "Reports"));
     }

@@ -14,6 +14,7 @@
 #[path = "../it/helpers.rs"]
 mod helpers;
 
+mod access_requests;
 mod evidence;
 mod filtering_review;
 mod harness;
@@ -48,6 +49,7 @@ macro_rules! in_the_browser {
     )*};
 }
 
+use access_requests::a_dpo_answers_a_subject_access_request_and_prints_the_released_pack;
 use evidence::a_dsl_attaches_a_letter_and_cannot_attach_to_a_nudes_incident;
 use filtering_review::a_dsl_publishes_the_annual_filtering_review_and_governors_read_it;
 use journeys::a_new_school_from_its_setup_link_to_signing_out;
@@ -72,4 +74,5 @@ in_the_browser!(
     a_dsl_sends_a_pupils_file_and_the_new_schools_dsl_confirms_receipt,
     a_trustee_opens_and_prints_the_published_trust_report,
     a_dsl_publishes_the_annual_filtering_review_and_governors_read_it,
+    a_dpo_answers_a_subject_access_request_and_prints_the_released_pack,
 );

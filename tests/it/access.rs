@@ -192,6 +192,11 @@ fn expected(path: &str) -> Option<Expect> {
         | "/transfers/import"
         | "/transfers/{id}"
         | "/transfers/{id}/receive" => Expect::Roles(DSL),
+        // Subject access requests and their packs: the DPO, and the
+        // headteacher; every other role 404 (tests/it/access_requests.rs).
+        p if p == "/access-requests" || p.starts_with("/access-requests/") => {
+            Expect::Roles(&[Role::Dpo, Role::Headteacher])
+        }
         p if p.ends_with("/entered-in-error") => Expect::Roles(MARK_IN_ERROR),
         "/filtering-review/decisions" => Expect::Roles(FILTERING_REGISTER),
         p if p.starts_with("/filtering-review/")
@@ -247,6 +252,9 @@ struct Records {
     provider: String,
     /// A file attached to `incident`.
     attachment: String,
+    /// A subject access request of the school (for the DPO and the
+    /// headteacher).
+    access_request: String,
 }
 
 impl Default for Records {
@@ -264,7 +272,8 @@ impl Default for Records {
             alert: none.clone(),
             transfer: none.clone(),
             provider: none.clone(),
-            attachment: none,
+            attachment: none.clone(),
+            access_request: none,
         }
     }
 }
@@ -287,6 +296,8 @@ fn fill(path: &str, target: &TestUser, records: &Records) -> String {
         records.alert.as_str()
     } else if path.starts_with("/transfers/") {
         records.transfer.as_str()
+    } else if path.starts_with("/access-requests/") {
+        records.access_request.as_str()
     } else if path.contains("/sign-in/providers/") || path.starts_with("/login/oidc/") {
         records.provider.as_str()
     } else {
@@ -547,6 +558,13 @@ async fn every_route_answers_each_role_as_product_md_says(backend: Backend) {
             .await;
             assert_eq!(file.status(), 201, "a file for the route test");
             let file: serde_json::Value = file.json().await.unwrap();
+            // A subject access request about the pupil, for those who
+            // answer them.
+            let access_request = if [Role::Dpo, Role::Headteacher].contains(role) {
+                access_request(&app, holder, made["pupil_id"].as_str().unwrap()).await
+            } else {
+                uuid::Uuid::nil().to_string()
+            };
             records.insert(
                 *role,
                 Records {
@@ -556,6 +574,7 @@ async fn every_route_answers_each_role_as_product_md_says(backend: Backend) {
                     category: category_id.clone(),
                     alert: our_alert.clone(),
                     transfer: received.clone(),
+                    access_request,
                     ..Records::default()
                 },
             );
@@ -749,12 +768,32 @@ async fn every_route_answers_each_role_as_product_md_says(backend: Backend) {
                 .unwrap()
                 .to_string()
         },
+        access_request: {
+            let id = uuid::Uuid::new_v4().to_string();
+            safelog::access_requests::store::insert(
+                &mut app.conn(),
+                &safelog::access_requests::store::NewRequest {
+                    id: &id,
+                    school_id: &neighbour.school_id,
+                    reference: "SAR-2025-0001",
+                    pupil_id: &neighbour.pupil_id,
+                    requester_name: "Neighbour Requester",
+                    relationship: "parent",
+                    received_on: app.clock.today(),
+                    created_by: &neighbour.dsl.id,
+                    created_at: app.clock.now_naive(),
+                },
+            )
+            .unwrap();
+            id
+        },
     };
     let ours = Records {
         category: category_id.clone(),
         incident: records[&Role::Dsl].incident.clone(),
         pupil: records[&Role::Dsl].pupil.clone(),
         attachment: records[&Role::Dsl].attachment.clone(),
+        access_request: records[&Role::Dpo].access_request.clone(),
         transfer: ours_elsewhere,
         alert: our_alert.clone(),
         ..trust_records
@@ -813,6 +852,27 @@ async fn every_route_answers_each_role_as_product_md_says(backend: Backend) {
         "{crossed} requests across schools"
     );
     assert!(not_found * 2 > crossed, "{not_found} of {crossed} were 404");
+}
+
+/// Records a subject access request about `pupil` as `by` would; its id.
+async fn access_request(app: &TestApp, by: &TestUser, pupil: &str) -> String {
+    let res = app
+        .signed_in(by)
+        .await
+        .post(
+            "/access-requests",
+            &[
+                ("requester_name", "Route Requester"),
+                ("relationship", "pupil"),
+                ("pupil_id", pupil),
+                ("received_on", "01/11/2025"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303, "a request for the route test");
+    location(&res)
+        .trim_start_matches("/access-requests/")
+        .to_string()
 }
 
 /// Sends `pupil`'s file from `from` to `to` as `dsl` would; its id.

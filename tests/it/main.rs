@@ -7,6 +7,7 @@
 mod helpers;
 
 mod access;
+mod access_requests;
 mod accounts;
 mod allegations;
 mod auth;
