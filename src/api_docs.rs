@@ -596,7 +596,10 @@ fn exclusions(doc: &mut Value) {
         ("reason", s()),
         ("created_by", s()),
         ("created_at", time()),
-        ("live", json!({"type": "boolean", "description": "false once lifted"})),
+        (
+            "live",
+            json!({"type": "boolean", "description": "false once lifted"}),
+        ),
         ("ended_at", nullable(time())),
         ("ended_by", nullable(s())),
         ("end_reason", nullable(s())),

@@ -93,7 +93,8 @@ pub fn send(
                 let head = if i.about_headteacher || roles.contains(&Role::Headteacher) {
                     Vec::new()
                 } else {
-                    let heads = store::people_with(conn, &i.school_id, &[Role::Headteacher.as_str()])?;
+                    let heads =
+                        store::people_with(conn, &i.school_id, &[Role::Headteacher.as_str()])?;
                     store::not_excluded(conn, i, heads)?
                 };
                 if head.is_empty() {

@@ -36,7 +36,9 @@ async fn home(
     let excluded = user.excluded_pupils.clone();
     let mine = if logs {
         crate::db::run(&state.pool, move |conn| {
-            Ok(store::recent_logged_by(conn, &school_id, &user_id, &excluded, 10)?)
+            Ok(store::recent_logged_by(
+                conn, &school_id, &user_id, &excluded, 10,
+            )?)
         })
         .await?
     } else {
@@ -145,7 +147,9 @@ async fn home(
     let monitoring = if user.roles.any(crate::monitoring::TRIAGERS) {
         let (school_id, excluded) = (user.school_id.clone(), user.excluded_pupils.clone());
         crate::db::run(&state.pool, move |conn| {
-            Ok(crate::monitoring::store::unlooked(conn, &school_id, &excluded)?)
+            Ok(crate::monitoring::store::unlooked(
+                conn, &school_id, &excluded,
+            )?)
         })
         .await?
     } else {
@@ -157,7 +161,9 @@ async fn home(
         let (school_id, now) = (user.school_id.clone(), state.clock.now_naive());
         let excluded = user.excluded_pupils.clone();
         let card = crate::db::run(&state.pool, move |conn| {
-            Ok(crate::transfers::start_card(conn, &school_id, &excluded, now)?)
+            Ok(crate::transfers::start_card(
+                conn, &school_id, &excluded, now,
+            )?)
         })
         .await?;
         (!card.waiting.is_empty() || card.overdue > 0).then_some(card)

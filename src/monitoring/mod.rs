@@ -84,11 +84,8 @@ pub fn alert_the_dsls(
     now: NaiveDateTime,
 ) -> diesel::QueryResult<usize> {
     let pupil = store::get(conn, school_id, &[], alert_id)?.and_then(|a| a.pupil_id);
-    let excluded = crate::pupils::exclusions::store::people_excluded_from(
-        conn,
-        school_id,
-        pupil.as_slice(),
-    )?;
+    let excluded =
+        crate::pupils::exclusions::store::people_excluded_from(conn, school_id, pupil.as_slice())?;
     let kept = |people: Vec<(String, String, String)>| -> Vec<(String, String, String)> {
         people
             .into_iter()

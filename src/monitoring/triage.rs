@@ -182,7 +182,8 @@ pub fn promote(
 ) -> Result<Logged, PromoteRefused> {
     write_transaction(conn, |conn| {
         lock_school(conn, actor.school_id)?;
-        let a = store::get(conn, actor.school_id, actor.excluded, id)?.ok_or(PromoteRefused::NotFound)?;
+        let a = store::get(conn, actor.school_id, actor.excluded, id)?
+            .ok_or(PromoteRefused::NotFound)?;
         if let Some(incident) = &a.incident_id {
             return Ok(Logged::Replayed(incident.clone()));
         }

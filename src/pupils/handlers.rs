@@ -221,8 +221,11 @@ pub async fn upload_page(
     let mut roll = roll(&state, &user).await?;
     let q: String = query.find.trim().chars().take(100).collect();
     if !q.is_empty() {
-        let (school_id, excluded, typed) =
-            (user.school_id.clone(), user.excluded_pupils.clone(), q.clone());
+        let (school_id, excluded, typed) = (
+            user.school_id.clone(),
+            user.excluded_pupils.clone(),
+            q.clone(),
+        );
         let found = db::run(&state.pool, move |conn| {
             Ok(store::search(conn, &school_id, &typed, 200)?
                 .into_iter()

@@ -78,30 +78,57 @@ async fn an_excluded_dsl_sees_nothing_of_the_pupil_anywhere_while_another_dsl_st
     .await;
     let child = str_of(&first, "pupil_id");
     exclude(&app, &other_dsl, &child, &parent).await;
-        let about = incident_naming(&app, &staff_token, "Xanthe Canaryfield", &[]).await;
-    let naming = incident_naming(&app, &staff_token, "Oscar Otherpupil", &["Xanthe Canaryfield"]).await;
-    let unrelated = quick_incident(&app, &staff_token, "Una Unrelated", "online-bullying", "x").await;
+    let about = incident_naming(&app, &staff_token, "Xanthe Canaryfield", &[]).await;
+    let naming = incident_naming(
+        &app,
+        &staff_token,
+        "Oscar Otherpupil",
+        &["Xanthe Canaryfield"],
+    )
+    .await;
+    let unrelated =
+        quick_incident(&app, &staff_token, "Una Unrelated", "online-bullying", "x").await;
     let hidden = [&first, &about, &naming];
     let other_pupil = str_of(&naming, "pupil_id");
 
     for (who, sees) in [(&parent, false), (&other_dsl, true)] {
         let b = app.signed_in(who).await;
         let token = app.quick_token(who);
-        let label = if sees { "the other DSL" } else { "the excluded DSL" };
+        let label = if sees {
+            "the other DSL"
+        } else {
+            "the excluded DSL"
+        };
         let expect = if sees { 200 } else { 404 };
         // The pupil's page, and each record as a page and through the API.
-        assert_eq!(b.get(&format!("/pupils/{child}")).await.status(), expect, "{label}: the pupil's page");
+        assert_eq!(
+            b.get(&format!("/pupils/{child}")).await.status(),
+            expect,
+            "{label}: the pupil's page"
+        );
         for i in hidden {
             let id = str_of(i, "id");
-            assert_eq!(b.get(&format!("/incidents/{id}")).await.status(), expect, "{label}: a record's page");
+            assert_eq!(
+                b.get(&format!("/incidents/{id}")).await.status(),
+                expect,
+                "{label}: a record's page"
+            );
             let (status, _) = api_get(&app, &token, &format!("/api/v1/incidents/{id}")).await;
             assert_eq!(status, expect, "{label}: a record through the API");
         }
         // The list and its count, and a search by the child's name.
         let (_, list) = api_get(&app, &token, "/api/v1/incidents").await;
-        assert_eq!(list["total"], if sees { 4 } else { 1 }, "{label}: the count");
+        assert_eq!(
+            list["total"],
+            if sees { 4 } else { 1 },
+            "{label}: the count"
+        );
         let (_, found) = api_get(&app, &token, "/api/v1/incidents?q=Canaryfield").await;
-        assert_eq!(found["total"], if sees { 3 } else { 0 }, "{label}: a search by the name");
+        assert_eq!(
+            found["total"],
+            if sees { 3 } else { 0 },
+            "{label}: a search by the name"
+        );
         let page = b.text("/incidents").await;
         let page_search = b.post("/incidents/search", &[("q", "Canaryfield")]).await;
         let search_page = b.text(&location(&page_search)).await;
@@ -123,7 +150,11 @@ async fn an_excluded_dsl_sees_nothing_of_the_pupil_anywhere_while_another_dsl_st
                 ("the export", &export),
                 ("the start page", &start),
             ] {
-                assert_eq!(text.contains(&reference), sees, "{label}: {reference} in {where_}");
+                assert_eq!(
+                    text.contains(&reference),
+                    sees,
+                    "{label}: {reference} in {where_}"
+                );
             }
         }
         assert_eq!(
@@ -131,13 +162,20 @@ async fn an_excluded_dsl_sees_nothing_of_the_pupil_anywhere_while_another_dsl_st
             sees,
             "{label}: the other pupil's chronology"
         );
-        assert_eq!(export.contains("Canaryfield"), sees, "{label}: the name in the export");
+        assert_eq!(
+            export.contains("Canaryfield"),
+            sees,
+            "{label}: the name in the export"
+        );
         assert_eq!(
             typeahead["items"].as_array().map_or(0, Vec::len),
             usize::from(sees),
             "{label}: the type-ahead"
         );
-        assert!(page.contains(&str_of(&unrelated, "reference")), "{label} still reads the rest");
+        assert!(
+            page.contains(&str_of(&unrelated, "reference")),
+            "{label} still reads the rest"
+        );
         assert!(export.contains(&str_of(&unrelated, "reference")));
     }
 
@@ -155,7 +193,11 @@ async fn an_excluded_dsl_sees_nothing_of_the_pupil_anywhere_while_another_dsl_st
     app.mail.wake();
     let received = eventually("two alert emails to the other DSL", || {
         let new = smtp.received();
-        (new.iter().filter(|m| m.to.contains(&other_dsl.email)).count() >= 2).then_some(new)
+        (new.iter()
+            .filter(|m| m.to.contains(&other_dsl.email))
+            .count()
+            >= 2)
+            .then_some(new)
     })
     .await;
     // (The alert about the first incident, from before the exclusion, may
@@ -194,15 +236,24 @@ async fn when_the_only_dsl_is_excluded_the_headteacher_is_alerted_instead(backen
     let first = quick_incident(&app, &token, "Kit Kinsman", "online-bullying", "one").await;
     exclude(&app, &dsl, &str_of(&first, "pupil_id"), &dsl).await;
     let second = quick_incident(&app, &token, "Kit Kinsman", "online-bullying", "two").await;
-    let to: Vec<String> = safelog::cases::store::alerts_for(&mut app.conn(), &str_of(&second, "id"))
-        .unwrap()
-        .into_iter()
-        .map(|(u, _)| u)
-        .collect();
-    assert_eq!(to, vec![head.id.clone()], "the headteacher, not the excluded DSL");
+    let to: Vec<String> =
+        safelog::cases::store::alerts_for(&mut app.conn(), &str_of(&second, "id"))
+            .unwrap()
+            .into_iter()
+            .map(|(u, _)| u)
+            .collect();
+    assert_eq!(
+        to,
+        vec![head.id.clone()],
+        "the headteacher, not the excluded DSL"
+    );
     let mails: Vec<String> = app.outbox().into_iter().map(|(to, _, _)| to).collect();
     assert!(mails.contains(&head.email));
-    assert_eq!(mails.iter().filter(|m| **m == dsl.email).count(), 1, "only the first");
+    assert_eq!(
+        mails.iter().filter(|m| **m == dsl.email).count(),
+        1,
+        "only the first"
+    );
 }
 
 async fn lifting_an_exclusion_gives_access_back_and_both_steps_are_audited(backend: Backend) {
@@ -210,10 +261,20 @@ async fn lifting_an_exclusion_gives_access_back_and_both_steps_are_audited(backe
     let dsl = app.add_user("Dora Dsl", &[Role::Dsl]);
     let relative = app.add_user("Rory Relative", &[Role::Headteacher]);
     let staff = app.add_user("Sid Staff", &[Role::Staff]);
-    let made = quick_incident(&app, &app.quick_token(&staff), "Lily Lifted", "online-bullying", "x").await;
+    let made = quick_incident(
+        &app,
+        &app.quick_token(&staff),
+        "Lily Lifted",
+        "online-bullying",
+        "x",
+    )
+    .await;
     let (pupil, incident) = (str_of(&made, "pupil_id"), str_of(&made, "id"));
     let reader = app.signed_in(&relative).await;
-    assert_eq!(reader.get(&format!("/incidents/{incident}")).await.status(), 200);
+    assert_eq!(
+        reader.get(&format!("/incidents/{incident}")).await.status(),
+        200
+    );
 
     // The DSL excludes the headteacher from the pupil's page.
     let b = app.signed_in(&dsl).await;
@@ -226,12 +287,24 @@ async fn lifting_an_exclusion_gives_access_back_and_both_steps_are_audited(backe
         )
         .await;
     assert_eq!(res.status(), 303);
-    assert_eq!(reader.get(&format!("/incidents/{incident}")).await.status(), 404, "from the next request");
+    assert_eq!(
+        reader.get(&format!("/incidents/{incident}")).await.status(),
+        404,
+        "from the next request"
+    );
     assert_eq!(reader.get(&format!("/pupils/{pupil}")).await.status(), 404);
     let page = b.text(&format!("/pupils/{pupil}")).await;
-    assert!(page.contains("Aunt of the pupil."), "the reason is on the page");
+    assert!(
+        page.contains("Aunt of the pupil."),
+        "the reason is on the page"
+    );
 
-    let (status, list) = api_get(&app, &app.quick_token(&dsl), &format!("/api/v1/pupils/{pupil}/exclusions")).await;
+    let (status, list) = api_get(
+        &app,
+        &app.quick_token(&dsl),
+        &format!("/api/v1/pupils/{pupil}/exclusions"),
+    )
+    .await;
     assert_eq!(status, 200);
     let items = list["items"].as_array().unwrap();
     assert_eq!(items.len(), 1);
@@ -240,19 +313,44 @@ async fn lifting_an_exclusion_gives_access_back_and_both_steps_are_audited(backe
     let exclusion = str_of(&items[0], "id");
 
     // Lifting needs a reason; then the headteacher reads again.
-    let res = b.post(&format!("/pupils/{pupil}/exclusions/{exclusion}/lift"), &[("reason", "  ")]).await;
-    assert_eq!(res.status(), 422);
-    assert!(res.text().await.unwrap().contains("Enter why the exclusion is lifted."));
-    assert_eq!(reader.get(&format!("/incidents/{incident}")).await.status(), 404, "still excluded");
     let res = b
-        .post(&format!("/pupils/{pupil}/exclusions/{exclusion}/lift"), &[("reason", "Recorded against the wrong person.")])
+        .post(
+            &format!("/pupils/{pupil}/exclusions/{exclusion}/lift"),
+            &[("reason", "  ")],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("Enter why the exclusion is lifted."));
+    assert_eq!(
+        reader.get(&format!("/incidents/{incident}")).await.status(),
+        404,
+        "still excluded"
+    );
+    let res = b
+        .post(
+            &format!("/pupils/{pupil}/exclusions/{exclusion}/lift"),
+            &[("reason", "Recorded against the wrong person.")],
+        )
         .await;
     assert_eq!(res.status(), 303);
-    assert_eq!(reader.get(&format!("/incidents/{incident}")).await.status(), 200, "access is back");
+    assert_eq!(
+        reader.get(&format!("/incidents/{incident}")).await.status(),
+        200,
+        "access is back"
+    );
     assert_eq!(reader.get(&format!("/pupils/{pupil}")).await.status(), 200);
 
     // Nothing was deleted: the lifted exclusion is listed with who and why.
-    let (_, list) = api_get(&app, &app.quick_token(&dsl), &format!("/api/v1/pupils/{pupil}/exclusions")).await;
+    let (_, list) = api_get(
+        &app,
+        &app.quick_token(&dsl),
+        &format!("/api/v1/pupils/{pupil}/exclusions"),
+    )
+    .await;
     let item = &list["items"][0];
     assert_eq!(item["live"], false);
     assert_eq!(item["ended_by"], dsl.id.as_str());
@@ -278,8 +376,16 @@ async fn lifting_an_exclusion_gives_access_back_and_both_steps_are_audited(backe
     assert_eq!(
         audit,
         vec![
-            ("pupil_exclusion_added".to_string(), Some(dsl.id.clone()), Some(pupil.clone())),
-            ("pupil_exclusion_lifted".to_string(), Some(dsl.id.clone()), Some(pupil.clone())),
+            (
+                "pupil_exclusion_added".to_string(),
+                Some(dsl.id.clone()),
+                Some(pupil.clone())
+            ),
+            (
+                "pupil_exclusion_lifted".to_string(),
+                Some(dsl.id.clone()),
+                Some(pupil.clone())
+            ),
         ]
     );
 }
@@ -288,13 +394,26 @@ async fn an_exclusion_needs_a_reason_and_a_member_of_staff_of_the_school(backend
     let app = spawn_app(backend).await;
     let admin = app.add_user("Abe Admin", &[Role::Admin]);
     let staff = app.add_user("Sue Staff", &[Role::Staff]);
-    let made = quick_incident(&app, &app.quick_token(&staff), "Vic Valid", "online-bullying", "x").await;
+    let made = quick_incident(
+        &app,
+        &app.quick_token(&staff),
+        "Vic Valid",
+        "online-bullying",
+        "x",
+    )
+    .await;
     let pupil = str_of(&made, "pupil_id");
     let token = app.quick_token(&admin);
     let path = format!("/api/v1/pupils/{pupil}/exclusions");
     // The pupil is known only from an incident: an administrator, who
     // reads none, does not find them; the roll's pupils they do.
-    let res = api_post(&app, &token, &path, &json!({"user_id": staff.id, "reason": "Parent."})).await;
+    let res = api_post(
+        &app,
+        &token,
+        &path,
+        &json!({"user_id": staff.id, "reason": "Parent."}),
+    )
+    .await;
     assert_eq!(res.status(), 404, "a pupil the administrator may not see");
     {
         use diesel::prelude::*;
@@ -309,39 +428,81 @@ async fn an_exclusion_needs_a_reason_and_a_member_of_staff_of_the_school(backend
         (json!({"user_id": staff.id}), "reason"),
         (json!({"user_id": staff.id, "reason": "   "}), "reason"),
         (json!({"reason": "Parent."}), "user_id"),
-        (json!({"user_id": uuid::Uuid::new_v4().to_string(), "reason": "Parent."}), "user_id"),
-        (json!({"user_id": neighbour.dsl.id, "reason": "Parent."}), "user_id"),
+        (
+            json!({"user_id": uuid::Uuid::new_v4().to_string(), "reason": "Parent."}),
+            "user_id",
+        ),
+        (
+            json!({"user_id": neighbour.dsl.id, "reason": "Parent."}),
+            "user_id",
+        ),
     ] {
         let res = api_post(&app, &token, &path, &body).await;
         assert_eq!(res.status(), 422, "{body}");
         let answer: Value = res.json().await.unwrap();
         assert!(answer["fields"][field].is_string(), "{body}: {answer}");
     }
-    let res = api_post(&app, &token, &path, &json!({"user_id": staff.id, "reason": "Parent."})).await;
+    let res = api_post(
+        &app,
+        &token,
+        &path,
+        &json!({"user_id": staff.id, "reason": "Parent."}),
+    )
+    .await;
     assert_eq!(res.status(), 201);
     let made: Value = res.json().await.unwrap();
     assert_eq!(made["user_id"], staff.id.as_str());
     assert_eq!(made["live"], true);
     assert_eq!(made["created_by"], admin.id.as_str());
-    let res = api_post(&app, &token, &path, &json!({"user_id": staff.id, "reason": "Twice."})).await;
+    let res = api_post(
+        &app,
+        &token,
+        &path,
+        &json!({"user_id": staff.id, "reason": "Twice."}),
+    )
+    .await;
     assert_eq!(res.status(), 422, "already excluded");
     // Another school's pupil, and a role that does not manage exclusions.
     let theirs = format!("/api/v1/pupils/{}/exclusions", neighbour.pupil_id);
-    let res = api_post(&app, &token, &theirs, &json!({"user_id": staff.id, "reason": "Parent."})).await;
+    let res = api_post(
+        &app,
+        &token,
+        &theirs,
+        &json!({"user_id": staff.id, "reason": "Parent."}),
+    )
+    .await;
     assert_eq!(res.status(), 404);
-    let res = api_post(&app, &app.quick_token(&staff), &path, &json!({"user_id": admin.id, "reason": "x"})).await;
+    let res = api_post(
+        &app,
+        &app.quick_token(&staff),
+        &path,
+        &json!({"user_id": admin.id, "reason": "x"}),
+    )
+    .await;
     assert_eq!(res.status(), 404);
 
     // The page's form keeps what was typed and says what to fix.
     let b = app.signed_in(&admin).await;
     let res = b
-        .post(&format!("/pupils/{pupil}/exclusions"), &[("user_id", &admin.id), ("reason", "")])
+        .post(
+            &format!("/pupils/{pupil}/exclusions"),
+            &[("user_id", &admin.id), ("reason", "")],
+        )
         .await;
     assert_eq!(res.status(), 422);
     let page = res.text().await.unwrap();
-    assert!(page.contains("Enter why this person is excluded."), "{page}");
-    assert!(page.contains(&format!("value=\"{}\" selected", admin.id)), "the choice is kept");
-    assert!(!page.contains("<h2>Chronology</h2>"), "an administrator reads no incident");
+    assert!(
+        page.contains("Enter why this person is excluded."),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!("value=\"{}\" selected", admin.id)),
+        "the choice is kept"
+    );
+    assert!(
+        !page.contains("<h2>Chronology</h2>"),
+        "an administrator reads no incident"
+    );
 }
 
 on_both_backends!(

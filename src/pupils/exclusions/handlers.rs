@@ -115,7 +115,10 @@ fn add(
             "Choose one of the school's members of staff listed.",
         );
     } else if store::is_live(conn, &pupil.id, user_id)? {
-        errors.add("user_id", "This person is already excluded from this pupil.");
+        errors.add(
+            "user_id",
+            "This person is already excluded from this pupil.",
+        );
     }
     errors.into_result().map_err(Refusal::Fields)?;
     let id = write_transaction(conn, |conn| {
@@ -155,14 +158,23 @@ fn lift(
     now: chrono::NaiveDateTime,
 ) -> Result<Exclusion, Refusal> {
     let pupil = pupil_for(conn, viewer, pupil_id)?;
+    // The form before the exclusion, as a made-up id gets the same answer.
+    let reason =
+        reason_of(&input.reason, "why the exclusion is lifted").map_err(Refusal::Fields)?;
     let found =
         store::get(conn, &viewer.school_id, &pupil.id, exclusion_id)?.ok_or(AppError::NotFound)?;
-    let reason = reason_of(&input.reason, "why the exclusion is lifted").map_err(Refusal::Fields)?;
     if !found.live() {
         return Err(AppError::Conflict("This exclusion was lifted already.".into()).into());
     }
     write_transaction(conn, |conn| {
-        if !store::lift(conn, &viewer.school_id, &found.id, &viewer.user_id, &reason, now)? {
+        if !store::lift(
+            conn,
+            &viewer.school_id,
+            &found.id,
+            &viewer.user_id,
+            &reason,
+            now,
+        )? {
             return Err(AppError::Conflict(
                 "This exclusion was lifted already.".into(),
             ));
@@ -197,10 +209,13 @@ pub async fn add_form(
 ) -> Result<HttpResponse, AppError> {
     let (viewer, ip, now) = (Viewer::of(&user), client_ip(&req), state.clock.now_naive());
     let (id, input) = (id.into_inner(), form.into_inner());
-    let (pupil_id, typed) = (id.clone(), ExclusionInput {
-        user_id: input.user_id.clone(),
-        reason: input.reason.clone(),
-    });
+    let (pupil_id, typed) = (
+        id.clone(),
+        ExclusionInput {
+            user_id: input.user_id.clone(),
+            reason: input.reason.clone(),
+        },
+    );
     let done = db::run(&state.pool, move |conn| {
         Ok(add(conn, &viewer, &pupil_id, &typed, &ip, now))
     })
@@ -209,11 +224,18 @@ pub async fn add_form(
         Ok(_) => Ok(back_to(&id)),
         Err(Refusal::App(e)) => Err(e),
         Err(Refusal::Fields(errors)) => {
-            refused_page(&state, &req, &user, &csrf, id, Entry::Add {
-                user_id: input.user_id,
-                reason: input.reason,
-                errors,
-            })
+            refused_page(
+                &state,
+                &req,
+                &user,
+                &csrf,
+                id,
+                Entry::Add {
+                    user_id: input.user_id,
+                    reason: input.reason,
+                    errors,
+                },
+            )
             .await
         }
     }
@@ -246,11 +268,18 @@ pub async fn lift_form(
         Ok(_) => Ok(back_to(&id)),
         Err(Refusal::App(e)) => Err(e),
         Err(Refusal::Fields(errors)) => {
-            refused_page(&state, &req, &user, &csrf, id, Entry::Lift {
-                exclusion_id,
-                reason: input.reason,
-                errors,
-            })
+            refused_page(
+                &state,
+                &req,
+                &user,
+                &csrf,
+                id,
+                Entry::Lift {
+                    exclusion_id,
+                    reason: input.reason,
+                    errors,
+                },
+            )
             .await
         }
     }

@@ -220,7 +220,11 @@ pub struct NewExclusion<'a> {
 }
 
 /// Records an exclusion; its id.
-pub fn add(conn: &mut AnyConnection, e: &NewExclusion<'_>, at: NaiveDateTime) -> QueryResult<String> {
+pub fn add(
+    conn: &mut AnyConnection,
+    e: &NewExclusion<'_>,
+    at: NaiveDateTime,
+) -> QueryResult<String> {
     let id = uuid::Uuid::new_v4().to_string();
     diesel::insert_into(pupil_exclusions::table)
         .values((
