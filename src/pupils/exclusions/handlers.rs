@@ -220,25 +220,18 @@ pub async fn add_form(
         Ok(add(conn, &viewer, &pupil_id, &typed, &ip, now))
     })
     .await?;
-    match done {
-        Ok(_) => Ok(back_to(&id)),
-        Err(Refusal::App(e)) => Err(e),
-        Err(Refusal::Fields(errors)) => {
-            refused_page(
-                &state,
-                &req,
-                &user,
-                &csrf,
-                id,
-                Entry::Add {
-                    user_id: input.user_id,
-                    reason: input.reason,
-                    errors,
-                },
-            )
-            .await
-        }
-    }
+    let page = Shown {
+        state: &state,
+        req: &req,
+        user: &user,
+        csrf: &csrf,
+    };
+    page.answer(done, id, |errors| Entry::Add {
+        user_id: input.user_id,
+        reason: input.reason,
+        errors,
+    })
+    .await
 }
 
 /// `POST /pupils/{id}/exclusions/{exclusion_id}/lift`.
@@ -264,25 +257,18 @@ pub async fn lift_form(
         Ok(lift(conn, &viewer, &pupil_id, &which, &typed, &ip, now))
     })
     .await?;
-    match done {
-        Ok(_) => Ok(back_to(&id)),
-        Err(Refusal::App(e)) => Err(e),
-        Err(Refusal::Fields(errors)) => {
-            refused_page(
-                &state,
-                &req,
-                &user,
-                &csrf,
-                id,
-                Entry::Lift {
-                    exclusion_id,
-                    reason: input.reason,
-                    errors,
-                },
-            )
-            .await
-        }
-    }
+    let page = Shown {
+        state: &state,
+        req: &req,
+        user: &user,
+        csrf: &csrf,
+    };
+    page.answer(done, id, |errors| Entry::Lift {
+        exclusion_id,
+        reason: input.reason,
+        errors,
+    })
+    .await
 }
 
 fn back_to(pupil_id: &str) -> HttpResponse {
@@ -291,22 +277,39 @@ fn back_to(pupil_id: &str) -> HttpResponse {
         .finish()
 }
 
-async fn refused_page(
-    state: &AppState,
-    req: &HttpRequest,
-    user: &CurrentUser,
-    csrf: &CsrfToken,
-    pupil_id: String,
-    entry: Entry,
-) -> Result<HttpResponse, AppError> {
-    let mut shown = crate::pupils::handlers::chronology_page(state, req, user, pupil_id).await?;
-    if let Some(panel) = shown.exclusions.as_mut() {
-        panel.entry = Some(entry);
+/// What a form's answer needs: the pupil's page is shown again on a refusal.
+struct Shown<'a> {
+    state: &'a AppState,
+    req: &'a HttpRequest,
+    user: &'a CurrentUser,
+    csrf: &'a CsrfToken,
+}
+
+impl Shown<'_> {
+    /// Back to the pupil's page once done; the page again (422) with what
+    /// was typed, made into an [`Entry`] by `typed`, when refused.
+    async fn answer(
+        &self,
+        done: Result<Exclusion, Refusal>,
+        pupil_id: String,
+        typed: impl FnOnce(FieldErrors) -> Entry,
+    ) -> Result<HttpResponse, AppError> {
+        let errors = match done {
+            Ok(_) => return Ok(back_to(&pupil_id)),
+            Err(Refusal::App(e)) => return Err(e),
+            Err(Refusal::Fields(errors)) => errors,
+        };
+        let mut shown =
+            crate::pupils::handlers::chronology_page(self.state, self.req, self.user, pupil_id)
+                .await?;
+        if let Some(panel) = shown.exclusions.as_mut() {
+            panel.entry = Some(typed(errors));
+        }
+        Ok(page_with(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            shown.render(&Page::for_user("Pupil chronology", self.user, self.csrf)),
+        ))
     }
-    Ok(page_with(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        shown.render(&Page::for_user("Pupil chronology", user, csrf)),
-    ))
 }
 
 /// `GET /api/v1/pupils/{id}/exclusions`: every exclusion from the pupil,
