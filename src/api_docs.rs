@@ -488,6 +488,7 @@ pub fn document() -> Value {
         }
     });
     attachments(&mut doc);
+    exclusions(&mut doc);
     doc["components"]["securitySchemes"]["monitoringKey"] = json!({"type": "http", "scheme": "bearer",
         "description": "A school's monitoring ingestion key (Administration, Monitoring tools, or `safelog monitoring key add`): it decides the school and the source."});
     doc["components"]["schemas"]["MonitoringAlert"] = alert_schema;
@@ -576,6 +577,75 @@ fn attachments(doc: &mut Value) {
         paths.insert(
             "/api/v1/incidents/{id}/attachments/{attachment_id}".into(),
             json!({"get": file}),
+        );
+    }
+}
+
+/// Conflicts of interest (issue 16): a pupil's exclusions, for the
+/// administrator and the DSL; a pupil they may not see (another school's,
+/// or one they are excluded from themselves) is a 404.
+fn exclusions(doc: &mut Value) {
+    let pupil = json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string"}});
+    let exclusion_id = json!({"name": "exclusion_id", "in": "path", "required": true, "schema": {"type": "string"}});
+    let time = || json!({"type": "string", "format": "date-time"});
+    let exclusion = returned(&[
+        ("id", s()),
+        ("pupil_id", s()),
+        ("user_id", s()),
+        ("user_name", s()),
+        ("reason", s()),
+        ("created_by", s()),
+        ("created_at", time()),
+        (
+            "live",
+            json!({"type": "boolean", "description": "false once lifted"}),
+        ),
+        ("ended_at", nullable(time())),
+        ("ended_by", nullable(s())),
+        ("end_reason", nullable(s())),
+    ]);
+    let one = || json!({"$ref": "#/components/schemas/Exclusion"});
+    let mut list = op(
+        "Who is excluded from a pupil (administrator, DSL): live ones first, lifted ones kept",
+        None,
+        (
+            "200",
+            json_response(
+                "Every exclusion from the pupil",
+                returned(&[("items", json!({"type": "array", "items": one()}))]),
+            ),
+        ),
+    );
+    list["parameters"] = json!([pupil.clone()]);
+    let mut add = op(
+        "Exclude a member of staff from a pupil (a parent or relative): from their next request they read nothing about the pupil and are never alerted about them",
+        Some(body(
+            &[("user_id", required_line(None)), ("reason", required_text(2000))],
+            &["user_id", "reason"],
+        )),
+        ("201", json_response("The exclusion", one())),
+    );
+    add["parameters"] = json!([pupil.clone()]);
+    semantic_422(
+        &mut add,
+        "user_id is not a member of staff of the school, or is already excluded from the pupil.",
+    );
+    let mut lift = op(
+        "Lift an exclusion, with the reason; it is kept, marked lifted",
+        Some(body(&[("reason", required_text(2000))], &["reason"])),
+        ("200", json_response("The exclusion, lifted", one())),
+    );
+    lift["parameters"] = json!([pupil, exclusion_id]);
+    lift["responses"]["409"] = error_response("The exclusion was lifted already");
+    doc["components"]["schemas"]["Exclusion"] = exclusion;
+    if let Some(paths) = doc["paths"].as_object_mut() {
+        paths.insert(
+            "/api/v1/pupils/{id}/exclusions".into(),
+            json!({"get": list, "post": add}),
+        );
+        paths.insert(
+            "/api/v1/pupils/{id}/exclusions/{exclusion_id}/lift".into(),
+            json!({"post": lift}),
         );
     }
 }

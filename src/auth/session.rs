@@ -64,6 +64,10 @@ pub struct CurrentUser {
     pub initials: String,
     pub email: String,
     pub roles: RoleSet,
+    /// The pupils this person is excluded from (a conflict of interest),
+    /// in any school: read with the session, so every read of the request
+    /// leaves them out without asking again.
+    pub excluded_pupils: Vec<String>,
     pub session_id: String,
     pub stage: Stage,
     pub has_2fa: bool,
@@ -87,6 +91,7 @@ impl CurrentUser {
             initials: "N".into(),
             email: "n@example.org".into(),
             roles,
+            excluded_pupils: Vec::new(),
             session_id: "x".into(),
             stage,
             has_2fa: false,
@@ -212,6 +217,7 @@ pub async fn authenticate(req: &HttpRequest) -> Result<Option<CurrentUser>, acti
         let roles = crate::accounts::store::roles_working_in(conn, &user.id, &session.school_id)?;
         let school = crate::accounts::store::school(conn, &session.school_id)?;
         let memberships = crate::accounts::store::workplaces(conn, &user.id)?;
+        let excluded_pupils = crate::pupils::exclusions::store::live_pupils_of(conn, &user.id)?;
         let policy = override_policy.unwrap_or_else(|| school.two_factor_policy());
         let mut stage = Stage::parse(&session.stage);
         // A role given since sign-in can make a second factor necessary now.
@@ -231,6 +237,7 @@ pub async fn authenticate(req: &HttpRequest) -> Result<Option<CurrentUser>, acti
             initials: user.initials,
             email: user.email,
             roles: roles.into_iter().collect(),
+            excluded_pupils,
             session_id: session.id,
             stage,
             via_cookie,

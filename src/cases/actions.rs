@@ -75,7 +75,8 @@ pub fn perform(
             }
             CaseAction::Assign { user_id } => {
                 let allowed: Vec<&str> = case_roles(&view).iter().map(|r| r.as_str()).collect();
-                let Some((_, name, _)) = store::people_with(conn, &i.school_id, &allowed)?
+                let leads = store::people_with(conn, &i.school_id, &allowed)?;
+                let Some((_, name, _)) = store::not_excluded(conn, i, leads)?
                     .into_iter()
                     .find(|(u, _, _)| u == user_id)
                 else {

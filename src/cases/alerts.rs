@@ -67,6 +67,13 @@ pub enum To<'a> {
 
 /// Alerts each active person `to` names, on their dashboard and by email.
 /// Returns how many people were alerted.
+///
+/// Nobody excluded from a pupil the incident names is alerted, whatever
+/// their role. When that leaves a role's alert with no one (the school's
+/// only DSL is the pupil's parent), the headteacher is alerted instead,
+/// unless the headteacher is the one excluded or the incident is an
+/// allegation about the headteacher (which no one else may read): then no
+/// one is, and a warning naming only the incident's id is logged.
 pub fn send(
     conn: &mut AnyConnection,
     about: &About<'_>,
@@ -75,15 +82,36 @@ pub fn send(
     now: NaiveDateTime,
 ) -> diesel::QueryResult<usize> {
     let i = about.incident;
+    let all = Role::ALL.map(|r| r.as_str());
     let people = match to {
         To::Roles(roles) => {
             let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
-            store::people_with(conn, &i.school_id, &names)?
+            let held = store::people_with(conn, &i.school_id, &names)?;
+            let anyone = !held.is_empty();
+            let kept = store::not_excluded(conn, i, held)?;
+            if kept.is_empty() && anyone {
+                let head = if i.about_headteacher || roles.contains(&Role::Headteacher) {
+                    Vec::new()
+                } else {
+                    let heads =
+                        store::people_with(conn, &i.school_id, &[Role::Headteacher.as_str()])?;
+                    store::not_excluded(conn, i, heads)?
+                };
+                if head.is_empty() {
+                    tracing::warn!(incident = %i.id, "everyone the alert was for is excluded from its pupil: no one alerted");
+                }
+                head
+            } else {
+                kept
+            }
         }
-        To::User(id) => store::people_with(conn, &i.school_id, &Role::ALL.map(|r| r.as_str()))?
-            .into_iter()
-            .filter(|(uid, _, _)| uid == id)
-            .collect(),
+        To::User(id) => {
+            let one = store::people_with(conn, &i.school_id, &all)?
+                .into_iter()
+                .filter(|(uid, _, _)| uid == id)
+                .collect();
+            store::not_excluded(conn, i, one)?
+        }
     };
     let (subject, body) = message(about, kind);
     for (user_id, _, email) in &people {

@@ -179,13 +179,14 @@ pub fn info(
     } else {
         Take::IfChosen
     };
+    let leads = store::people_with(conn, &i.school_id, &roles)?;
     Ok(CaseInfo {
         owner_name: name(conn, &i.owner_user_id)?,
         acknowledged_by_name: name(conn, &i.lg_acknowledged_by)?,
         referrals: store::referrals_of(conn, &i.id)?,
         decisions: store::decisions_of(conn, std::slice::from_ref(&i.id))?,
         shares: store::shares_of(conn, std::slice::from_ref(&i.id))?,
-        leads: store::people_with(conn, &i.school_id, &roles)?
+        leads: store::not_excluded(conn, i, leads)?
             .into_iter()
             .map(|(id, n, _)| (id, n))
             .collect(),

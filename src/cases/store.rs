@@ -131,6 +131,26 @@ pub fn people_with(
     crate::accounts::store::people_with(conn, school_id, roles)
 }
 
+/// Of `people` (id, name, email), those not excluded from any pupil the
+/// incident names: they are never alerted about it, assigned it, or
+/// offered it.
+pub fn not_excluded(
+    conn: &mut AnyConnection,
+    incident: &Incident,
+    people: Vec<(String, String, String)>,
+) -> QueryResult<Vec<(String, String, String)>> {
+    let excluded = crate::pupils::exclusions::store::people_excluded_from_incident(
+        conn,
+        &incident.school_id,
+        &incident.id,
+        &incident.pupil_id,
+    )?;
+    Ok(people
+        .into_iter()
+        .filter(|(id, _, _)| !excluded.contains(id))
+        .collect())
+}
+
 pub fn name_of(conn: &mut AnyConnection, user_id: &str) -> QueryResult<Option<String>> {
     users::table
         .find(user_id)

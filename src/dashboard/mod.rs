@@ -33,9 +33,12 @@ async fn home(
     ]);
     let logs = user.roles.has(Role::Staff);
     let (school_id, user_id) = (user.school_id.clone(), user.id.clone());
+    let excluded = user.excluded_pupils.clone();
     let mine = if logs {
         crate::db::run(&state.pool, move |conn| {
-            Ok(store::recent_logged_by(conn, &school_id, &user_id, 10)?)
+            Ok(store::recent_logged_by(
+                conn, &school_id, &user_id, &excluded, 10,
+            )?)
         })
         .await?
     } else {
@@ -142,9 +145,11 @@ async fn home(
     };
     // Monitoring alerts nobody has looked at: for those who triage them.
     let monitoring = if user.roles.any(crate::monitoring::TRIAGERS) {
-        let school_id = user.school_id.clone();
+        let (school_id, excluded) = (user.school_id.clone(), user.excluded_pupils.clone());
         crate::db::run(&state.pool, move |conn| {
-            Ok(crate::monitoring::store::unlooked(conn, &school_id)?)
+            Ok(crate::monitoring::store::unlooked(
+                conn, &school_id, &excluded,
+            )?)
         })
         .await?
     } else {
@@ -154,8 +159,11 @@ async fn home(
     // within five school days: the DSL's to act on.
     let transfers = if user.has(Role::Dsl) {
         let (school_id, now) = (user.school_id.clone(), state.clock.now_naive());
+        let excluded = user.excluded_pupils.clone();
         let card = crate::db::run(&state.pool, move |conn| {
-            Ok(crate::transfers::start_card(conn, &school_id, now)?)
+            Ok(crate::transfers::start_card(
+                conn, &school_id, &excluded, now,
+            )?)
         })
         .await?;
         (!card.waiting.is_empty() || card.overdue > 0).then_some(card)

@@ -427,6 +427,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// A member of staff kept out of everything about one pupil (a parent
+    /// or relative); live while `ended_at` is empty. Never deleted.
+    pupil_exclusions (id) {
+        id -> Text,
+        school_id -> Text,
+        pupil_id -> Text,
+        user_id -> Text,
+        reason -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+        ended_by -> Nullable<Text>,
+        end_reason -> Nullable<Text>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     alerts,
     reminders,
@@ -448,6 +465,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     categories,
     pupils,
     pupil_drop_runs,
+    pupil_exclusions,
     incidents,
     incident_pupils,
     incident_imports,

@@ -5,6 +5,11 @@
 //! counts, search, chronology), so nothing can leak into a count. The
 //! methods here decide, for an incident the query has already let through,
 //! how much of it to show; they state the same table and must agree with it.
+//!
+//! A viewer also carries the pupils they are excluded from (a conflict of
+//! interest: PRODUCT.md, "Anyone marked as excluded from a pupil"), read
+//! once per request with the session, so the rule adds nothing to a query
+//! when the list is empty, as it nearly always is.
 
 use crate::auth::roles::RoleSet;
 use crate::auth::{CurrentUser, Role};
@@ -16,6 +21,9 @@ pub struct Viewer {
     pub user_id: String,
     pub school_id: String,
     pub roles: RoleSet,
+    /// The pupils this person is excluded from (live exclusions, in any
+    /// school), sorted: nothing about them reaches this viewer.
+    pub excluded_pupils: Vec<String>,
 }
 
 impl Viewer {
@@ -24,7 +32,13 @@ impl Viewer {
             user_id: user.id.clone(),
             school_id: user.school_id.clone(),
             roles: user.roles.clone(),
+            excluded_pupils: user.excluded_pupils.clone(),
         }
+    }
+
+    /// Excluded from this pupil: reads nothing about them.
+    pub fn excluded_from(&self, pupil_id: &str) -> bool {
+        self.excluded_pupils.iter().any(|p| p == pupil_id)
     }
 
     /// Reads every incident of the school, restricted ones included, but
@@ -120,6 +134,7 @@ mod tests {
             user_id: "u".into(),
             school_id: "s".into(),
             roles: roles.iter().copied().collect(),
+            excluded_pupils: Vec::new(),
         }
     }
 

@@ -66,6 +66,7 @@ fn actor<'a>(user: &'a CurrentUser, ip: &'a str) -> Actor<'a> {
     Actor {
         user_id: &user.id,
         school_id: &user.school_id,
+        excluded: &user.excluded_pupils,
         ip,
     }
 }
@@ -127,6 +128,7 @@ pub fn filter_of(q: &ListQuery) -> Result<Filter, FieldErrors> {
         severity,
         source_key: some(&q.source).map(|s| s.to_lowercase()),
         pupil_id: some(&q.pupil_id),
+        excluded: Vec::new(),
     })
 }
 
@@ -151,6 +153,10 @@ pub async fn list(
         )));
     }
     let school_id = user.school_id.clone();
+    let filter = Filter {
+        excluded: user.excluded_pupils.clone(),
+        ..filter
+    };
     let (items, total) = crate::db::run(&state.pool, move |conn| {
         let (rows, total) =
             store::list(conn, &school_id, &filter, per_page, (page - 1) * per_page)?;
@@ -251,8 +257,9 @@ pub async fn dismiss(
     let (ip, now, u) = (client_ip(&req), state.clock.now_naive(), user.clone());
     // An alert of another school is not found before the body is judged.
     let (school_id, target) = (user.school_id.clone(), id.clone());
+    let excluded = user.excluded_pupils.clone();
     crate::db::run(&state.pool, move |conn| {
-        store::get(conn, &school_id, &target)?.ok_or(AppError::NotFound)
+        store::get(conn, &school_id, &excluded, &target)?.ok_or(AppError::NotFound)
     })
     .await?;
     let (reason, note) = api_dismissal(&body).map_err(|e| ApiError(e.into_api_error()))?;
@@ -319,8 +326,9 @@ pub async fn promote(
 ) -> Result<HttpResponse, ApiError> {
     let (school_id, target, now) = (user.school_id.clone(), id.clone(), state.clock.now_naive());
     let today = state.clock.today();
+    let excluded = user.excluded_pupils.clone();
     let (prefill, cats) = crate::db::run(&state.pool, move |conn| {
-        let a = store::get(conn, &school_id, &target)?.ok_or(AppError::NotFound)?;
+        let a = store::get(conn, &school_id, &excluded, &target)?.ok_or(AppError::NotFound)?;
         // A dismissed alert is refused before its fields are judged.
         if a.status() == Status::Dismissed {
             return Err(triage::Refused::Already(a.status()).into_app());
@@ -363,8 +371,9 @@ pub async fn promote(
     };
     state.mail.wake();
     let (school_id, aid) = (user.school_id.clone(), alert_id);
+    let excluded = user.excluded_pupils.clone();
     let a = crate::db::run(&state.pool, move |conn| {
-        store::get(conn, &school_id, &aid)?.ok_or(AppError::NotFound)
+        store::get(conn, &school_id, &excluded, &aid)?.ok_or(AppError::NotFound)
     })
     .await?;
     let body = answer(&state, &user, a).await?;

@@ -49,6 +49,11 @@ pub async fn inbox(
         ),
     };
     let (school_id, now) = (user.school_id.clone(), state.clock.now_naive());
+    let excluded = user.excluded_pupils.clone();
+    let filter = Filter {
+        excluded: excluded.clone(),
+        ..filter
+    };
     // A page past the last shows the last; anything unreadable, the first.
     let wanted = q.page.filter(|p| *p >= 1).unwrap_or(1).min(1_000_000);
     let data = db::run(&state.pool, move |conn| {
@@ -71,7 +76,7 @@ pub async fn inbox(
             page,
             pages,
             sources: store::sources(conn, &school_id)?,
-            pupils: store::matched_pupils(conn, &school_id)?,
+            pupils: store::matched_pupils(conn, &school_id, &excluded)?,
             figures: super::figures::load(conn, &school_id, now)?,
         })
     })
@@ -88,6 +93,7 @@ fn actor<'a>(user: &'a CurrentUser, ip: &'a str) -> Actor<'a> {
     Actor {
         user_id: &user.id,
         school_id: &user.school_id,
+        excluded: &user.excluded_pupils,
         ip,
     }
 }
@@ -191,8 +197,9 @@ pub async fn dismiss(
 ) -> Result<HttpResponse, AppError> {
     let input = form.into_inner();
     let (school_id, target) = (user.school_id.clone(), id.clone());
+    let excluded = user.excluded_pupils.clone();
     let current = db::run(&state.pool, move |conn| {
-        store::get(conn, &school_id, &target)?.ok_or(AppError::NotFound)
+        store::get(conn, &school_id, &excluded, &target)?.ok_or(AppError::NotFound)
     })
     .await?;
     let (reason, note) = match triage::parse_dismissal(&input.reason, &input.note) {
@@ -246,8 +253,9 @@ async fn for_promoting(
         state.clock.now_naive(),
         state.clock.today(),
     );
+    let excluded = user.excluded_pupils.clone();
     db::run(&state.pool, move |conn| {
-        let a = store::get(conn, &school_id, &id)?.ok_or(AppError::NotFound)?;
+        let a = store::get(conn, &school_id, &excluded, &id)?.ok_or(AppError::NotFound)?;
         let cats = crate::categories::store::for_school(conn, &school_id, now)?;
         let input = super::prefill(conn, &a, &cats, today)?;
         Ok((a, cats, input))

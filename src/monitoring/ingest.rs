@@ -209,7 +209,7 @@ pub fn store(
         if severity == Severity::Critical {
             super::alert_the_dsls(conn, &key.school_id, &id, now)?;
         }
-        let a = store::get(conn, &key.school_id, &id)?.ok_or(AppError::NotFound)?;
+        let a = store::get(conn, &key.school_id, &[], &id)?.ok_or(AppError::NotFound)?;
         Ok(Stored::Created(a))
     });
     match attempt {

@@ -73,14 +73,37 @@ pub fn routes(r: &mut Router<'_>) {
 
 /// A critical alert, as an urgent incident is: every DSL of the school is
 /// emailed (no content: the alert's id and a link) and finds it at the top
-/// of their start page until someone has looked at it.
+/// of their start page until someone has looked at it. A DSL excluded from
+/// the alert's pupil is not emailed; when that leaves no DSL, the others
+/// who triage alerts (the Online Safety Lead, the people the school names)
+/// are emailed instead.
 pub fn alert_the_dsls(
     conn: &mut AnyConnection,
     school_id: &str,
     alert_id: &str,
     now: NaiveDateTime,
 ) -> diesel::QueryResult<usize> {
-    let people = crate::accounts::store::people_with(conn, school_id, &[Role::Dsl.as_str()])?;
+    let pupil = store::get(conn, school_id, &[], alert_id)?.and_then(|a| a.pupil_id);
+    let excluded =
+        crate::pupils::exclusions::store::people_excluded_from(conn, school_id, pupil.as_slice())?;
+    let kept = |people: Vec<(String, String, String)>| -> Vec<(String, String, String)> {
+        people
+            .into_iter()
+            .filter(|(id, _, _)| !excluded.contains(id))
+            .collect()
+    };
+    let dsls = crate::accounts::store::people_with(conn, school_id, &[Role::Dsl.as_str()])?;
+    let mut people = kept(dsls);
+    if people.is_empty() && !excluded.is_empty() {
+        let others: Vec<&str> = TRIAGERS.iter().map(|r| r.as_str()).collect();
+        let mut named = crate::accounts::store::people_with(conn, school_id, &others)?;
+        for (id, name, email, _) in store::named_triagers(conn, school_id)? {
+            named.push((id, name, email));
+        }
+        named.sort();
+        named.dedup_by(|a, b| a.0 == b.0);
+        people = kept(named);
+    }
     let subject = "safelog: URGENT: a critical monitoring alert";
     let body = format!(
         "A monitoring alert marked critical has arrived and needs the DSL's attention now.\n\n\

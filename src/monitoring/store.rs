@@ -319,6 +319,7 @@ pub fn pupil(
 pub fn matched_pupils(
     conn: &mut AnyConnection,
     school_id: &str,
+    excluded: &[String],
 ) -> QueryResult<Vec<(String, String)>> {
     let ids: Vec<Option<String>> = monitoring_alerts::table
         .filter(monitoring_alerts::school_id.eq(school_id))
@@ -326,7 +327,11 @@ pub fn matched_pupils(
         .select(monitoring_alerts::pupil_id)
         .distinct()
         .load(conn)?;
-    let ids: Vec<String> = ids.into_iter().flatten().collect();
+    let ids: Vec<String> = ids
+        .into_iter()
+        .flatten()
+        .filter(|p| !excluded.contains(p))
+        .collect();
     pupils::table
         .filter(pupils::school_id.eq(school_id))
         .filter(pupils::id.eq_any(ids))
@@ -402,14 +407,21 @@ pub fn insert_alert(
     Ok(id)
 }
 
-/// One alert of the school.
-pub fn get(conn: &mut AnyConnection, school_id: &str, id: &str) -> QueryResult<Option<Alert>> {
-    monitoring_alerts::table
+/// One alert of the school; None, as for another school's, when it is
+/// about a pupil in `excluded` (the reader's exclusions).
+pub fn get(
+    conn: &mut AnyConnection,
+    school_id: &str,
+    excluded: &[String],
+    id: &str,
+) -> QueryResult<Option<Alert>> {
+    let found: Option<Alert> = monitoring_alerts::table
         .filter(monitoring_alerts::school_id.eq(school_id))
         .filter(monitoring_alerts::id.eq(id))
         .select(Alert::as_select())
         .first(conn)
-        .optional()
+        .optional()?;
+    Ok(found.filter(|a| a.pupil_id.as_ref().is_none_or(|p| !excluded.contains(p))))
 }
 
 /// The inbox's filters, checked.
@@ -420,6 +432,8 @@ pub struct Filter {
     pub severity: Option<Severity>,
     pub source_key: Option<String>,
     pub pupil_id: Option<String>,
+    /// The reader's exclusions: alerts about these pupils are left out.
+    pub excluded: Vec<String>,
 }
 
 /// A page of the school's alerts, most severe first and newest first
@@ -447,6 +461,16 @@ pub fn list(
         }
         if let Some(p) = &f.pupil_id {
             q = q.filter(monitoring_alerts::pupil_id.eq(p.clone()));
+        }
+        if !f.excluded.is_empty() {
+            // An alert matched to no pupil is kept (NULL NOT IN is not true).
+            q = q.filter(
+                monitoring_alerts::pupil_id.is_null().or(diesel::dsl::not(
+                    monitoring_alerts::pupil_id
+                        .assume_not_null()
+                        .eq_any(f.excluded.clone()),
+                )),
+            );
         }
         q
     };
@@ -609,14 +633,24 @@ pub fn unlooked_before(
         .load(conn)
 }
 
-/// Open alerts nobody has looked at, by severity name: for the start page.
-pub fn unlooked(conn: &mut AnyConnection, school_id: &str) -> QueryResult<Vec<String>> {
-    monitoring_alerts::table
+/// Open alerts nobody has looked at, by severity name: for the start page
+/// of a reader excluded from `excluded`, whose alerts are not counted.
+pub fn unlooked(
+    conn: &mut AnyConnection,
+    school_id: &str,
+    excluded: &[String],
+) -> QueryResult<Vec<String>> {
+    let rows: Vec<(String, Option<String>)> = monitoring_alerts::table
         .filter(monitoring_alerts::school_id.eq(school_id))
         .filter(monitoring_alerts::first_looked_at.is_null())
         .filter(monitoring_alerts::status.eq(Status::New.as_str()))
-        .select(monitoring_alerts::severity)
-        .load(conn)
+        .select((monitoring_alerts::severity, monitoring_alerts::pupil_id))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter(|(_, p)| p.as_ref().is_none_or(|p| !excluded.contains(p)))
+        .map(|(s, _)| s)
+        .collect())
 }
 
 // ---- people the school names to triage ----

@@ -20,6 +20,8 @@ use crate::incidents::store::timeline::Author;
 pub struct Actor<'a> {
     pub user_id: &'a str,
     pub school_id: &'a str,
+    /// The pupils the person is excluded from: their alerts are not found.
+    pub excluded: &'a [String],
     pub ip: &'a str,
 }
 
@@ -41,7 +43,7 @@ pub fn open(
     now: NaiveDateTime,
 ) -> Result<Option<Alert>, AppError> {
     write_transaction(conn, |conn| {
-        if store::get(conn, actor.school_id, id)?.is_none() {
+        if store::get(conn, actor.school_id, actor.excluded, id)?.is_none() {
             return Ok(None);
         }
         store::mark_looked(conn, id, actor.user_id, now)?;
@@ -49,7 +51,7 @@ pub fn open(
             conn,
             &event("monitoring_alert_viewed", actor, id, now).detail(format!("via {via}")),
         )?;
-        Ok(store::get(conn, actor.school_id, id)?)
+        Ok(store::get(conn, actor.school_id, actor.excluded, id)?)
     })
 }
 
@@ -91,7 +93,7 @@ impl Refused {
 }
 
 fn current(conn: &mut AnyConnection, actor: &Actor<'_>, id: &str) -> Result<Alert, Refused> {
-    store::get(conn, actor.school_id, id)?.ok_or(Refused::NotFound)
+    store::get(conn, actor.school_id, actor.excluded, id)?.ok_or(Refused::NotFound)
 }
 
 pub fn acknowledge(
@@ -180,7 +182,8 @@ pub fn promote(
 ) -> Result<Logged, PromoteRefused> {
     write_transaction(conn, |conn| {
         lock_school(conn, actor.school_id)?;
-        let a = store::get(conn, actor.school_id, id)?.ok_or(PromoteRefused::NotFound)?;
+        let a = store::get(conn, actor.school_id, actor.excluded, id)?
+            .ok_or(PromoteRefused::NotFound)?;
         if let Some(incident) = &a.incident_id {
             return Ok(Logged::Replayed(incident.clone()));
         }

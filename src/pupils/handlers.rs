@@ -44,7 +44,9 @@ pub async fn chronology(
 pub const IDENTIFIER_EDITORS: &[crate::auth::Role] =
     &[crate::auth::Role::Dsl, crate::auth::Role::Dpo];
 
-async fn chronology_page(
+/// The pupil's page as `user` sees it: 404 for a pupil they may not know
+/// of or are excluded from.
+pub async fn chronology_page(
     state: &AppState,
     req: &HttpRequest,
     user: &CurrentUser,
@@ -53,12 +55,32 @@ async fn chronology_page(
     let viewer = Viewer::of(user);
     let (ip, now) = (client_ip(req), state.clock.now_naive());
     let reader = user.clone();
-    let (pupil, entries, transfers) = db::run(&state.pool, move |conn| {
-        let pupil = store::in_school(conn, &viewer.school_id, &id)?.ok_or(AppError::NotFound)?;
-        if !crate::incidents::store::known_pupils::knows(conn, &viewer, &pupil)? {
-            return Err(AppError::NotFound);
-        }
-        let entries = crate::incidents::store::chronology(conn, &viewer, &pupil.id)?;
+    // The administrator manages exclusions here and reads no incident.
+    let reads = user.roles.iter().any(|r| r != crate::auth::Role::Admin);
+    let manages = user.roles.any(super::exclusions::MANAGERS);
+    let (pupil, entries, transfers, exclusions) = db::run(&state.pool, move |conn| {
+        let pupil = super::exclusions::pupil_for(conn, &viewer, &id)?;
+        let entries = if reads {
+            crate::incidents::store::chronology(conn, &viewer, &pupil.id)?
+        } else {
+            Vec::new()
+        };
+        let exclusions = if manages {
+            Some(super::exclusions::views::Panel {
+                exclusions: super::exclusions::store::of_pupil(conn, &viewer.school_id, &pupil.id)?,
+                staff: crate::accounts::store::people_with(
+                    conn,
+                    &viewer.school_id,
+                    &crate::auth::Role::ALL.map(|r| r.as_str()),
+                )?
+                .into_iter()
+                .map(|(id, name, _)| (id, name))
+                .collect(),
+                entry: None,
+            })
+        } else {
+            None
+        };
         audit::store::insert(
             conn,
             &Event::new("pupil_chronology_viewed", now)
@@ -71,13 +93,15 @@ async fn chronology_page(
         // The child protection file sent or received: the DSL's (the
         // transfers feature, which stands on this one, draws it).
         let transfers = crate::transfers::handlers::pupil_card(conn, &reader, &pupil, now)?;
-        Ok((pupil, entries, transfers))
+        Ok((pupil, entries, transfers, exclusions))
     })
     .await?;
     let editor = user.roles.any(IDENTIFIER_EDITORS);
     Ok(views::Chronology {
         pupil,
         entries,
+        reads,
+        exclusions,
         lead: user.roles.any(crate::auth::Role::LEADS) || editor,
         editor,
         transfers,
@@ -147,10 +171,16 @@ pub struct Roll {
     /// Set but the school has no URN to name its folder.
     pub drop_needs_urn: bool,
     pub runs: Vec<super::model::DropRun>,
+    /// The school's live exclusions with each pupil's name.
+    pub exclusions: Vec<(super::exclusions::model::Exclusion, String)>,
+    /// A search of the roll for a pupil's page: what was typed, and the
+    /// pupils found.
+    pub find: Option<(String, Vec<super::model::Pupil>)>,
 }
 
-async fn roll(state: &AppState, school_id: &str) -> Result<Roll, AppError> {
-    let school_id = school_id.to_string();
+async fn roll(state: &AppState, user: &CurrentUser) -> Result<Roll, AppError> {
+    let school_id = user.school_id.clone();
+    let excluded = user.excluded_pupils.clone();
     let root = state.config.pupil_drop.clone();
     db::run(&state.pool, move |conn| {
         let school = crate::accounts::store::school(conn, &school_id)?;
@@ -163,17 +193,49 @@ async fn roll(state: &AppState, school_id: &str) -> Result<Roll, AppError> {
             drop_needs_urn: root.is_some() && folder.is_none(),
             drop_folder: folder.map(|f| f.display().to_string()),
             runs: store::recent_drop_runs(conn, &school_id, 10)?,
+            // An administrator excluded from a pupil does not see who else is.
+            exclusions: super::exclusions::store::live_in_school(conn, &school_id)?
+                .into_iter()
+                .filter(|(e, _)| !excluded.contains(&e.pupil_id))
+                .collect(),
+            find: None,
         })
     })
     .await
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct FindQuery {
+    pub find: String,
+}
+
+/// `GET /admin/pupils`, with `?find=` a search of the roll: the way to a
+/// pupil's page, where the administrator manages exclusions.
 pub async fn upload_page(
     state: web::Data<AppState>,
     user: CurrentUser,
     csrf: CsrfToken,
+    query: web::Query<FindQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let roll = roll(&state, &user.school_id).await?;
+    let mut roll = roll(&state, &user).await?;
+    let q: String = query.find.trim().chars().take(100).collect();
+    if !q.is_empty() {
+        let (school_id, excluded, typed) = (
+            user.school_id.clone(),
+            user.excluded_pupils.clone(),
+            q.clone(),
+        );
+        let found = db::run(&state.pool, move |conn| {
+            Ok(store::search(conn, &school_id, &typed, 200)?
+                .into_iter()
+                .filter(|p| p.on_roll_at.is_some() && !excluded.contains(&p.id))
+                .take(20)
+                .collect::<Vec<_>>())
+        })
+        .await?;
+        roll.find = Some((q, found));
+    }
     Ok(page(views::upload(
         &Page::for_user("Pupils", &user, &csrf),
         &roll,
@@ -224,7 +286,7 @@ pub async fn upload(
 ) -> Result<HttpResponse, AppError> {
     let page_info = Page::for_user("Pupils", &user, &csrf);
     let school_id = user.school_id.clone();
-    let before = roll(&state, &school_id).await?;
+    let before = roll(&state, &user).await?;
     let refuse = |outcome: Outcome| {
         page_with(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -278,7 +340,7 @@ pub async fn upload(
         })
     })
     .await?;
-    let after = roll(&state, &school_id).await?;
+    let after = roll(&state, &user).await?;
     Ok(page(views::upload(
         &page_info,
         &after,

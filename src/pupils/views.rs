@@ -19,6 +19,10 @@ fn day(d: chrono::NaiveDate) -> String {
 pub struct Chronology {
     pub pupil: Pupil,
     pub entries: Vec<(IncidentView, Involvement)>,
+    /// Reads incidents (an administrator alone does not: no chronology).
+    pub reads: bool,
+    /// The exclusions card, for the administrator and the DSL.
+    pub exclusions: Option<super::exclusions::views::Panel>,
     /// Sees the date of birth, UPN, child identifier and NHS number.
     pub lead: bool,
     /// May set the child identifier and NHS number.
@@ -92,6 +96,14 @@ fn chronology(page: &Page<'_>, c: &Chronology) -> Markup {
                 }
             }
             @if let Some(card) = &c.transfers { (card) }
+            @if let Some(p) = &c.exclusions { (super::exclusions::views::panel(p, &pupil.id, &csrf)) }
+            @if c.reads { (chronology_table(pupil, entries)) }
+        },
+    )
+}
+
+fn chronology_table(pupil: &Pupil, entries: &[(IncidentView, Involvement)]) -> Markup {
+    html! {
             h2 { "Chronology" }
             p.muted { "Every incident involving " (pupil.name) " that you may read, oldest first. An incident whose date is not known is placed by the day it was logged." }
             @if entries.is_empty() {
@@ -124,8 +136,7 @@ fn chronology(page: &Page<'_>, c: &Chronology) -> Markup {
                     }
                 }
             }
-        },
-    )
+    }
 }
 
 /// An NHS number as printed on NHS letters: 943 476 5919.
@@ -184,8 +195,52 @@ pub fn upload(page: &Page<'_>, roll: &Roll, outcome: Option<&Outcome>) -> Markup
                 p.muted { "From a script: " code { "safelog import pupils FILE" } " (add " code { "--dry-run" } " to check only)" }
             }
             (drop_section(roll))
+            (exclusions_section(roll))
         },
     )
+}
+
+/// The way to a pupil's page for the administrator (a search of the roll)
+/// and the school's live exclusions.
+fn exclusions_section(roll: &Roll) -> Markup {
+    html! {
+        section.card #conflicts {
+            h2 { "Conflicts of interest" }
+            p { "A member of staff who is a pupil's parent or relative can be excluded from that pupil: they then read nothing about the pupil, whatever their role. Find the pupil, then use the form on their page." }
+            form.inline method="get" action="/admin/pupils#conflicts" {
+                label for="f-find" { "Pupil's name" }
+                " "
+                input type="search" id="f-find" name="find" maxlength="100"
+                    value=(roll.find.as_ref().map(|f| f.0.as_str()).unwrap_or(""));
+                " "
+                button type="submit" { "Find" }
+            }
+            @if let Some((_, found)) = &roll.find {
+                @if found.is_empty() {
+                    p { "No pupil on the roll has that in their name." }
+                } @else {
+                    ul.found { @for p in found {
+                        li { a href=(format!("/pupils/{}#exclusions", p.id)) { (p.name) } " " span.muted { (p.tutor_group.as_deref().unwrap_or("")) } }
+                    } }
+                }
+            }
+            @if roll.exclusions.is_empty() {
+                p.muted { "Nobody is excluded from any pupil." }
+            } @else {
+                table.exclusions.stacks {
+                    thead { tr { th { "Pupil" } th { "Excluded" } th { "Since" } th { "Reason" } } }
+                    tbody { @for (e, pupil) in &roll.exclusions {
+                        tr {
+                            td data-label="Pupil" { a href=(format!("/pupils/{}#exclusions", e.pupil_id)) { (pupil) } }
+                            td data-label="Excluded" { (e.user_name) }
+                            td data-label="Since" { (crate::views::time::moment(e.created_at)) }
+                            td data-label="Reason" { (e.reason) }
+                        }
+                    } }
+                }
+            }
+        }
+    }
 }
 
 fn dry_run(parsed: &Parsed, would: &Summary) -> Markup {

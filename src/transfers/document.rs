@@ -216,6 +216,9 @@ fn dsl_of(school_id: &str) -> Viewer {
         user_id: String::new(),
         school_id: school_id.to_string(),
         roles: [Role::Dsl].into_iter().collect(),
+        // The school's file, not a person's view: the sender's own
+        // exclusions keep them off the transfer's pages instead.
+        excluded_pupils: Vec::new(),
     }
 }
 

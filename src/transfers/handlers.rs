@@ -245,9 +245,17 @@ pub async fn list(
     csrf: CsrfToken,
 ) -> Result<HttpResponse, AppError> {
     let school_id = user.school_id.clone();
+    let excluded = user.excluded_pupils.clone();
     let (received, sent, names) = db::run(&state.pool, move |conn| {
-        let received = store::received_by(conn, &school_id)?;
-        let sent = store::sent_by(conn, &school_id)?;
+        let mine = |t: &Transfer| !t.about_any(&school_id, &excluded);
+        let received: Vec<Transfer> = store::received_by(conn, &school_id)?
+            .into_iter()
+            .filter(mine)
+            .collect();
+        let sent: Vec<Transfer> = store::sent_by(conn, &school_id)?
+            .into_iter()
+            .filter(mine)
+            .collect();
         let all: Vec<&Transfer> = received.iter().chain(sent.iter()).collect();
         let names = names_for(conn, &all)?;
         Ok((received, sent, names))
@@ -285,7 +293,8 @@ fn candidates(
     doc: &Document,
 ) -> Result<(Vec<Pupil>, Vec<Pupil>), AppError> {
     let mut found = crate::pupils::store::named(conn, &viewer.school_id, &doc.pupil.name)?;
-    let roll = crate::pupils::store::roll(conn, &viewer.school_id)?;
+    let mut roll = crate::pupils::store::roll(conn, &viewer.school_id)?;
+    roll.retain(|p| !viewer.excluded_from(&p.id));
     if let Some(upn) = &doc.pupil.upn {
         for p in &roll {
             if p.upn.as_deref() == Some(upn.as_str()) && !found.iter().any(|f| f.id == p.id) {
@@ -329,6 +338,9 @@ async fn shown(
     );
     db::run(&state.pool, move |conn| {
         let (mut t, side) = of_school(conn, &viewer.school_id, &id)?;
+        if t.about_any(&viewer.school_id, &viewer.excluded_pupils) {
+            return Err(AppError::NotFound);
+        }
         let actor = Actor {
             user_id: Some(&viewer.user_id),
             name: &name,

@@ -63,13 +63,19 @@ pub struct StartCard {
     pub overdue: i64,
 }
 
+/// The card for a reader excluded from `excluded` (their exclusions): a
+/// file about one of those pupils is not theirs to see or count.
 pub fn start_card(
     conn: &mut crate::db::AnyConnection,
     school_id: &str,
+    excluded: &[String],
     now: chrono::NaiveDateTime,
 ) -> diesel::QueryResult<StartCard> {
     Ok(StartCard {
-        waiting: store::waiting_at(conn, school_id)?,
-        overdue: store::overdue_count(conn, school_id, model::overdue_before(now))?,
+        waiting: store::waiting_at(conn, school_id)?
+            .into_iter()
+            .filter(|t| !t.about_any(school_id, excluded))
+            .collect(),
+        overdue: store::overdue_count(conn, school_id, model::overdue_before(now), excluded)?,
     })
 }

@@ -99,3 +99,16 @@ pub fn overdue_before(now: NaiveDateTime) -> NaiveDateTime {
 
 /// KCSIE: the file is transferred within five school days.
 pub const SCHOOL_DAYS: i32 = 5;
+
+impl Transfer {
+    /// Whether, seen from `school_id`, the file is about one of `pupils`:
+    /// the pupil it was sent from, or the pupil it was linked to on receipt.
+    pub fn about_any(&self, school_id: &str, pupils: &[String]) -> bool {
+        let ours = |school: &Option<String>, pupil: &Option<String>| {
+            school.as_deref() == Some(school_id)
+                && pupil.as_ref().is_some_and(|p| pupils.contains(p))
+        };
+        ours(&self.from_school_id, &self.from_pupil_id)
+            || ours(&self.to_school_id, &self.linked_pupil_id)
+    }
+}

@@ -172,19 +172,26 @@ pub fn confirm(
 }
 
 /// How many files the school sent within the deployment that are not
-/// confirmed and were sent before `due`.
+/// confirmed and were sent before `due`, leaving out those about a pupil
+/// in `excluded` (the reader's exclusions).
 pub fn overdue_count(
     conn: &mut AnyConnection,
     school_id: &str,
     due: NaiveDateTime,
+    excluded: &[String],
 ) -> QueryResult<i64> {
-    transfers::table
+    let mut q = transfers::table
         .filter(transfers::from_school_id.eq(school_id))
         .filter(transfers::kind.eq(Kind::Within.as_str()))
         .filter(transfers::confirmed_at.is_null())
         .filter(transfers::sent_at.lt(due))
-        .count()
-        .get_result(conn)
+        .into_boxed();
+    if !excluded.is_empty() {
+        q = q.filter(diesel::dsl::not(
+            transfers::from_pupil_id.assume_not_null().eq_any(excluded),
+        ));
+    }
+    q.count().get_result(conn)
 }
 
 /// Files received by the school and not yet confirmed: (id, from, sent at).

@@ -71,11 +71,14 @@ pub fn for_lead(
         .select((schools::id, schools::name, schools::pickup_school_days))
         .load(conn)?;
     let mut figures = Vec::with_capacity(schools.len());
+    // Excluded from a pupil of any school: that pupil counts nowhere.
+    let excluded_pupils = crate::pupils::exclusions::store::live_pupils_of(conn, user_id)?;
     for (id, name, pickup_days) in schools {
         let viewer = Viewer {
             user_id: user_id.to_string(),
             school_id: id.clone(),
             roles: [Role::TrustSafeguardingLead].into_iter().collect(),
+            excluded_pupils: excluded_pupils.clone(),
         };
         figures.push(school_figures(
             conn,

@@ -93,6 +93,21 @@ const REVIEW_READERS: &[Role] = &[
 ];
 const REVIEW_PUBLISHERS: &[Role] = &[Role::Dsl, Role::Headteacher];
 const FILTERING_REGISTER: &[Role] = &[Role::Dsl, Role::OnlineSafetyLead, Role::Admin];
+/// A pupil's page: the readers, and the administrator, who manages the
+/// pupil's exclusions there and reads no incident (issue 16).
+const PUPIL_PAGE: &[Role] = &[
+    Role::Staff,
+    Role::OnlineSafetyLead,
+    Role::Dsl,
+    Role::Headteacher,
+    Role::Dpo,
+    Role::Leadership,
+    Role::AllegationsLead,
+    Role::Admin,
+];
+/// Conflicts of interest: the administrator and the DSL mark a member of
+/// staff as excluded from a pupil, and lift it (tests/it/exclusions.rs).
+const EXCLUSION_MANAGERS: &[Role] = &[Role::Admin, Role::Dsl];
 
 /// As [`expected`], for the one path whose methods differ in who may use
 /// them: tools post alerts with a key; the leads list them.
@@ -180,6 +195,12 @@ fn expected(path: &str) -> Option<Expect> {
         // safeguarding record, and the DPO, who answers for its accuracy
         // (tests/it/mis.rs).
         "/pupils/{id}/identifiers" => Expect::Roles(&[Role::Dsl, Role::Dpo]),
+        "/pupils/{id}" => Expect::Roles(PUPIL_PAGE),
+        p if p.starts_with("/pupils/{id}/exclusions")
+            || p.starts_with("/api/v1/pupils/{id}/exclusions") =>
+        {
+            Expect::Roles(EXCLUSION_MANAGERS)
+        }
         // A pupil's child protection file (KCSIE): the DSL sends it, reads
         // the transfers, and opens and confirms a file received; a trust's
         // safeguarding lead reads (see trust_lead_reads). Every other role:
@@ -284,7 +305,7 @@ fn fill(path: &str, target: &TestUser, records: &Records) -> String {
         target.id.as_str()
     } else if path.starts_with("/admin/categories/") {
         records.category.as_str()
-    } else if path.starts_with("/pupils/") {
+    } else if path.starts_with("/pupils/") || path.starts_with("/api/v1/pupils/") {
         records.pupil.as_str()
     } else if path.starts_with("/trust/admin/schools/") {
         records.school.as_str()
@@ -312,6 +333,7 @@ fn fill(path: &str, target: &TestUser, records: &Records) -> String {
         .replace("{referral}", &uuid::Uuid::nil().to_string())
         .replace("{provider}", id)
         .replace("{attachment_id}", &records.attachment)
+        .replace("{exclusion_id}", &uuid::Uuid::nil().to_string())
         .replace("{id}", id);
     assert!(
         !filled.contains('{'),
@@ -481,14 +503,11 @@ async fn every_route_answers_each_role_as_product_md_says(backend: Backend) {
         "generic",
         |_| {},
     );
-    records.insert(
-        Role::Admin,
-        Records {
-            category: category_id.clone(),
-            provider: school_provider,
-            ..Records::default()
-        },
-    );
+    let admin_records = Records {
+        category: category_id.clone(),
+        provider: school_provider,
+        ..Records::default()
+    };
     // The trust administrator's records: this school, a category the trust
     // shares, and the trustee (who holds a role across the trust).
     let trustee = &holders
@@ -580,6 +599,33 @@ async fn every_route_answers_each_role_as_product_md_says(backend: Backend) {
             );
         }
     }
+    // The administrator opens a pupil's page (to manage exclusions) for a
+    // pupil on the school's roll.
+    let route_pupil = records[&Role::Dsl].pupil.clone();
+    {
+        use diesel::prelude::*;
+        use safelog::db::schema::pupils;
+        diesel::update(pupils::table.find(&route_pupil))
+            .set(pupils::on_roll_at.eq(Some(app.clock.now_naive())))
+            .execute(&mut app.conn())
+            .unwrap();
+    }
+    records.insert(
+        Role::Admin,
+        Records {
+            pupil: route_pupil.clone(),
+            ..admin_records
+        },
+    );
+    // A DSL excluded from that pupil (a conflict of interest, issue 16),
+    // asked below for every route with the DSL's own records.
+    let excluded_dsl = app.add_user("Holder excluded dsl", &[Role::Dsl]);
+    let admin = &holders
+        .iter()
+        .find(|(r, _)| *r == Role::Admin)
+        .expect("an administrator")
+        .1;
+    crate::exclusions::exclude(&app, admin, &route_pupil, &excluded_dsl).await;
     // The term the report routes ask for, published, so that a governor is
     // answered by the access rule: an unpublished term is a 404 to them
     // (tests/it/reports.rs).
@@ -714,6 +760,70 @@ async fn every_route_answers_each_role_as_product_md_says(backend: Backend) {
     );
     assert!(checked >= table.len() * Role::ALL.len() - Role::ALL.len());
 
+    // The excluded DSL, with the DSL's records: every route naming the
+    // pupil, or an incident or file about them, answers 404 as if it did
+    // not exist; every other route answers as it does the DSL.
+    let dsl_records = records[&Role::Dsl].clone();
+    let mut hidden = 0;
+    for route in &table {
+        let Some(expect) = expected_for(&route.method, route.path) else {
+            continue;
+        };
+        if expect == Expect::IngestKey {
+            continue;
+        }
+        let path = fill(route.path, &target, &dsl_records);
+        let names_pupil = route.path.contains("{id}")
+            && [
+                "/pupils/",
+                "/api/v1/pupils/",
+                "/incidents/",
+                "/api/v1/incidents/",
+            ]
+            .iter()
+            .any(|p| route.path.starts_with(p));
+        let res = send(
+            &app,
+            &route.method,
+            &path,
+            Some(&app.quick_token(&excluded_dsl)),
+        )
+        .await;
+        let (status, to) = (res.status().as_u16(), location(&res));
+        if names_pupil && status != 404 {
+            // As across schools: a handler may judge the body before it
+            // looks the record up, and then answers as for a made-up id.
+            let missing = fill(route.path, &target, &Records::default());
+            let token = app.quick_token(&excluded_dsl);
+            answers_as_if_missing(
+                &app,
+                &route.method,
+                &path,
+                &missing,
+                &token,
+                status,
+                "the excluded DSL",
+            )
+            .await;
+            hidden += 1;
+        } else if names_pupil || !allows(expect, Role::Dsl) {
+            assert_eq!(
+                status, 404,
+                "{} {path} must be hidden from a DSL excluded from the pupil",
+                route.method
+            );
+            hidden += u32::from(names_pupil);
+        } else {
+            assert!(
+                status != 404 && status != 401 && !["/login", "/login/2fa"].contains(&to.as_str())
+                    || expect == Expect::Public,
+                "{} {path} should be open to the excluded DSL: got {status} {to}",
+                route.method
+            );
+        }
+    }
+    assert!(hidden > 20, "{hidden} routes name the pupil");
+
     // The second school, in its own trust: every route that takes an id
     // answers a request for one of its records (an incident, a pupil, a
     // category, an account) exactly as for a record that does not exist,
@@ -834,17 +944,8 @@ async fn every_route_answers_each_role_as_product_md_says(backend: Backend) {
                 not_found += 1;
                 continue;
             }
-            let as_if_missing = send(&app, &route.method, &missing, Some(&token))
-                .await
-                .status()
-                .as_u16();
-            assert!(
-                route.method == Method::POST
-                    && status == as_if_missing
-                    && (400..500).contains(&status),
-                "{} {path} as {label}: {status}, where a record that does not exist gets {as_if_missing}",
-                route.method
-            );
+            answers_as_if_missing(&app, &route.method, &path, &missing, &token, status, &label)
+                .await;
         }
     }
     assert!(
@@ -873,6 +974,29 @@ async fn access_request(app: &TestApp, by: &TestUser, pupil: &str) -> String {
     location(&res)
         .trim_start_matches("/access-requests/")
         .to_string()
+}
+
+/// A record hidden from someone (another school's, or about a pupil they
+/// are excluded from) that did not answer 404: only a POST that judged its
+/// body first may do that, and then exactly as for a record that does not
+/// exist (`missing`), so nothing tells the two apart.
+async fn answers_as_if_missing(
+    app: &TestApp,
+    method: &Method,
+    path: &str,
+    missing: &str,
+    token: &str,
+    status: u16,
+    who: &str,
+) {
+    let as_if_missing = send(app, method, missing, Some(token))
+        .await
+        .status()
+        .as_u16();
+    assert!(
+        *method == Method::POST && status == as_if_missing && (400..500).contains(&status),
+        "{method} {path} as {who}: {status}, where a record that does not exist gets {as_if_missing}"
+    );
 }
 
 /// Sends `pupil`'s file from `from` to `to` as `dsl` would; its id.

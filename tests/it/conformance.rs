@@ -349,6 +349,28 @@ async fn each_post_answers_the_status_and_shape_its_document_gives(backend: Back
         json!({"reason": "Logged twice"}),
     )
     .await;
+    // An exclusion from the pupil (conflicts of interest), then lifted.
+    let pupil = created["pupil_id"].as_str().unwrap();
+    let exclusion = post_as_documented(
+        &app,
+        &doc,
+        &token,
+        "/api/v1/pupils/{id}/exclusions",
+        &format!("/api/v1/pupils/{pupil}/exclusions"),
+        json!({"user_id": head.id, "reason": "Parent of the pupil."}),
+    )
+    .await;
+    let exclusion = exclusion["id"].as_str().unwrap();
+    let lifted = post_as_documented(
+        &app,
+        &doc,
+        &token,
+        "/api/v1/pupils/{id}/exclusions/{exclusion_id}/lift",
+        &format!("/api/v1/pupils/{pupil}/exclusions/{exclusion}/lift"),
+        json!({"reason": "Recorded in error."}),
+    )
+    .await;
+    assert_eq!(lifted["live"], false);
 }
 
 on_both_backends!(

@@ -16,6 +16,7 @@ mod cases;
 mod cli;
 mod conformance;
 mod evidence;
+mod exclusions;
 mod export;
 mod foundation;
 mod hostile_input;

@@ -244,6 +244,7 @@ async fn search_and_counts_give_exactly_what_the_old_queries_gave(backend: Backe
         user_id: user_id.to_string(),
         school_id: school.clone(),
         roles: roles.iter().copied().collect(),
+        excluded_pupils: Vec::new(),
     };
     let viewers = [
         viewer("nobody-dsl", &[Role::Dsl]),

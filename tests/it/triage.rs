@@ -149,6 +149,7 @@ async fn an_alert_is_seen_once_its_reader_opens_the_record_or_dismisses_it(backe
             user_id: dsl.id.clone(),
             school_id: dsl.school_id.clone(),
             roles: [Role::Dsl].into_iter().collect(),
+            excluded_pupils: Vec::new(),
         },
         10,
     )

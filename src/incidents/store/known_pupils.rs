@@ -4,7 +4,8 @@
 //! as a new pupil while logging, or brought by the old spreadsheet) is known
 //! only to those who may read one of those incidents: otherwise a tutor
 //! could learn from the type-ahead, or a guessed `/pupils/{id}`, that a
-//! headteacher-only record names a child.
+//! headteacher-only record names a child. A pupil someone is excluded
+//! from is known to them in no way: not on the roll, not in the type-ahead.
 
 use std::collections::HashSet;
 
@@ -23,7 +24,7 @@ const CANDIDATES: i64 = 200;
 
 /// Whether `viewer` may know of `pupil` (of the viewer's school).
 pub fn knows(conn: &mut AnyConnection, viewer: &Viewer, pupil: &Pupil) -> QueryResult<bool> {
-    if pupil.school_id != viewer.school_id {
+    if pupil.school_id != viewer.school_id || viewer.excluded_from(&pupil.id) {
         return Ok(false);
     }
     if pupil.on_roll_at.is_some() {
@@ -119,6 +120,7 @@ pub fn search(
     Ok(candidates
         .into_iter()
         .filter(|p| p.on_roll_at.is_some() || known.contains(&p.id))
+        .filter(|p| !viewer.excluded_from(&p.id))
         .take(usize::try_from(limit).unwrap_or(0))
         .collect())
 }

@@ -13,12 +13,18 @@
 //!
 //! Always within the viewer's own school. Governors and administrators
 //! cannot reach incident routes at all (their access rules answer 404).
+//!
+//! Whatever the role, an incident naming a pupil the viewer is excluded
+//! from (as its pupil or among the other pupils) is left out: a member of
+//! staff who is the child's parent or relative reads nothing about them.
+//! The exclusions come with the viewer, read once per request; the clause
+//! is added only when there are some, so the usual list keeps its plan.
 
 use diesel::prelude::*;
 use diesel::sql_types::Bool;
 
 use crate::auth::Role;
-use crate::db::schema::{categories, incidents};
+use crate::db::schema::{categories, incident_pupils, incidents};
 use crate::db::MultiBackend;
 use crate::incidents::viewer::Viewer;
 
@@ -65,7 +71,29 @@ pub fn visible_to(viewer: &Viewer) -> Condition {
     if viewer.reads_allegations() {
         access = Box::new(access.or(incidents::about_headteacher.eq(true)));
     }
-    Box::new(school.and(access))
+    match not_excluded(viewer) {
+        Some(kept) => Box::new(school.and(access).and(kept)),
+        None => Box::new(school.and(access)),
+    }
+}
+
+/// The incidents naming none of the pupils `viewer` is excluded from; None
+/// when there are none, as for nearly everyone.
+pub fn not_excluded(viewer: &Viewer) -> Option<Condition> {
+    if viewer.excluded_pupils.is_empty() {
+        return None;
+    }
+    let excluded = viewer.excluded_pupils.clone();
+    // Served by incident_pupils (school_id, pupil_id); a NOT IN list of
+    // a few ids and a hashed subquery cost a list next to nothing.
+    let as_other = incident_pupils::table
+        .filter(incident_pupils::school_id.eq(viewer.school_id.clone()))
+        .filter(incident_pupils::pupil_id.eq_any(excluded.clone()))
+        .select(incident_pupils::incident_id);
+    Some(Box::new(
+        diesel::dsl::not(incidents::pupil_id.eq_any(excluded))
+            .and(diesel::dsl::not(incidents::id.eq_any(as_other))),
+    ))
 }
 
 /// What lists, counts, searches and chronologies show: the visible
