@@ -96,6 +96,11 @@ fn nav_for(user: &CurrentUser) -> Vec<(&'static str, &'static str)> {
     if user.roles.any(&[Role::Dsl, Role::TrustSafeguardingLead]) {
         nav.push(("/transfers", "Transfers"));
     }
+    if user.roles.any(crate::retention::REVIEWER_ROLES) {
+        nav.push(("/retention", "Retention"));
+    } else if user.roles.any(crate::retention::HOLDER_ROLES) {
+        nav.push(("/retention/holds", "Legal holds"));
+    }
     if user.roles.any(crate::reports::READER_ROLES) {
         nav.push(("/reports", "Reports"));
     }
