@@ -587,11 +587,26 @@ fn retention(doc: &mut Value) {
         ("id", s()),
         ("reference", s()),
         ("category", s()),
-        ("incident_date", json!({"type": "string", "format": "date", "nullable": true})),
-        ("logged_at", json!({"type": "string", "format": "date-time"})),
-        ("review_on", json!({"type": "string", "format": "date", "nullable": true})),
-        ("period", json!({"type": "string", "description": "the review period in words, e.g. \"date of birth + 25 years\""})),
-        ("legal_holds", json!({"type": "array", "items": {"type": "string"}, "description": "names of the active legal holds covering it (a held record cannot be destroyed)"})),
+        (
+            "incident_date",
+            json!({"type": "string", "format": "date", "nullable": true}),
+        ),
+        (
+            "logged_at",
+            json!({"type": "string", "format": "date-time"}),
+        ),
+        (
+            "review_on",
+            json!({"type": "string", "format": "date", "nullable": true}),
+        ),
+        (
+            "period",
+            json!({"type": "string", "description": "the review period in words, e.g. \"date of birth + 25 years\""}),
+        ),
+        (
+            "legal_holds",
+            json!({"type": "array", "items": {"type": "string"}, "description": "names of the active legal holds covering it (a held record cannot be destroyed)"}),
+        ),
     ]);
     let due = op(
         "Records due for retention review (review date on or before today), oldest first, of those you review (DPO, DSL); and how many pupils named in records have no date of birth (their records have no review date)",

@@ -62,7 +62,11 @@ async fn load_queue(
     .await
 }
 
-async fn load_review(state: &AppState, user: &CurrentUser, id: String) -> Result<Reviewed, AppError> {
+async fn load_review(
+    state: &AppState,
+    user: &CurrentUser,
+    id: String,
+) -> Result<Reviewed, AppError> {
     let viewer = Viewer::of(user);
     db::run(&state.pool, move |conn| super::reviewed(conn, &viewer, &id))
         .await?
@@ -297,10 +301,17 @@ pub async fn save_period(
         crate::db::dialect::write_transaction(conn, |conn| {
             let categories = crate::categories::store::for_school(conn, &school, now)?;
             let Some(category) = categories.into_iter().find(|c| c.code == code) else {
-                return Ok(Err(("Category".to_string(), "Choose one of the school's categories.".to_string())));
+                return Ok(Err((
+                    "Category".to_string(),
+                    "Choose one of the school's categories.".to_string(),
+                )));
             };
             let (Some(basis), Some(years)) = (basis, years) else {
-                return Ok(Err((category.name, "Choose what the period counts from and give a whole number of years.".to_string())));
+                return Ok(Err((
+                    category.name,
+                    "Choose what the period counts from and give a whole number of years."
+                        .to_string(),
+                )));
             };
             let p = Period { basis, years };
             if let Err(why) = model::allowed(&category, p) {
@@ -335,6 +346,7 @@ pub async fn save_period(
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn holds_page(
     state: &AppState,
     req: &HttpRequest,
@@ -463,7 +475,13 @@ pub async fn lift_hold(
     form: web::Form<LiftInput>,
 ) -> Result<HttpResponse, AppError> {
     let mut errors = FieldErrors::default();
-    let reason = forms::required(&mut errors, "reason", &form.reason, "why the hold is lifted", 20_000);
+    let reason = forms::required(
+        &mut errors,
+        "reason",
+        &form.reason,
+        "why the hold is lifted",
+        20_000,
+    );
     let refused = if let Some(m) = errors.get("reason") {
         m.to_string()
     } else {

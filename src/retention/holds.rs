@@ -44,9 +44,8 @@ pub fn list(conn: &mut AnyConnection, viewer: &Viewer) -> Result<Vec<HoldView>, 
             .into_iter()
             .map(|u| (u.id, u.name))
             .collect();
-    let seen: std::collections::HashMap<String, String> = store::candidates_all(conn, viewer)?
-        .into_iter()
-        .collect();
+    let seen: std::collections::HashMap<String, String> =
+        store::candidates_all(conn, viewer)?.into_iter().collect();
     let name_of = |id: &str| names.get(id).cloned().unwrap_or_else(|| "Unknown".into());
     Ok(holds
         .into_iter()
@@ -110,7 +109,13 @@ fn targets(
         incidents: Vec::new(),
         pupils: Vec::new(),
     };
-    forms::optional(errors, "references", &input.references, "the references", 20_000);
+    forms::optional(
+        errors,
+        "references",
+        &input.references,
+        "the references",
+        20_000,
+    );
     forms::optional(errors, "pupils", &input.pupils, "the pupils", 20_000);
     for r in lines(&input.references) {
         let reference = r.to_uppercase();
@@ -167,7 +172,13 @@ pub fn create(
     write_transaction(conn, |conn| {
         let mut errors = FieldErrors::default();
         let name = forms::required(&mut errors, "name", &input.name, "the hold's name", 200);
-        let reason = forms::required(&mut errors, "reason", &input.reason, "why the records are held", 20_000);
+        let reason = forms::required(
+            &mut errors,
+            "reason",
+            &input.reason,
+            "why the records are held",
+            20_000,
+        );
         let t = targets(conn, viewer, input, &mut errors)?;
         if t.incidents.is_empty() && t.pupils.is_empty() && errors.get("references").is_none() {
             errors.add(
@@ -178,7 +189,14 @@ pub fn create(
         if !errors.is_empty() {
             return Ok(Err(errors));
         }
-        let id = store::create_hold(conn, &viewer.school_id, &name, &reason, &viewer.user_id, now)?;
+        let id = store::create_hold(
+            conn,
+            &viewer.school_id,
+            &name,
+            &reason,
+            &viewer.user_id,
+            now,
+        )?;
         add_targets(conn, viewer, &id, &t, now)?;
         audit::store::insert(
             conn,
@@ -205,10 +223,26 @@ fn add_targets(
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
     for i in &t.incidents {
-        store::add_to_hold(conn, hold_id, &viewer.school_id, Some(i), None, &viewer.user_id, now)?;
+        store::add_to_hold(
+            conn,
+            hold_id,
+            &viewer.school_id,
+            Some(i),
+            None,
+            &viewer.user_id,
+            now,
+        )?;
     }
     for p in &t.pupils {
-        store::add_to_hold(conn, hold_id, &viewer.school_id, None, Some(p), &viewer.user_id, now)?;
+        store::add_to_hold(
+            conn,
+            hold_id,
+            &viewer.school_id,
+            None,
+            Some(p),
+            &viewer.user_id,
+            now,
+        )?;
     }
     Ok(())
 }

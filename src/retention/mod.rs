@@ -57,7 +57,11 @@ pub fn routes(r: &mut Router<'_>) {
         .post("/retention/periods", PERIOD_SETTERS, handlers::save_period)
         .get("/retention/holds", HOLDERS, handlers::holds)
         .post("/retention/holds", HOLDERS, handlers::create_hold)
-        .post("/retention/holds/{id}/records", HOLDERS, handlers::add_to_hold)
+        .post(
+            "/retention/holds/{id}/records",
+            HOLDERS,
+            handlers::add_to_hold,
+        )
         .post("/retention/holds/{id}/lift", HOLDERS, handlers::lift_hold)
         .get("/api/v1/retention/due", REVIEWERS, handlers::api_due);
 }

@@ -75,9 +75,7 @@ pub fn safeguarding_category(category: &Category) -> bool {
 /// of birth + 25 years or more. Err says why, for the form.
 pub fn allowed(category: &Category, period: Period) -> Result<(), String> {
     if !(1..=MAX_YEARS).contains(&period.years) {
-        return Err(format!(
-            "Give a number of years from 1 to {MAX_YEARS}."
-        ));
+        return Err(format!("Give a number of years from 1 to {MAX_YEARS}."));
     }
     if safeguarding_category(category)
         && (period.basis != Basis::DateOfBirth || period.years < SAFEGUARDING_FLOOR.years)
@@ -169,14 +167,27 @@ mod tests {
         );
         // A keep moves it on, never back.
         assert_eq!(
-            review(SAFEGUARDING_FLOOR, &pupils, d(2020, 1, 1), Some(d(2040, 1, 1))),
+            review(
+                SAFEGUARDING_FLOOR,
+                &pupils,
+                d(2020, 1, 1),
+                Some(d(2040, 1, 1))
+            ),
             Review::On(d(2040, 1, 1))
         );
         assert_eq!(
-            review(SAFEGUARDING_FLOOR, &pupils, d(2020, 1, 1), Some(d(2030, 1, 1))),
+            review(
+                SAFEGUARDING_FLOOR,
+                &pupils,
+                d(2020, 1, 1),
+                Some(d(2030, 1, 1))
+            ),
             Review::On(d(2033, 2, 28))
         );
-        let unknown = vec![("a".to_string(), Some(d(2008, 1, 1))), ("c".to_string(), None)];
+        let unknown = vec![
+            ("a".to_string(), Some(d(2008, 1, 1))),
+            ("c".to_string(), None),
+        ];
         assert_eq!(
             review(SAFEGUARDING_FLOOR, &unknown, d(2020, 1, 1), None),
             Review::NeedsBirthDate(vec!["c".to_string()])
@@ -185,7 +196,10 @@ mod tests {
             basis: Basis::Incident,
             years: 6,
         };
-        assert_eq!(review(six, &unknown, d(2020, 3, 1), None), Review::On(d(2026, 3, 1)));
+        assert_eq!(
+            review(six, &unknown, d(2020, 3, 1), None),
+            Review::On(d(2026, 3, 1))
+        );
     }
 
     #[test]

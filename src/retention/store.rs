@@ -155,7 +155,10 @@ pub fn kept_until(
     let rows: Vec<(String, Option<NaiveDate>)> = retention_decisions::table
         .filter(retention_decisions::school_id.eq(school_id))
         .filter(retention_decisions::decision.eq("keep"))
-        .select((retention_decisions::incident_id, retention_decisions::review_on))
+        .select((
+            retention_decisions::incident_id,
+            retention_decisions::review_on,
+        ))
         .load(conn)?;
     let mut out: HashMap<String, NaiveDate> = HashMap::new();
     for (id, on) in rows {
@@ -330,7 +333,10 @@ pub type HoldRecord = (String, Option<String>, Option<String>);
 pub fn hold_records(conn: &mut AnyConnection, school_id: &str) -> QueryResult<Vec<HoldRecord>> {
     legal_hold_records::table
         .filter(legal_hold_records::school_id.eq(school_id))
-        .order((legal_hold_records::added_at.asc(), legal_hold_records::id.asc()))
+        .order((
+            legal_hold_records::added_at.asc(),
+            legal_hold_records::id.asc(),
+        ))
         .select((
             legal_hold_records::hold_id,
             legal_hold_records::incident_id,
@@ -504,7 +510,13 @@ pub const PLACEHOLDER_NAME: &str = "Record destroyed";
 /// The timeline fields whose values are narrative (a correction's before
 /// and after): erased with the rest. Status, category, owner, date and
 /// place changes keep their codes, which reports count by.
-const NARRATIVE_FIELDS: [&str; 5] = ["pupil", "tutor_group", "platform", "details", "actions_outcome"];
+const NARRATIVE_FIELDS: [&str; 5] = [
+    "pupil",
+    "tutor_group",
+    "platform",
+    "details",
+    "actions_outcome",
+];
 
 /// Erases a record's narrative in place, after its destroy decision is
 /// recorded (which the timeline's trigger checks): the text of every

@@ -17,8 +17,10 @@ pub async fn a_dsl_reviews_a_record_due_for_destruction_and_leaves_a_tombstone(b
                     "category": "online-bullying", "details": "Messages in a group chat about Theo."}))
         .await;
     let (_later, _) = api
-        .log(json!({"pupil_name": "Mia Moss", "tutor_group": "7B", "incident_date": "2025-11-01",
-                    "category": "harmful-content", "details": "Saw a violent video."}))
+        .log(
+            json!({"pupil_name": "Mia Moss", "tutor_group": "7B", "incident_date": "2025-11-01",
+                    "category": "harmful-content", "details": "Saw a violent video."}),
+        )
         .await;
     let http = reqwest::Client::new();
     let res = http
@@ -49,16 +51,23 @@ pub async fn a_dsl_reviews_a_record_due_for_destruction_and_leaves_a_tombstone(b
 
             rhea.open(&format!("/retention/incidents/{id}")).await;
             rhea.sees("04/03/2015").await;
-            rhea.fill("Why it is destroyed", "Reached date of birth + 25 years; no reason to keep it.")
-                .await;
-            rhea.fill(&format!("Type the reference, {reference}, to confirm"), &reference)
-                .await;
+            rhea.fill(
+                "Why it is destroyed",
+                "Reached date of birth + 25 years; no reason to keep it.",
+            )
+            .await;
+            rhea.fill(
+                &format!("Type the reference, {reference}, to confirm"),
+                &reference,
+            )
+            .await;
             rhea.press("Destroy the record").await;
             rhea.sees("Due for review (0)").await;
 
             rhea.open(&format!("/incidents/{id}")).await;
             rhea.sees("Destroyed at its retention review.").await;
-            rhea.sees("by the designated safeguarding lead (Rhea Dsl)").await;
+            rhea.sees("by the designated safeguarding lead (Rhea Dsl)")
+                .await;
             rhea.does_not_see("group chat").await;
             rhea.does_not_see("Theo Threads").await;
             rhea.screenshot("retention-tombstone.png", 1280).await;

@@ -119,14 +119,21 @@ async fn a_record_comes_up_for_review_at_its_latest_pupils_birth_date_plus_25_ye
     // The record's page says when and why.
     let b = app.signed_in(&p.dsl).await;
     let page = b
-        .text(&format!("/retention/incidents/{}", both["id"].as_str().unwrap()))
+        .text(&format!(
+            "/retention/incidents/{}",
+            both["id"].as_str().unwrap()
+        ))
         .await;
     assert!(page.contains("01/01/2035"), "{page}");
     assert!(page.contains("not yet due"), "{page}");
     // It cannot be destroyed before then.
     let res = destroy(&b, &both, "Too early.").await;
     assert_eq!(res.status(), 409);
-    assert!(res.text().await.unwrap().contains("not due for review until 01/01/2035"));
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("not due for review until 01/01/2035"));
 
     // When the younger pupil turns 25, it is due.
     app.clock.set(
@@ -150,7 +157,10 @@ async fn a_pupil_with_no_date_of_birth_is_listed_until_someone_supplies_one(back
     let page = dpo.text("/retention").await;
     assert!(page.contains("Nadia Nodate"), "{page}");
     assert!(page.contains("Pupils with no date of birth (1)"), "{page}");
-    assert_eq!(due(&app, &app.quick_token(&p.dpo)).await["pupils_without_date_of_birth"], 1);
+    assert_eq!(
+        due(&app, &app.quick_token(&p.dpo)).await["pupils_without_date_of_birth"],
+        1
+    );
     let pupil = made["pupil_id"].as_str().unwrap();
     // A date that is not one comes back with the field named.
     let res = dpo
@@ -160,7 +170,11 @@ async fn a_pupil_with_no_date_of_birth_is_listed_until_someone_supplies_one(back
         )
         .await;
     assert_eq!(res.status(), 422);
-    assert!(res.text().await.unwrap().contains("Enter the date of birth as"));
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("Enter the date of birth as"));
     let res = dpo
         .post(
             &format!("/retention/pupils/{pupil}/date-of-birth"),
@@ -191,23 +205,38 @@ async fn keeping_a_record_with_a_reason_moves_its_review_date(backend: Backend) 
     let res = b
         .post(
             &format!("/retention/incidents/{id}"),
-            &[("decision", "keep"), ("reason", " "), ("review_on", "2031-01-01")],
+            &[
+                ("decision", "keep"),
+                ("reason", " "),
+                ("review_on", "2031-01-01"),
+            ],
         )
         .await;
     assert_eq!(res.status(), 422);
     let res = b
         .post(
             &format!("/retention/incidents/{id}"),
-            &[("decision", "keep"), ("reason", "A claim is expected."), ("review_on", "2020-01-01")],
+            &[
+                ("decision", "keep"),
+                ("reason", "A claim is expected."),
+                ("review_on", "2020-01-01"),
+            ],
         )
         .await;
     assert_eq!(res.status(), 422);
     assert!(res.text().await.unwrap().contains("must be after today"));
-    assert_eq!(references(&due(&app, &app.quick_token(&p.dsl)).await).len(), 1);
+    assert_eq!(
+        references(&due(&app, &app.quick_token(&p.dsl)).await).len(),
+        1
+    );
     let res = b
         .post(
             &format!("/retention/incidents/{id}"),
-            &[("decision", "keep"), ("reason", "A claim is expected."), ("review_on", "01/01/2031")],
+            &[
+                ("decision", "keep"),
+                ("reason", "A claim is expected."),
+                ("review_on", "01/01/2031"),
+            ],
         )
         .await;
     assert_eq!(res.status(), 303);
@@ -222,8 +251,14 @@ async fn keeping_a_record_with_a_reason_moves_its_review_date(backend: Backend) 
             .single()
             .unwrap(),
     );
-    assert_eq!(references(&due(&app, &app.quick_token(&p.dsl)).await).len(), 1);
-    assert!(app.audit_actions().iter().any(|(a, _, _)| a == "retention_kept"));
+    assert_eq!(
+        references(&due(&app, &app.quick_token(&p.dsl)).await).len(),
+        1
+    );
+    assert!(app
+        .audit_actions()
+        .iter()
+        .any(|(a, _, _)| a == "retention_kept"));
 }
 
 /// Every text column that could hold a record's narrative, for a search.
@@ -234,7 +269,14 @@ fn stored_text(app: &TestApp, incident: &str) -> String {
     };
     let mut conn = app.conn();
     let mut all = String::new();
-    let i: (String, String, String, Option<String>, Option<String>, String) = incidents::table
+    let i: (
+        String,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        String,
+    ) = incidents::table
         .find(incident)
         .select((
             incidents::details,
@@ -247,17 +289,21 @@ fn stored_text(app: &TestApp, incident: &str) -> String {
         .first(&mut conn)
         .unwrap();
     all.push_str(&format!("{i:?}"));
-    let events: Vec<(Option<String>, Option<String>, Option<String>, Option<String>)> =
-        incident_events::table
-            .filter(incident_events::incident_id.eq(incident))
-            .select((
-                incident_events::text,
-                incident_events::old_value,
-                incident_events::new_value,
-                incident_events::reason,
-            ))
-            .load(&mut conn)
-            .unwrap();
+    let events: Vec<(
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    )> = incident_events::table
+        .filter(incident_events::incident_id.eq(incident))
+        .select((
+            incident_events::text,
+            incident_events::old_value,
+            incident_events::new_value,
+            incident_events::reason,
+        ))
+        .load(&mut conn)
+        .unwrap();
     all.push_str(&format!("{events:?}"));
     let names: Vec<String> = attachments::table
         .filter(attachments::incident_id.eq(incident))
@@ -309,22 +355,45 @@ async fn destroying_a_record_leaves_a_tombstone_and_no_trace_of_its_narrative(ba
     let id = made["id"].as_str().unwrap().to_string();
     let reference = made["reference"].as_str().unwrap().to_string();
     // A living record beside it, sharing one of its files.
-    let other = quick_incident(&app, &staff, "Lena Living", "online-bullying", "living words").await;
+    let other = quick_incident(
+        &app,
+        &staff,
+        "Lena Living",
+        "online-bullying",
+        "living words",
+    )
+    .await;
     let other_id = other["id"].as_str().unwrap();
 
     let text = |t: &str| json!({"text": t});
     for (path, body) in [
-        ("corrections", json!({"version": 1, "reason": format!("fix {canary}"), "details": format!("Corrected: {canary} again.")})),
+        (
+            "corrections",
+            json!({"version": 1, "reason": format!("fix {canary}"), "details": format!("Corrected: {canary} again.")}),
+        ),
         ("notes", text(&format!("note {canary}"))),
         ("actions", text(&format!("action {canary}"))),
-        ("decisions", json!({"decision": "not_referred", "reason": format!("reason {canary}")})),
-        ("shares", json!({"shared_with": format!("Agency {canary}"), "person": format!("Person {canary}"),
+        (
+            "decisions",
+            json!({"decision": "not_referred", "reason": format!("reason {canary}")}),
+        ),
+        (
+            "shares",
+            json!({"shared_with": format!("Agency {canary}"), "person": format!("Person {canary}"),
             "what": format!("what {canary}"), "shared_on": "2025-10-02", "lawful_basis": "public_task",
-            "reason": format!("why {canary}")})),
-        ("referrals", json!({"agency": "police", "date": "2025-10-02", "reference": format!("CRIME-{canary}")})),
+            "reason": format!("why {canary}")}),
+        ),
+        (
+            "referrals",
+            json!({"agency": "police", "date": "2025-10-02", "reference": format!("CRIME-{canary}")}),
+        ),
     ] {
         let res = api_post(&app, &dsl, &format!("/api/v1/incidents/{id}/{path}"), &body).await;
-        assert!(res.status().is_success(), "{path}: {}", res.text().await.unwrap());
+        assert!(
+            res.status().is_success(),
+            "{path}: {}",
+            res.text().await.unwrap()
+        );
     }
     let only_here = pdf(&format!("only here {}", unique()));
     let shared = pdf(&format!("shared {}", unique()));
@@ -338,7 +407,12 @@ async fn destroying_a_record_leaves_a_tombstone_and_no_trace_of_its_narrative(ba
         let body: Value = res.json().await.unwrap();
         hashes.push(body["sha256"].as_str().unwrap().to_string());
     }
-    assert_eq!(api_upload(&app, &dsl, other_id, "same.pdf", &shared).await.status(), 201);
+    assert_eq!(
+        api_upload(&app, &dsl, other_id, "same.pdf", &shared)
+            .await
+            .status(),
+        201
+    );
     close(&app, &dsl, &id).await;
     born(&app, made["pupil_id"].as_str().unwrap(), "1990-03-04");
     {
@@ -371,11 +445,20 @@ async fn destroying_a_record_leaves_a_tombstone_and_no_trace_of_its_narrative(ba
     let res = b
         .post(
             &format!("/retention/incidents/{id}"),
-            &[("decision", "destroy"), ("reason", "Reached DOB + 25."), ("confirm", "OS-1")],
+            &[
+                ("decision", "destroy"),
+                ("reason", "Reached DOB + 25."),
+                ("confirm", "OS-1"),
+            ],
         )
         .await;
     assert_eq!(res.status(), 422);
-    let res = destroy(&b, &made, "Reached date of birth + 25 years; nothing to keep it for.").await;
+    let res = destroy(
+        &b,
+        &made,
+        "Reached date of birth + 25 years; nothing to keep it for.",
+    )
+    .await;
     assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
     assert_eq!(location(&res), "/retention?saved=1");
 
@@ -387,8 +470,14 @@ async fn destroying_a_record_leaves_a_tombstone_and_no_trace_of_its_narrative(ba
     assert_eq!(search(pupil_canary.replace(' ', "%20")).await, 0);
     // The record page is the tombstone.
     let page = b.text(&format!("/incidents/{id}")).await;
-    assert!(!page.contains(&canary) && !page.contains(&pupil_canary), "{page}");
-    assert!(page.contains("Destroyed on 12/11/2025 by the designated safeguarding lead (Dee Dsl)"), "{page}");
+    assert!(
+        !page.contains(&canary) && !page.contains(&pupil_canary),
+        "{page}"
+    );
+    assert!(
+        page.contains("Destroyed on 12/11/2025 by the designated safeguarding lead (Dee Dsl)"),
+        "{page}"
+    );
     assert!(page.contains("Reached date of birth + 25 years; nothing to keep it for."));
     assert!(page.contains(&reference));
     // The API and the files list hold nothing either.
@@ -403,16 +492,34 @@ async fn destroying_a_record_leaves_a_tombstone_and_no_trace_of_its_narrative(ba
         .text()
         .await
         .unwrap();
-    assert!(!csv.contains(&canary) && !csv.contains(&pupil_canary), "{csv}");
-    let row = csv.lines().find(|l| l.contains(&reference)).expect("the tombstone row");
+    assert!(
+        !csv.contains(&canary) && !csv.contains(&pupil_canary),
+        "{csv}"
+    );
+    let row = csv
+        .lines()
+        .find(|l| l.contains(&reference))
+        .expect("the tombstone row");
     assert!(row.contains("Destroyed on 12/11/2025"), "{row}");
     assert!(row.contains("Online bullying"), "{row}");
     // The file only it held is gone from disk; the one a living record
     // shares stays.
-    assert!(!path_of(&hashes[0]).exists(), "the destroyed file is removed");
-    assert!(path_of(&hashes[1]).exists(), "a file another record uses stays");
+    assert!(
+        !path_of(&hashes[0]).exists(),
+        "the destroyed file is removed"
+    );
+    assert!(
+        path_of(&hashes[1]).exists(),
+        "a file another record uses stays"
+    );
     // Nothing more can be added to it.
-    let res = api_post(&app, &dsl, &format!("/api/v1/incidents/{id}/notes"), &json!({"text": "more"})).await;
+    let res = api_post(
+        &app,
+        &dsl,
+        &format!("/api/v1/incidents/{id}/notes"),
+        &json!({"text": "more"}),
+    )
+    .await;
     assert_eq!(res.status(), 409);
     // The audit trail lost nothing and says who destroyed it.
     let trail = app.audit_actions();
@@ -427,7 +534,11 @@ async fn destroying_a_record_leaves_a_tombstone_and_no_trace_of_its_narrative(ba
     // A second destroy is refused.
     assert_eq!(destroy(&b, &made, "Again.").await.status(), 409);
     // The logger still sees the tombstone, not what they wrote.
-    let staff_page = app.signed_in(&p.staff).await.text(&format!("/incidents/{id}")).await;
+    let staff_page = app
+        .signed_in(&p.staff)
+        .await
+        .text(&format!("/incidents/{id}"))
+        .await;
     assert!(staff_page.contains("Destroyed on") && !staff_page.contains(&canary));
 }
 
@@ -437,7 +548,14 @@ async fn a_legal_hold_stops_destruction_until_it_is_lifted(backend: Backend) {
     let staff = app.quick_token(&p.staff);
     let dsl = app.quick_token(&p.dsl);
     let by_ref = quick_incident(&app, &staff, "Hana Held", "online-bullying", "held words").await;
-    let by_pupil = quick_incident(&app, &staff, "Pia Pupilhold", "harmful-content", "pupil words").await;
+    let by_pupil = quick_incident(
+        &app,
+        &staff,
+        "Pia Pupilhold",
+        "harmful-content",
+        "pupil words",
+    )
+    .await;
     for made in [&by_ref, &by_pupil] {
         born(&app, made["pupil_id"].as_str().unwrap(), "1990-03-04");
         close(&app, &dsl, made["id"].as_str().unwrap()).await;
@@ -446,10 +564,21 @@ async fn a_legal_hold_stops_destruction_until_it_is_lifted(backend: Backend) {
     let h = app.signed_in(&head).await;
     // A hold must name something, and names only what exists.
     let res = h
-        .post("/retention/holds", &[("name", "Inquiry"), ("reason", "Asked to keep."), ("references", "OS-1999-0001")])
+        .post(
+            "/retention/holds",
+            &[
+                ("name", "Inquiry"),
+                ("reason", "Asked to keep."),
+                ("references", "OS-1999-0001"),
+            ],
+        )
         .await;
     assert_eq!(res.status(), 422);
-    assert!(res.text().await.unwrap().contains("There is no record OS-1999-0001"));
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("There is no record OS-1999-0001"));
     let res = h
         .post(
             "/retention/holds",
@@ -471,32 +600,64 @@ async fn a_legal_hold_stops_destruction_until_it_is_lifted(backend: Backend) {
             page.contains("under the legal hold &quot;Local inquiry 2025&quot;"),
             "{page}"
         );
-        let (_, json) = api_get(&app, &dsl, &format!("/api/v1/incidents/{}", made["id"].as_str().unwrap())).await;
+        let (_, json) = api_get(
+            &app,
+            &dsl,
+            &format!("/api/v1/incidents/{}", made["id"].as_str().unwrap()),
+        )
+        .await;
         assert_ne!(json["details"], "", "still whole");
     }
     let body = due(&app, &dsl).await;
-    assert_eq!(body["items"][0]["legal_holds"], json!(["Local inquiry 2025"]));
+    assert_eq!(
+        body["items"][0]["legal_holds"],
+        json!(["Local inquiry 2025"])
+    );
     // Lifting needs a reason, and is kept.
     let hold_id: String = {
         use diesel::prelude::*;
         use safelog::db::schema::legal_holds;
-        legal_holds::table.select(legal_holds::id).first(&mut app.conn()).unwrap()
+        legal_holds::table
+            .select(legal_holds::id)
+            .first(&mut app.conn())
+            .unwrap()
     };
-    let res = h.post(&format!("/retention/holds/{hold_id}/lift"), &[("reason", "")]).await;
+    let res = h
+        .post(
+            &format!("/retention/holds/{hold_id}/lift"),
+            &[("reason", "")],
+        )
+        .await;
     assert_eq!(res.status(), 422);
     let res = h
-        .post(&format!("/retention/holds/{hold_id}/lift"), &[("reason", "The inquiry has reported.")])
+        .post(
+            &format!("/retention/holds/{hold_id}/lift"),
+            &[("reason", "The inquiry has reported.")],
+        )
         .await;
     assert_eq!(res.status(), 303);
     let page = h.text("/retention/holds").await;
-    assert!(page.contains("Lifted") && page.contains("The inquiry has reported."), "{page}");
+    assert!(
+        page.contains("Lifted") && page.contains("The inquiry has reported."),
+        "{page}"
+    );
     // Lifted once only.
     assert_eq!(
-        h.post(&format!("/retention/holds/{hold_id}/lift"), &[("reason", "Again.")]).await.status(),
+        h.post(
+            &format!("/retention/holds/{hold_id}/lift"),
+            &[("reason", "Again.")]
+        )
+        .await
+        .status(),
         422
     );
     for made in [&by_ref, &by_pupil] {
-        assert_eq!(destroy(&b, made, "Reached date of birth + 25 years.").await.status(), 303);
+        assert_eq!(
+            destroy(&b, made, "Reached date of birth + 25 years.")
+                .await
+                .status(),
+            303
+        );
     }
     let trail: Vec<String> = app.audit_actions().into_iter().map(|(a, _, _)| a).collect();
     assert!(trail.contains(&"legal_hold_created".to_string()));
@@ -511,7 +672,14 @@ async fn a_destroyed_record_is_still_counted_by_the_termly_report(backend: Backe
     let osl = app.quick_token(&p.osl);
     let mut made = Vec::new();
     for n in 0..3 {
-        let m = quick_incident(&app, &staff, &format!("Rita Report{n}"), "online-bullying", "counted words").await;
+        let m = quick_incident(
+            &app,
+            &staff,
+            &format!("Rita Report{n}"),
+            "online-bullying",
+            "counted words",
+        )
+        .await;
         born(&app, m["pupil_id"].as_str().unwrap(), "1990-03-04");
         close(&app, &dsl, m["id"].as_str().unwrap()).await;
         made.push(m);
@@ -519,7 +687,10 @@ async fn a_destroyed_record_is_still_counted_by_the_termly_report(backend: Backe
     let res = api_post(
         &app,
         &dsl,
-        &format!("/api/v1/incidents/{}/referrals", made[0]["id"].as_str().unwrap()),
+        &format!(
+            "/api/v1/incidents/{}/referrals",
+            made[0]["id"].as_str().unwrap()
+        ),
         &json!({"agency": "police", "date": "2025-10-02", "reference": "CR-1"}),
     )
     .await;
@@ -532,10 +703,25 @@ async fn a_destroyed_record_is_still_counted_by_the_termly_report(backend: Backe
     let before = report().await;
     assert_eq!(before["total"], 3, "{before}");
     let b = app.signed_in(&p.dsl).await;
-    assert_eq!(destroy(&b, &made[0], "Reached date of birth + 25 years.").await.status(), 303);
+    assert_eq!(
+        destroy(&b, &made[0], "Reached date of birth + 25 years.")
+            .await
+            .status(),
+        303
+    );
     let after = report().await;
-    for key in ["total", "by_category", "by_four_c", "by_year_group", "by_month", "by_location",
-                "referrals_by_agency", "open_at_end_of_term", "referrals_awaiting_reference", "acknowledged"] {
+    for key in [
+        "total",
+        "by_category",
+        "by_four_c",
+        "by_year_group",
+        "by_month",
+        "by_location",
+        "referrals_by_agency",
+        "open_at_end_of_term",
+        "referrals_awaiting_reference",
+        "acknowledged",
+    ] {
         assert_eq!(before[key], after[key], "{key} after a destruction");
     }
     // The incident list still has it, as a tombstone, for the term.
@@ -547,15 +733,35 @@ async fn only_the_dpo_and_the_dsl_reach_the_review_queue(backend: Backend) {
     let app = spawn_app(backend).await;
     let p = people(&app);
     let staff = app.quick_token(&p.staff);
-    let made = quick_incident(&app, &staff, "Quentin Queue", "online-bullying", "queue words").await;
+    let made = quick_incident(
+        &app,
+        &staff,
+        "Quentin Queue",
+        "online-bullying",
+        "queue words",
+    )
+    .await;
     born(&app, made["pupil_id"].as_str().unwrap(), "1990-03-04");
     let head = app.add_user("Harry Head", &[Role::Headteacher]);
     let governor = app.add_user("Gina Governor", &[Role::Governor]);
     for who in [&p.staff, &p.osl, &head, &governor] {
         let b = app.signed_in(who).await;
         assert_eq!(b.get("/retention").await.status(), 404);
-        assert_eq!(b.get(&format!("/retention/incidents/{}", made["id"].as_str().unwrap())).await.status(), 404);
-        assert_eq!(app.get_with("/api/v1/retention/due", &app.quick_token(who)).await.status(), 404);
+        assert_eq!(
+            b.get(&format!(
+                "/retention/incidents/{}",
+                made["id"].as_str().unwrap()
+            ))
+            .await
+            .status(),
+            404
+        );
+        assert_eq!(
+            app.get_with("/api/v1/retention/due", &app.quick_token(who))
+                .await
+                .status(),
+            404
+        );
     }
     // The DPO, the school's retention officer, reviews a DSL's record by
     // its reference, category and dates; the record itself stays closed
@@ -564,28 +770,73 @@ async fn only_the_dpo_and_the_dsl_reach_the_review_queue(backend: Backend) {
     let page = dpo.text("/retention").await;
     assert!(page.contains(made["reference"].as_str().unwrap()), "{page}");
     assert!(!page.contains("queue words") && !page.contains("Quentin Queue"));
-    assert_eq!(dpo.get(&format!("/incidents/{}", made["id"].as_str().unwrap())).await.status(), 404);
+    assert_eq!(
+        dpo.get(&format!("/incidents/{}", made["id"].as_str().unwrap()))
+            .await
+            .status(),
+        404
+    );
     let dsl = app.signed_in(&p.dsl).await;
-    assert!(dsl.text("/retention").await.contains(made["reference"].as_str().unwrap()));
+    assert!(dsl
+        .text("/retention")
+        .await
+        .contains(made["reference"].as_str().unwrap()));
     // A staff-conduct record is not the DSL's to see, in the queue too.
-    let conduct = quick_incident(&app, &staff, "Quentin Queue", "staff-conduct", "conduct words").await;
-    assert!(!dsl.text("/retention").await.contains(conduct["reference"].as_str().unwrap()));
-    assert!(dpo.text("/retention").await.contains(conduct["reference"].as_str().unwrap()));
+    let conduct = quick_incident(
+        &app,
+        &staff,
+        "Quentin Queue",
+        "staff-conduct",
+        "conduct words",
+    )
+    .await;
+    assert!(!dsl
+        .text("/retention")
+        .await
+        .contains(conduct["reference"].as_str().unwrap()));
+    assert!(dpo
+        .text("/retention")
+        .await
+        .contains(conduct["reference"].as_str().unwrap()));
     // Periods: the DPO sets them, no shorter than the floor for safeguarding.
     let res = dpo
-        .post("/retention/periods", &[("category", "online-bullying"), ("basis", "incident"), ("years", "6")])
+        .post(
+            "/retention/periods",
+            &[
+                ("category", "online-bullying"),
+                ("basis", "incident"),
+                ("years", "6"),
+            ],
+        )
         .await;
     assert_eq!(res.status(), 422);
     assert!(res.text().await.unwrap().contains("safeguarding category"));
     let res = dpo
-        .post("/retention/periods", &[("category", "device-misuse"), ("basis", "incident"), ("years", "6")])
+        .post(
+            "/retention/periods",
+            &[
+                ("category", "device-misuse"),
+                ("basis", "incident"),
+                ("years", "6"),
+            ],
+        )
         .await;
     assert_eq!(res.status(), 303);
-    assert!(dpo.text("/retention/periods").await.contains("incident date + 6 years"));
+    assert!(dpo
+        .text("/retention/periods")
+        .await
+        .contains("incident date + 6 years"));
     assert_eq!(
-        dsl.post("/retention/periods", &[("category", "device-misuse"), ("basis", "incident"), ("years", "7")])
-            .await
-            .status(),
+        dsl.post(
+            "/retention/periods",
+            &[
+                ("category", "device-misuse"),
+                ("basis", "incident"),
+                ("years", "7")
+            ]
+        )
+        .await
+        .status(),
         404
     );
 }
