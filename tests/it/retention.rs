@@ -261,6 +261,14 @@ async fn keeping_a_record_with_a_reason_moves_its_review_date(backend: Backend) 
         .any(|(a, _, _)| a == "retention_kept"));
 }
 
+/// A timeline entry's text, values before and after, and reason.
+type EventText = (
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
 /// Every text column that could hold a record's narrative, for a search.
 fn stored_text(app: &TestApp, incident: &str) -> String {
     use diesel::prelude::*;
@@ -289,12 +297,7 @@ fn stored_text(app: &TestApp, incident: &str) -> String {
         .first(&mut conn)
         .unwrap();
     all.push_str(&format!("{i:?}"));
-    let events: Vec<(
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-    )> = incident_events::table
+    let events: Vec<EventText> = incident_events::table
         .filter(incident_events::incident_id.eq(incident))
         .select((
             incident_events::text,
