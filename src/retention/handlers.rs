@@ -371,6 +371,27 @@ async fn holds_page(
     ))
 }
 
+/// The holds page with why an action on a hold was refused.
+async fn holds_refused(
+    state: &AppState,
+    req: &HttpRequest,
+    user: &CurrentUser,
+    csrf: &CsrfToken,
+    refused: &str,
+) -> Result<HttpResponse, AppError> {
+    holds_page(
+        state,
+        req,
+        user,
+        csrf,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &HoldInput::default(),
+        &FieldErrors::default(),
+        Some(refused),
+    )
+    .await
+}
+
 pub async fn holds(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -447,17 +468,7 @@ pub async fn add_to_hold(
         Err(AppError::Conflict(why)) => why,
         Err(e) => return Err(e),
     };
-    holds_page(
-        &state,
-        &req,
-        &user,
-        &csrf,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        &HoldInput::default(),
-        &FieldErrors::default(),
-        Some(&refused),
-    )
-    .await
+    holds_refused(&state, &req, &user, &csrf, &refused).await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -497,17 +508,7 @@ pub async fn lift_hold(
             Err(e) => return Err(e),
         }
     };
-    holds_page(
-        &state,
-        &req,
-        &user,
-        &csrf,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        &HoldInput::default(),
-        &FieldErrors::default(),
-        Some(&refused),
-    )
-    .await
+    holds_refused(&state, &req, &user, &csrf, &refused).await
 }
 
 /// `GET /api/v1/retention/due`: the records due for review, oldest first,

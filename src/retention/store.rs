@@ -34,7 +34,8 @@ pub fn overseen_by(viewer: &Viewer) -> Condition {
 }
 
 /// What dates a record and lists it for review.
-#[derive(Clone, Debug, Queryable)]
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = incidents)]
 pub struct Candidate {
     pub id: String,
     pub school_id: String,
@@ -51,38 +52,6 @@ pub struct Candidate {
     pub closed_at: Option<NaiveDateTime>,
 }
 
-type CandidateColumns = (
-    incidents::id,
-    incidents::school_id,
-    incidents::reference,
-    incidents::category_code,
-    incidents::child_at_risk,
-    incidents::about_headteacher,
-    incidents::status,
-    incidents::entered_in_error_at,
-    incidents::logged_at,
-    incidents::incident_date,
-    incidents::counted_on,
-    incidents::pupil_id,
-    incidents::closed_at,
-);
-
-const CANDIDATE: CandidateColumns = (
-    incidents::id,
-    incidents::school_id,
-    incidents::reference,
-    incidents::category_code,
-    incidents::child_at_risk,
-    incidents::about_headteacher,
-    incidents::status,
-    incidents::entered_in_error_at,
-    incidents::logged_at,
-    incidents::incident_date,
-    incidents::counted_on,
-    incidents::pupil_id,
-    incidents::closed_at,
-);
-
 /// Every record `viewer` oversees that is not destroyed.
 pub fn candidates(conn: &mut AnyConnection, viewer: &Viewer) -> QueryResult<Vec<Candidate>> {
     incidents::table
@@ -95,7 +64,7 @@ pub fn candidates(conn: &mut AnyConnection, viewer: &Viewer) -> QueryResult<Vec<
             ),
         ))
         .order((incidents::logged_at.asc(), incidents::id.asc()))
-        .select(CANDIDATE)
+        .select(Candidate::as_select())
         .load(conn)
 }
 
@@ -108,7 +77,7 @@ pub fn candidate(
     incidents::table
         .filter(overseen_by(viewer))
         .filter(incidents::id.eq(id))
-        .select(CANDIDATE)
+        .select(Candidate::as_select())
         .first(conn)
         .optional()
 }
