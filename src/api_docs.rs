@@ -489,6 +489,7 @@ pub fn document() -> Value {
     });
     attachments(&mut doc);
     exclusions(&mut doc);
+    retention(&mut doc);
     doc["components"]["securitySchemes"]["monitoringKey"] = json!({"type": "http", "scheme": "bearer",
         "description": "A school's monitoring ingestion key (Administration, Monitoring tools, or `safelog monitoring key add`): it decides the school and the source."});
     doc["components"]["schemas"]["MonitoringAlert"] = alert_schema;
@@ -647,6 +648,52 @@ fn exclusions(doc: &mut Value) {
             "/api/v1/pupils/{id}/exclusions/{exclusion_id}/lift".into(),
             json!({"post": lift}),
         );
+    }
+}
+
+/// `GET /api/v1/retention/due`: the DPO's and the DSL's review queue.
+fn retention(doc: &mut Value) {
+    let item = returned(&[
+        ("id", s()),
+        ("reference", s()),
+        ("category", s()),
+        (
+            "incident_date",
+            json!({"type": "string", "format": "date", "nullable": true}),
+        ),
+        (
+            "logged_at",
+            json!({"type": "string", "format": "date-time"}),
+        ),
+        (
+            "review_on",
+            json!({"type": "string", "format": "date", "nullable": true}),
+        ),
+        (
+            "period",
+            json!({"type": "string", "description": "the review period in words, e.g. \"date of birth + 25 years\""}),
+        ),
+        (
+            "legal_holds",
+            json!({"type": "array", "items": {"type": "string"}, "description": "names of the active legal holds covering it (a held record cannot be destroyed)"}),
+        ),
+    ]);
+    let due = op(
+        "Records due for retention review (review date on or before today), oldest first, of those you review (DPO, DSL); and how many pupils named in records have no date of birth (their records have no review date)",
+        None,
+        (
+            "200",
+            json_response(
+                "The records due",
+                returned(&[
+                    ("items", json!({"type": "array", "items": item})),
+                    ("pupils_without_date_of_birth", json!({"type": "integer", "minimum": 0})),
+                ]),
+            ),
+        ),
+    );
+    if let Some(paths) = doc["paths"].as_object_mut() {
+        paths.insert("/api/v1/retention/due".into(), json!({"get": due}));
     }
 }
 

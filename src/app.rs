@@ -199,6 +199,7 @@ fn feature_routes(r: &mut Router<'_>) {
     crate::pupils::routes(r);
     crate::cases::routes(r);
     crate::attachments::routes(r);
+    crate::retention::routes(r);
     crate::transfers::routes(r);
     crate::access_requests::routes(r);
     crate::trust::routes(r);

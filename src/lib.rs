@@ -31,6 +31,7 @@ pub mod private_file;
 pub mod proxies;
 pub mod pupils;
 pub mod reports;
+pub mod retention;
 pub mod spreadsheet;
 pub mod sso;
 pub mod state;

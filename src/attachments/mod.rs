@@ -186,6 +186,9 @@ fn target(
     if !viewer.writes() {
         return Err(AppError::NotFound.into());
     }
+    if view.tombstone.is_some() {
+        return Err(AppError::Conflict(crate::incidents::model::DESTROYED.into()).into());
+    }
     if view.incident.entered_in_error() {
         return Err(AppError::Conflict(
             "This record was marked as entered in error, so no file can be added to it.".into(),
@@ -308,6 +311,10 @@ pub fn list(
     let Some(view) = crate::incidents::store::get(conn, viewer, incident_id)? else {
         return Ok(None);
     };
+    // A destroyed record's files are gone, and their names with them.
+    if view.tombstone.is_some() {
+        return Ok(Some(Vec::new()));
+    }
     let all = store::of_incident(conn, incident_id)?;
     Ok(Some(visible(viewer, &view, all)))
 }
@@ -358,6 +365,7 @@ pub fn mark_in_error(
     write_transaction(conn, |conn| {
         let view = crate::incidents::store::get(conn, viewer, incident_id)?
             .filter(|v| v.full && viewer.may_mark_in_error())
+            .filter(|v| v.tombstone.is_none())
             .ok_or(AppError::NotFound)?;
         let found = store::of_incident(conn, &view.incident.id)?
             .into_iter()

@@ -54,6 +54,9 @@ pub fn perform(
         let view = crate::incidents::store::get(conn, viewer, id)?
             .filter(|v| v.full)
             .ok_or(AppError::NotFound)?;
+        if view.tombstone.is_some() {
+            return Err(AppError::Conflict(crate::incidents::model::DESTROYED.into()).into());
+        }
         if view.incident.entered_in_error() {
             return Err(AppError::Conflict(
                 "This record was marked as entered in error, so its case is closed to changes."

@@ -868,3 +868,80 @@ diesel::table! {
         released_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    /// Retention decisions (issue 16): keep with a reason and a new review
+    /// date, or destroy. A destroy row is the record's tombstone.
+    retention_decisions (id) {
+        id -> Text,
+        school_id -> Text,
+        incident_id -> Text,
+        decision -> Text,
+        reason -> Text,
+        review_on -> Nullable<Date>,
+        was_due_on -> Nullable<Date>,
+        decided_by -> Text,
+        decided_as -> Text,
+        decided_at -> Timestamp,
+        files_removed -> Integer,
+    }
+}
+
+diesel::table! {
+    /// A school's review period per category (none: date of birth + 25 years).
+    retention_periods (school_id, category_code) {
+        school_id -> Text,
+        category_code -> Text,
+        basis -> Text,
+        years -> Integer,
+        updated_at -> Timestamp,
+        updated_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    legal_holds (id) {
+        id -> Text,
+        school_id -> Text,
+        name -> Text,
+        reason -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        lifted_by -> Nullable<Text>,
+        lifted_at -> Nullable<Timestamp>,
+        lifted_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// What a legal hold names: an incident, or a pupil (all their records).
+    legal_hold_records (id) {
+        id -> Text,
+        hold_id -> Text,
+        school_id -> Text,
+        incident_id -> Nullable<Text>,
+        pupil_id -> Nullable<Text>,
+        added_by -> Text,
+        added_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// The pupil a destroyed record points at instead of the children it named.
+    retention_placeholders (school_id) {
+        school_id -> Text,
+        pupil_id -> Text,
+    }
+}
+
+diesel::joinable!(retention_decisions -> incidents (incident_id));
+diesel::joinable!(retention_decisions -> users (decided_by));
+diesel::joinable!(legal_hold_records -> legal_holds (hold_id));
+diesel::allow_tables_to_appear_in_same_query!(retention_decisions, incidents);
+diesel::allow_tables_to_appear_in_same_query!(retention_decisions, users);
+diesel::allow_tables_to_appear_in_same_query!(legal_hold_records, legal_holds);
+diesel::allow_tables_to_appear_in_same_query!(legal_hold_records, incidents);
+diesel::allow_tables_to_appear_in_same_query!(legal_holds, users);
+diesel::allow_tables_to_appear_in_same_query!(retention_decisions, incident_pupils);
+diesel::allow_tables_to_appear_in_same_query!(incidents, retention_periods);
+diesel::allow_tables_to_appear_in_same_query!(attachments, retention_decisions);

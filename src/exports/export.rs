@@ -170,6 +170,9 @@ fn yes_no(b: bool) -> String {
 /// One incident's row, before formula-proofing: the seven spreadsheet
 /// columns, then [`SAFELOG`]'s, in their order.
 pub fn cells(item: &Item) -> Vec<String> {
+    if let Some(t) = &item.view.tombstone {
+        return tombstone_cells(item, t);
+    }
     let v = &item.view;
     let i = &v.incident;
     let others: Vec<String> = v
@@ -238,6 +241,58 @@ pub fn cells(item: &Item) -> Vec<String> {
         decisions(item),
         shares(item),
         attachments(item),
+    ]
+}
+
+/// A destroyed record's row: what its tombstone keeps (reference,
+/// category, dates, status, who logged and acknowledged it, the referrals'
+/// agencies and dates, so that counts still add up), the tombstone's words
+/// in place of the details, and every other cell empty.
+fn tombstone_cells(item: &Item, t: &crate::incidents::model::Tombstone) -> Vec<String> {
+    let v = &item.view;
+    let i = &v.incident;
+    let referrals: Vec<String> = item
+        .referrals
+        .iter()
+        .map(|r| {
+            format!(
+                "{}, {}",
+                crate::cases::forms::Agency::label_of(&r.agency),
+                r.referred_on.format("%d/%m/%Y")
+            )
+        })
+        .collect();
+    vec![
+        String::new(),
+        String::new(),
+        i.incident_date
+            .map(|d| d.format("%d/%m/%Y").to_string())
+            .unwrap_or_default(),
+        t.sentence(),
+        String::new(),
+        i.staff_initials.clone(),
+        yes_no(i.lg_acknowledged_at.is_some()),
+        i.reference.clone(),
+        v.category.name.clone(),
+        v.category.four_c.clone(),
+        i.owner().label().to_string(),
+        i.status().label().to_string(),
+        yes_no(i.child_at_risk),
+        i.location().label().to_string(),
+        String::new(),
+        String::new(),
+        item.logged_by.clone().unwrap_or_default(),
+        iso(i.logged_at),
+        item.acknowledged_by.clone().unwrap_or_default(),
+        i.lg_acknowledged_at.map(iso).unwrap_or_default(),
+        referrals.join("; "),
+        String::new(),
+        i.closed_at.map(iso).unwrap_or_default(),
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
     ]
 }
 

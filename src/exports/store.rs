@@ -239,6 +239,7 @@ pub fn hydrate(
         shares_of.entry(x.incident_id.clone()).or_default().push(x);
     }
     let mut files_of = crate::attachments::store::of_incidents(conn, &owned)?;
+    let mut tombstones = crate::incidents::store::read::tombstones_of(conn, &owned)?;
 
     let categories = lookups.categories.as_ref();
     let name = |u: &Option<String>| u.as_ref().and_then(|u| lookups.names.get(u)).cloned();
@@ -264,6 +265,7 @@ pub fn hydrate(
             view: IncidentView {
                 others: others_of.remove(&incident.id).unwrap_or_default(),
                 actions: steps_of.remove(&incident.id).unwrap_or_default(),
+                tombstone: tombstones.remove(&incident.id),
                 incident,
                 pupil,
                 category,

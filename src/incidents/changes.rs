@@ -121,6 +121,9 @@ pub fn correct(
     let school_id = viewer.school_id.as_str();
     write_transaction(conn, |conn| {
         let view = store::get(conn, viewer, id)?.ok_or(AppError::NotFound)?;
+        if view.tombstone.is_some() {
+            return Err(AppError::Conflict(super::model::DESTROYED.into()).into());
+        }
         if view.incident.entered_in_error() {
             return Err(AppError::Conflict(IN_ERROR.into()).into());
         }
@@ -221,6 +224,9 @@ pub fn add_note(
     let school_id = viewer.school_id.as_str();
     write_transaction(conn, |conn| {
         let view = store::get(conn, viewer, id)?.ok_or(AppError::NotFound)?;
+        if view.tombstone.is_some() {
+            return Err(AppError::Conflict(super::model::DESTROYED.into()).into());
+        }
         if view.incident.entered_in_error() {
             return Err(AppError::Conflict(IN_ERROR.into()).into());
         }
@@ -262,6 +268,9 @@ pub fn mark_entered_in_error(
         let view = store::get(conn, viewer, id)?
             .filter(|v| v.full && viewer.may_mark_in_error())
             .ok_or(AppError::NotFound)?;
+        if view.tombstone.is_some() {
+            return Err(AppError::Conflict(super::model::DESTROYED.into()).into());
+        }
         if view.incident.entered_in_error() {
             return Err(AppError::Conflict(
                 "This record is already marked as entered in error.".into(),

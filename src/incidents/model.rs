@@ -335,7 +335,48 @@ pub struct IncidentView {
     pub others: Vec<OtherPupil>,
     pub actions: Vec<Event>,
     pub full: bool,
+    /// What is left of a record destroyed at its retention review (the
+    /// retention feature writes it); None for a live record.
+    pub tombstone: Option<Tombstone>,
 }
+
+/// A destroyed record's tombstone: who destroyed it, when, in which role
+/// and why. The incident row keeps its reference, category and dates; its
+/// narrative, files and links to pupils are gone.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tombstone {
+    pub destroyed_at: NaiveDateTime,
+    pub destroyed_by: String,
+    /// The name of whoever destroyed it, as the account says now.
+    pub destroyed_by_name: String,
+    /// `dpo` or `dsl`.
+    pub destroyed_as: String,
+    pub reason: String,
+}
+
+impl Tombstone {
+    /// The role it was destroyed in, as people read it.
+    pub fn role_label(&self) -> &'static str {
+        match self.destroyed_as.as_str() {
+            "dpo" => "the data protection officer",
+            _ => "the designated safeguarding lead",
+        }
+    }
+
+    /// One line for exports and the record page.
+    pub fn sentence(&self) -> String {
+        format!(
+            "Destroyed on {} by {} ({}) at its retention review: {}",
+            self.destroyed_at.format("%d/%m/%Y"),
+            self.role_label(),
+            self.destroyed_by_name,
+            self.reason
+        )
+    }
+}
+
+/// Why a destroyed record refuses every change.
+pub const DESTROYED: &str = "This record was destroyed at its retention review: only its tombstone is kept, so nothing can be added to it or changed.";
 
 impl IncidentView {
     /// The spreadsheet's "Actions and Outcome": the actions typed when it

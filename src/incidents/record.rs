@@ -72,6 +72,19 @@ pub fn read(
     let Some(view) = store::get(conn, viewer, id)? else {
         return Ok(None);
     };
+    // A destroyed record is its tombstone: no timeline, case or files.
+    if view.tombstone.is_some() {
+        let categories = store::read::categories_by_code(conn, &viewer.school_id)?;
+        return Ok(Some(Record {
+            view,
+            timeline: Vec::new(),
+            viewed_by: Vec::new(),
+            categories,
+            case: None,
+            from_alert: None,
+            attachments: None,
+        }));
+    }
     let reader = if view.full {
         Reader::Full
     } else {

@@ -99,6 +99,11 @@ fn nav_for(user: &CurrentUser) -> Vec<(&'static str, &'static str)> {
     if user.roles.any(crate::access_requests::ROLES) {
         nav.push(("/access-requests", "Access requests"));
     }
+    if user.roles.any(crate::retention::REVIEWER_ROLES) {
+        nav.push(("/retention", "Retention"));
+    } else if user.roles.any(crate::retention::HOLDER_ROLES) {
+        nav.push(("/retention/holds", "Legal holds"));
+    }
     if user.roles.any(crate::reports::READER_ROLES) {
         nav.push(("/reports", "Reports"));
     }

@@ -65,7 +65,7 @@ pub(crate) async fn sign_in(p: &Person, first: &str) {
 pub(crate) struct Api {
     http: reqwest::Client,
     base: String,
-    token: String,
+    pub(crate) token: String,
 }
 
 impl Api {

@@ -21,6 +21,7 @@ mod harness;
 mod journeys;
 mod lead_day;
 mod monitoring;
+mod retention;
 mod schools;
 mod sso;
 mod transfers;
@@ -55,6 +56,7 @@ use filtering_review::a_dsl_publishes_the_annual_filtering_review_and_governors_
 use journeys::a_new_school_from_its_setup_link_to_signing_out;
 use lead_day::a_lead_triages_forty_incidents_and_governors_read_what_was_published;
 use monitoring::a_dsl_triages_monitoring_alerts_and_logs_an_incident_from_one;
+use retention::a_dsl_reviews_a_record_due_for_destruction_and_leaves_a_tombstone;
 use schools::a_dsl_of_two_schools_switches_between_them_and_sees_one_at_a_time;
 use sso::staff_sign_in_through_the_schools_provider_with_and_without_its_second_factor;
 use transfers::a_dsl_sends_a_pupils_file_and_the_new_schools_dsl_confirms_receipt;
@@ -63,6 +65,7 @@ use trust_admin::a_trust_admin_adds_a_school_and_shares_a_category;
 use trust_report::a_trustee_opens_and_prints_the_published_trust_report;
 
 in_the_browser!(
+    a_dsl_reviews_a_record_due_for_destruction_and_leaves_a_tombstone,
     staff_sign_in_through_the_schools_provider_with_and_without_its_second_factor,
     a_dsl_attaches_a_letter_and_cannot_attach_to_a_nudes_incident,
     a_new_school_from_its_setup_link_to_signing_out,

@@ -64,6 +64,9 @@ const CASE_ACTIONS: [&str; 8] = [
     "/shares",
 ];
 const DSL: &[Role] = &[Role::Dsl];
+/// Retention review: the DPO and the DSL; legal holds, the headteacher too.
+const RETENTION: &[Role] = &[Role::Dpo, Role::Dsl];
+const HOLDS: &[Role] = &[Role::Dpo, Role::Dsl, Role::Headteacher];
 const EXPORTERS: &[Role] = &[Role::Dsl, Role::Headteacher, Role::OnlineSafetyLead];
 const IMPORTERS: &[Role] = &[Role::Dsl, Role::Admin];
 /// Governors' reports: governors (of a published term: the route test
@@ -115,6 +118,11 @@ fn expected_for(method: &Method, path: &str) -> Option<Expect> {
     if *method == Method::POST && path == "/api/v1/monitoring/alerts" {
         return Some(Expect::IngestKey);
     }
+    // The school's review periods: the DPO sets them; the DSL reads them
+    // (tests/it/retention.rs).
+    if *method == Method::POST && path == "/retention/periods" {
+        return Some(Expect::Roles(&[Role::Dpo]));
+    }
     expected(path)
 }
 
@@ -153,6 +161,18 @@ fn expected(path: &str) -> Option<Expect> {
         | "/dashboard/alerts/{alert}/dismiss"
         | "/api/v1/openapi.json" => Expect::SignedIn,
         p if p == "/admin" || p.starts_with("/admin/") => Expect::Roles(ADMIN),
+        // Retention (issue 16): the review queue, a record's review and its
+        // decision, a missing date of birth and the periods are the DPO's
+        // and the DSL's; legal holds the headteacher's too
+        // (tests/it/retention.rs).
+        "/retention"
+        | "/retention/incidents/{id}"
+        | "/retention/pupils/{id}/date-of-birth"
+        | "/retention/periods"
+        | "/api/v1/retention/due" => Expect::Roles(RETENTION),
+        "/retention/holds" | "/retention/holds/{id}/records" | "/retention/holds/{id}/lift" => {
+            Expect::Roles(HOLDS)
+        }
         // The trust dashboard: only a trust's safeguarding lead, a trust
         // role no school gives, so every role here is refused
         // (tests/it/trust.rs signs one in).
@@ -305,7 +325,10 @@ fn fill(path: &str, target: &TestUser, records: &Records) -> String {
         target.id.as_str()
     } else if path.starts_with("/admin/categories/") {
         records.category.as_str()
-    } else if path.starts_with("/pupils/") || path.starts_with("/api/v1/pupils/") {
+    } else if path.starts_with("/pupils/")
+        || path.starts_with("/api/v1/pupils/")
+        || path.starts_with("/retention/pupils/")
+    {
         records.pupil.as_str()
     } else if path.starts_with("/trust/admin/schools/") {
         records.school.as_str()

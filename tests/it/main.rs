@@ -33,6 +33,7 @@ mod monitoring;
 mod monitoring_review;
 mod pupils;
 mod reports;
+mod retention;
 mod role_grants;
 mod schools;
 mod search_scale;

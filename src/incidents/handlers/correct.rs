@@ -48,6 +48,11 @@ async fn current(state: &AppState, caller: &Caller, id: &str) -> Result<Incident
     let v = db::run(&state.pool, move |conn| Ok(store::get(conn, &viewer, &id)?))
         .await?
         .ok_or(AppError::NotFound)?;
+    if v.tombstone.is_some() {
+        return Err(AppError::Conflict(
+            crate::incidents::model::DESTROYED.into(),
+        ));
+    }
     if v.incident.entered_in_error() {
         return Err(AppError::Conflict(CLOSED.into()));
     }

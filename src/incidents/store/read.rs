@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 
+use chrono::NaiveDateTime;
+
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::Integer;
@@ -13,7 +15,9 @@ use crate::db::dialect::{self, Backend};
 use crate::db::schema::{categories, incident_events, incident_pupils, incidents, pupils};
 use crate::db::AnyConnection;
 use crate::incidents::filters::{Cursor, Filters, Paging};
-use crate::incidents::model::{Event, EventKind, Incident, IncidentView, OtherPupil, PupilRole};
+use crate::incidents::model::{
+    Event, EventKind, Incident, IncidentView, OtherPupil, PupilRole, Tombstone,
+};
 use crate::incidents::viewer::Viewer;
 use crate::pupils::model::{name_key, Pupil};
 use crate::pupils::store::contains_pattern;
@@ -454,6 +458,8 @@ fn hydrate(
         pupils,
         steps: actions,
     } = parts(conn, &viewer.school_id, &rows)?;
+    let ids: Vec<String> = rows.iter().map(|i| i.id.clone()).collect();
+    let mut tombstones = tombstones_of(conn, &ids)?;
     let mut views = Vec::with_capacity(rows.len());
     for incident in rows {
         let (Some(pupil), Some(category)) = (
@@ -480,6 +486,7 @@ fn hydrate(
             .filter(|a| full || a.visible_to_reporter)
             .cloned()
             .collect();
+        let tombstone = tombstones.remove(&incident.id);
         views.push(IncidentView {
             incident,
             pupil,
@@ -487,9 +494,49 @@ fn hydrate(
             others,
             actions,
             full,
+            tombstone,
         });
     }
     Ok(views)
+}
+
+/// The tombstones of those of `ids` destroyed at their retention review
+/// (the destroy decisions the retention feature records), by incident.
+pub fn tombstones_of(
+    conn: &mut AnyConnection,
+    ids: &[String],
+) -> QueryResult<HashMap<String, Tombstone>> {
+    use crate::db::schema::{retention_decisions, users};
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let rows: Vec<(String, NaiveDateTime, String, String, String, String)> =
+            retention_decisions::table
+                .inner_join(users::table)
+                .filter(retention_decisions::incident_id.eq_any(chunk))
+                .filter(retention_decisions::decision.eq("destroy"))
+                .select((
+                    retention_decisions::incident_id,
+                    retention_decisions::decided_at,
+                    retention_decisions::decided_by,
+                    users::name,
+                    retention_decisions::decided_as,
+                    retention_decisions::reason,
+                ))
+                .load(conn)?;
+        for (id, at, by, name, role, reason) in rows {
+            out.insert(
+                id,
+                Tombstone {
+                    destroyed_at: at,
+                    destroyed_by: by,
+                    destroyed_by_name: name,
+                    destroyed_as: role,
+                    reason,
+                },
+            );
+        }
+    }
+    Ok(out)
 }
 
 /// An incident's reference, in the school: for a record that links to it

@@ -10,7 +10,7 @@ use crate::auth::Role;
 use crate::categories::Category;
 use crate::forms::FieldErrors;
 use crate::incidents::changes::field_label;
-use crate::incidents::model::{Event, EventKind, IncidentView, Status};
+use crate::incidents::model::{Event, EventKind, IncidentView, Status, Tombstone};
 use crate::incidents::record::Record;
 use crate::incidents::routing::owner_phrase;
 use crate::incidents::viewer::Viewer;
@@ -173,6 +173,9 @@ pub fn page(
 ) -> Markup {
     let v = &r.view;
     let i = &v.incident;
+    if let Some(t) = &v.tombstone {
+        return tombstone(page, v, t);
+    }
     let csrf = page.csrf.clone().unwrap_or_default();
     let categories: Vec<Category> = r.categories.values().cloned().collect();
     layout(
@@ -234,6 +237,35 @@ pub fn page(
                             td data-label="When" { (moment(first)) @if last != first { " to " (moment(last)) } }
                             td data-label="Views" { (n) }
                         } } } }
+                }
+            }
+        },
+    )
+}
+
+/// A destroyed record's page: what its tombstone keeps, and who destroyed
+/// it, when and why. Nothing of the narrative is left to show.
+fn tombstone(page: &Page<'_>, v: &IncidentView, t: &Tombstone) -> Markup {
+    let i = &v.incident;
+    layout(
+        page,
+        html! {
+            h1 { (i.reference) " " span.badge.destroyed { "Destroyed" } }
+            div.flash.warn.banner role="status" {
+                strong { "Destroyed at its retention review. " }
+                "Destroyed on " (t.destroyed_at.format("%d/%m/%Y")) " by " (t.role_label())
+                " (" (t.destroyed_by_name) "): " span.text { (t.reason) }
+            }
+            p { "Its details, notes, case actions, decisions' reasons, shares, files and the pupils it named were erased. What is left is this tombstone, so that reports and the audit trail still add up." }
+            section.card {
+                dl.record {
+                    dt { "Reference" } dd { (i.reference) }
+                    dt { "Category" } dd { (v.category.name) " " span.muted { "(" (v.category.four_c().label()) ")" } }
+                    dt { "Date of the incident" } dd { (incident_day(i.incident_date)) }
+                    dt { "Logged" } dd { (moment(i.logged_at)) }
+                    @if let Some(at) = i.closed_at { dt { "Closed" } dd { (moment(at)) } }
+                    dt { "Status" } dd { (status_badge(i, v.full)) }
+                    dt { "Destroyed" } dd { (moment(t.destroyed_at)) }
                 }
             }
         },
