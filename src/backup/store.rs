@@ -72,9 +72,13 @@ struct Hash {
 }
 
 /// The SHA-256 of every file the database's incidents attach (those marked
-/// entered in error too: they are hidden, not gone).
+/// entered in error too: they are hidden, not gone), but not those of
+/// destroyed records, whose files retention has removed.
 pub fn attachment_hashes(conn: &mut SqliteConnection) -> QueryResult<Vec<String>> {
-    let rows: Vec<Hash> =
-        diesel::sql_query("SELECT DISTINCT sha256 FROM attachments ORDER BY sha256").load(conn)?;
+    let rows: Vec<Hash> = diesel::sql_query(
+        "SELECT DISTINCT sha256 FROM attachments WHERE incident_id NOT IN \
+         (SELECT incident_id FROM retention_decisions WHERE decision = 'destroy') ORDER BY sha256",
+    )
+    .load(conn)?;
     Ok(rows.into_iter().map(|h| h.sha256).collect())
 }

@@ -20,7 +20,7 @@ use crate::on_both_backends;
 
 const CLIENTS: usize = 4;
 
-fn safelog(database_url: &str) -> Command {
+pub(crate) fn safelog(database_url: &str) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_safelog"));
     for (key, _) in std::env::vars() {
         if key.starts_with("SAFELOG_") {
@@ -32,7 +32,7 @@ fn safelog(database_url: &str) -> Command {
     cmd
 }
 
-fn said(out: &Output) -> String {
+pub(crate) fn said(out: &Output) -> String {
     format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
@@ -40,7 +40,7 @@ fn said(out: &Output) -> String {
     )
 }
 
-fn scratch(name: &str) -> std::path::PathBuf {
+pub(crate) fn scratch(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir()
         .join("safelog-tests")
         .join(uuid::Uuid::new_v4().simple().to_string());

@@ -543,6 +543,28 @@ async fn destroying_a_record_leaves_a_tombstone_and_no_trace_of_its_narrative(ba
         .text(&format!("/incidents/{id}"))
         .await;
     assert!(staff_page.contains("Destroyed on") && !staff_page.contains(&canary));
+    // A backup afterwards carries the living record's file and not the
+    // destroyed one's, and does not report it as missing.
+    if backend == Backend::Sqlite {
+        let backup = crate::backup::scratch("after-destroy.db");
+        let out = crate::backup::safelog(&app.db.url())
+            .arg("backup")
+            .arg(&backup)
+            .output()
+            .unwrap();
+        let said = crate::backup::said(&out);
+        assert!(out.status.success(), "{said}");
+        assert!(!said.contains(&hashes[0]), "{said}");
+        let kept = |h: &str| {
+            safelog::attachments::files::path_of(
+                &backup.with_file_name("after-destroy.db.files"),
+                h,
+            )
+            .unwrap()
+            .exists()
+        };
+        assert!(kept(&hashes[1]) && !kept(&hashes[0]));
+    }
 }
 
 async fn a_legal_hold_stops_destruction_until_it_is_lifted(backend: Backend) {
