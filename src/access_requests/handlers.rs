@@ -27,6 +27,8 @@ struct Actor {
     name: String,
     initials: String,
     school_id: String,
+    /// The pupils this person is excluded from: their requests are 404.
+    excluded: Vec<String>,
     ip: String,
     now: NaiveDateTime,
 }
@@ -38,6 +40,7 @@ impl Actor {
             name: user.name.clone(),
             initials: user.initials.clone(),
             school_id: user.school_id.clone(),
+            excluded: user.excluded_pupils.clone(),
             ip: client_ip(req),
             now: state.clock.now_naive(),
         }
@@ -87,8 +90,29 @@ impl Actor {
     }
 }
 
-fn load(conn: &mut AnyConnection, school_id: &str, id: &str) -> Result<Request, AppError> {
-    store::get(conn, school_id, id)?.ok_or(AppError::NotFound)
+/// A request of the school, unless it is about a pupil the reader is
+/// excluded from (a conflict of interest): then, as for any other record
+/// about that pupil, it is not found.
+fn load(
+    conn: &mut AnyConnection,
+    school_id: &str,
+    excluded: &[String],
+    id: &str,
+) -> Result<Request, AppError> {
+    store::get(conn, school_id, id)?
+        .filter(|r| !excluded.contains(&r.pupil_id))
+        .ok_or(AppError::NotFound)
+}
+
+/// The school's pupils, less those the reader is excluded from.
+fn choosable(
+    conn: &mut AnyConnection,
+    school_id: &str,
+    excluded: &[String],
+) -> Result<Vec<(String, String)>, AppError> {
+    let mut pupils = store::pupils_of_school(conn, school_id)?;
+    pupils.retain(|(id, _)| !excluded.contains(id));
+    Ok(pupils)
 }
 
 fn pupil_of(
@@ -105,11 +129,14 @@ pub async fn list(
     csrf: CsrfToken,
 ) -> Result<HttpResponse, AppError> {
     let (school_id, today) = (user.school_id.clone(), state.clock.now_naive().date());
+    let excluded = user.excluded_pupils.clone();
     let (requests, card, pupils) = db::run(&state.pool, move |conn| {
+        let mut requests = store::list(conn, &school_id)?;
+        requests.retain(|r| !excluded.contains(&r.pupil_id));
         Ok((
-            store::list(conn, &school_id)?,
-            super::start_card(conn, &school_id, today)?,
-            store::pupils_of_school(conn, &school_id)?,
+            requests,
+            super::start_card(conn, &school_id, &excluded, today)?,
+            choosable(conn, &school_id, &excluded)?,
         ))
     })
     .await?;
@@ -144,9 +171,9 @@ async fn form_page(
     form: &NewForm,
     errors: &FieldErrors,
 ) -> Result<maud::Markup, AppError> {
-    let school_id = user.school_id.clone();
+    let (school_id, excluded) = (user.school_id.clone(), user.excluded_pupils.clone());
     let pupils = db::run(&state.pool, move |conn| {
-        Ok(store::pupils_of_school(conn, &school_id)?)
+        choosable(conn, &school_id, &excluded)
     })
     .await?;
     Ok(views::new_form(
@@ -241,7 +268,9 @@ pub async fn create(
     let pupil_id = form.pupil_id.trim().to_string();
     let a = actor.clone();
     let made = db::run(&state.pool, move |conn| {
-        if crate::pupils::store::in_school(conn, &a.school_id, &pupil_id)?.is_none() {
+        if crate::pupils::store::in_school(conn, &a.school_id, &pupil_id)?.is_none()
+            || a.excluded.contains(&pupil_id)
+        {
             return Ok(None);
         }
         let id = uuid::Uuid::new_v4().to_string();
@@ -318,9 +347,10 @@ pub async fn show(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let (school_id, id) = (user.school_id.clone(), id.into_inner());
+    let excluded = user.excluded_pupils.clone();
     let today = state.clock.now_naive().date();
     let (r, pupil, history, release) = db::run(&state.pool, move |conn| {
-        let r = load(conn, &school_id, &id)?;
+        let r = load(conn, &school_id, &excluded, &id)?;
         let pupil = pupil_of(conn, &r)?;
         let history = store::history(conn, &r.id)?;
         let release = store::release(conn, &r.id)?;
@@ -378,7 +408,7 @@ where
     let id2 = id.clone();
     db::run(&state.pool, move |conn| {
         crate::db::dialect::write_transaction(conn, |conn| {
-            let r = load(conn, &actor.school_id, &id2)?;
+            let r = load(conn, &actor.school_id, &actor.excluded, &id2)?;
             change(conn, &actor, &r)
         })
     })
@@ -623,7 +653,7 @@ fn current(
     id: &str,
     action: &'static str,
 ) -> Result<(Request, Pack, Option<Release>), AppError> {
-    let r = load(conn, &a.school_id, id)?;
+    let r = load(conn, &a.school_id, &a.excluded, id)?;
     if let Some(release) = store::release(conn, &r.id)? {
         a.audit(conn, action, &r.id, "released copy".into())?;
         let pack = Pack::parse(&release.content)?;

@@ -68,9 +68,11 @@ impl StartCard {
 pub fn start_card(
     conn: &mut crate::db::AnyConnection,
     school_id: &str,
+    excluded: &[String],
     today: chrono::NaiveDate,
 ) -> diesel::QueryResult<StartCard> {
     let mut running = store::running(conn, school_id)?;
+    running.retain(|r| !excluded.contains(&r.pupil_id));
     running.sort_by_key(|r| (r.due_on(), r.reference.clone()));
     let (overdue, rest): (Vec<Request>, Vec<Request>) =
         running.into_iter().partition(|r| r.days_left(today) < 0);

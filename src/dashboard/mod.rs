@@ -174,8 +174,11 @@ async fn home(
     // (and the headteacher's) to answer.
     let access_requests = if user.roles.any(crate::access_requests::ROLES) {
         let (school_id, today) = (user.school_id.clone(), state.clock.now_naive().date());
+        let excluded = user.excluded_pupils.clone();
         let card = crate::db::run(&state.pool, move |conn| {
-            Ok(crate::access_requests::start_card(conn, &school_id, today)?)
+            Ok(crate::access_requests::start_card(
+                conn, &school_id, &excluded, today,
+            )?)
         })
         .await?;
         (!card.is_empty()).then_some((card, today))

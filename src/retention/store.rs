@@ -15,7 +15,7 @@ use crate::db::schema::{
     retention_periods, retention_placeholders, users,
 };
 use crate::db::AnyConnection;
-use crate::incidents::store::visibility::{visible_to, Condition};
+use crate::incidents::store::visibility::{not_excluded, visible_to, Condition};
 use crate::incidents::Viewer;
 
 /// The records `viewer` reviews: for the DPO, every record of the school
@@ -23,14 +23,21 @@ use crate::incidents::Viewer;
 /// category and dates), except allegations about the headteacher when the
 /// DPO is also the headteacher; for the DSL, those the DSL may read.
 pub fn overseen_by(viewer: &Viewer) -> Condition {
-    if viewer.roles.has(Role::Dpo) {
-        let school = incidents::school_id.eq(viewer.school_id.clone());
-        if viewer.roles.has(Role::Headteacher) && !viewer.reads_allegations() {
-            return Box::new(school.and(incidents::about_headteacher.eq(false)));
-        }
-        return Box::new(school);
+    if !viewer.roles.has(Role::Dpo) {
+        return visible_to(viewer);
     }
-    visible_to(viewer)
+    let school = incidents::school_id.eq(viewer.school_id.clone());
+    let school: Condition = if viewer.roles.has(Role::Headteacher) && !viewer.reads_allegations() {
+        Box::new(school.and(incidents::about_headteacher.eq(false)))
+    } else {
+        Box::new(school)
+    };
+    // A DPO excluded from a pupil (a conflict of interest) reviews none of
+    // their records, as they read none.
+    match not_excluded(viewer) {
+        Some(not_theirs) => Box::new(school.and(not_theirs)),
+        None => school,
+    }
 }
 
 /// What dates a record and lists it for review.

@@ -22,6 +22,7 @@ on_both_backends!(
     a_withheld_passage_is_hidden_and_its_reason_shown,
     a_released_pack_does_not_change_when_the_record_is_corrected_later,
     only_the_dpo_and_the_headteacher_reach_access_requests,
+    a_dpo_excluded_from_the_pupil_gets_404_on_their_request,
 );
 
 /// Logs an incident through the API: `pupil` in `group`, with `others`.
@@ -636,4 +637,45 @@ async fn only_the_dpo_and_the_headteacher_reach_access_requests(backend: Backend
     let nb = c.s.app.signed_in(&their_dpo).await;
     assert_eq!(nb.get(&path).await.status(), 404);
     assert_eq!(nb.get(&format!("{path}/pack")).await.status(), 404);
+}
+
+/// A DPO excluded from the pupil (a parent on the staff) reads nothing of
+/// them: not the request, its pack or the list entry, and the pupil is not
+/// offered on the form; another DPO still answers it.
+async fn a_dpo_excluded_from_the_pupil_gets_404_on_their_request(backend: Backend) {
+    let c = canaries(backend).await;
+    let path = record(&c.s.dpo_browser, &c.pupil, "05/11/2025").await;
+    let reference = reference(&c.s.dpo_browser, &path).await;
+    let parent = c.s.app.add_user("Pat Parent-Dpo", &[Role::Dpo]);
+    crate::exclusions::exclude(&c.s.app, &c.s.dsl, &c.pupil, &parent).await;
+    let pb = c.s.app.signed_in(&parent).await;
+    for p in [
+        path.clone(),
+        format!("{path}/pack"),
+        format!("{path}/pack.json"),
+    ] {
+        assert_eq!(pb.get(&p).await.status(), 404, "{p}");
+    }
+    let res = pb
+        .post(&format!("{path}/pause"), &[("reason", "Waiting for ID.")])
+        .await;
+    assert_eq!(res.status(), 404);
+    let list = pb.text("/access-requests").await;
+    assert!(!list.contains(&reference), "the request is listed");
+    let form = pb.text("/access-requests/new").await;
+    assert!(!form.contains(&c.pupil), "the pupil is offered");
+    // Nor can they record one about the pupil.
+    let res = pb
+        .post(
+            "/access-requests",
+            &[
+                ("requester_name", "Someone"),
+                ("relationship", "parent"),
+                ("pupil_id", c.pupil.as_str()),
+                ("received_on", "05/11/2025"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    assert_eq!(c.s.dpo_browser.get(&path).await.status(), 200);
 }
