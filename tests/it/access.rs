@@ -802,6 +802,8 @@ async fn every_route_answers_each_role_as_product_md_says(backend: Backend) {
                 "/api/v1/pupils/",
                 "/incidents/",
                 "/api/v1/incidents/",
+                "/retention/incidents/",
+                "/retention/pupils/",
             ]
             .iter()
             .any(|p| route.path.starts_with(p));
