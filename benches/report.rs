@@ -796,21 +796,21 @@ fn breakdown(conn: &mut AnyConnection, school: &str) {
         f(conn);
         print!(" {name} {:.0} ms;", ms(started.elapsed()));
     };
+    let one = [school];
     print!("  each query (summer 2024/25):");
-    each("groups", &mut |c| {
-        drop(store::groups(c, school, &w).unwrap())
+    each("groups", &mut |c| drop(store::groups(c, &one, &w).unwrap()));
+    each("total", &mut |c| drop(store::totals(c, &one, &w).unwrap()));
+    each("acknowledged", &mut |c| {
+        drop(store::acknowledged(c, &one, &w).unwrap())
     });
-    each("total", &mut |c| {
-        store::total(c, school, &w).unwrap();
-    });
-    each("acknowledgement+median", &mut |c| {
-        store::acknowledgement(c, school, &w).unwrap();
+    each("median", &mut |c| {
+        store::median_hours(c, school, &w, 1000).unwrap();
     });
     each("open at end", &mut |c| {
-        store::open_at_end(c, school, &w).unwrap();
+        drop(store::open_at_end(c, &one, &w).unwrap())
     });
     each("referrals", &mut |c| {
-        drop(store::referrals_by_agency(c, school, &w).unwrap())
+        drop(store::referrals_by_agency(c, &one, &w).unwrap())
     });
     println!();
 }

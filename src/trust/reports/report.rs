@@ -25,21 +25,26 @@ pub fn compute(
     name: TermName,
     k: i32,
 ) -> QueryResult<TrustSnapshot> {
+    let found = store::schools(conn, &trust.id)?;
+    let mut each = Vec::new();
+    for (id, _) in &found {
+        let term = crate::reports::store::term(conn, id, year, name)?;
+        each.push((id.as_str(), figures::terms(conn, id, &term)?));
+    }
+    // Every school at once: each query answers for all of them.
+    let counted = figures::compute_many(conn, &each, true)?;
     let mut schools = Vec::new();
-    for (id, school_name) in store::schools(conn, &trust.id)? {
-        let term = crate::reports::store::term(conn, &id, year, name)?;
-        let terms = figures::terms(conn, &id, &term)?;
-        let (figures, categories) = figures::compute_with_codes(conn, &id, &terms)?;
-        let acknowledgement_hours = store::acknowledgement_hours(conn, &id, &terms.window)?;
+    for (((id, school_name), (_, terms)), c) in found.iter().zip(&each).zip(counted) {
         schools.push(SchoolPart {
-            school_id: id,
-            name: school_name,
-            term,
+            school_id: id.clone(),
+            name: school_name.clone(),
+            term: terms.term,
             counted_from: terms.window.first,
             counted_to: terms.window.last,
-            figures,
-            categories,
-            acknowledgement_hours,
+            figures: c.figures,
+            categories: c.codes,
+            // One decimal, as the school report's median is shown.
+            acknowledgement_hours: c.hours.iter().map(|h| (h * 10.0).round() / 10.0).collect(),
         });
     }
     Ok(TrustSnapshot {
