@@ -39,13 +39,22 @@ pub struct Terms {
 }
 
 pub fn terms(conn: &mut AnyConnection, school_id: &str, t: &Term) -> QueryResult<Terms> {
+    Ok(terms_in(
+        &store::set_terms(conn, &[school_id])?,
+        school_id,
+        t,
+    ))
+}
+
+/// [`terms`] from term dates already read.
+pub fn terms_in(set: &store::SetTerms, school_id: &str, t: &Term) -> Terms {
     let (py, pt) = t.previous();
-    Ok(Terms {
+    Terms {
         term: *t,
-        window: store::window(conn, school_id, t)?,
-        previous: store::term(conn, school_id, py, pt)?,
-        same_term_last_year: store::term(conn, school_id, t.year - 1, t.term)?,
-    })
+        window: set.window(school_id, t),
+        previous: set.term(school_id, py, pt),
+        same_term_last_year: set.term(school_id, t.year - 1, t.term),
+    }
 }
 
 /// Every figure of a term's report, counted now.
@@ -104,11 +113,13 @@ pub fn compute_many(
         .collect();
     let mut terms: BTreeMap<Window, Vec<&str>> = BTreeMap::new();
     let mut earlier: BTreeMap<Window, (Vec<&str>, Vec<&str>)> = BTreeMap::new();
+    let ids: Vec<&str> = schools.iter().map(|(id, _)| *id).collect();
+    let set = store::set_terms(conn, &ids)?;
     for (id, t) in schools {
         terms.entry(t.window).or_default().push(id);
-        let previous = store::window(conn, id, &t.previous)?;
+        let previous = set.window(id, &t.previous);
         earlier.entry(previous).or_default().0.push(id);
-        let last_year = store::window(conn, id, &t.same_term_last_year)?;
+        let last_year = set.window(id, &t.same_term_last_year);
         earlier.entry(last_year).or_default().1.push(id);
     }
     for (w, ids) in &terms {
@@ -162,7 +173,6 @@ pub fn compute_many(
             }
         }
     }
-    let ids: Vec<&str> = schools.iter().map(|(id, _)| *id).collect();
     for (school, category) in store::categories(conn, &ids)? {
         if let Some(c) = counts.get_mut(&school) {
             c.categories.push(category);

@@ -4,6 +4,8 @@
 //! incidents entered in error, as every query here does): nothing loads
 //! the incidents themselves.
 
+use std::collections::BTreeMap;
+
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::{count, count_star, max, min, sql};
 use diesel::prelude::*;
@@ -32,7 +34,12 @@ pub fn term(
         .select((terms::starts_on, terms::ends_on))
         .first(conn)
         .optional()?;
-    Ok(match set {
+    Ok(term_of(year, name, set))
+}
+
+/// A term as the school set it, or the default.
+fn term_of(year: i32, name: TermName, set: Option<(NaiveDate, NaiveDate)>) -> Term {
+    match set {
         Some((starts_on, ends_on)) => Term {
             year,
             term: name,
@@ -40,7 +47,42 @@ pub fn term(
             ends_on,
         },
         None => Term::default_for(year, name),
-    })
+    }
+}
+
+/// The term dates a set of schools keep, read in one query: a report
+/// looks up several terms of each school (a trust's, of each of its
+/// schools), and these answer as [`term`] and [`window`] do.
+pub struct SetTerms(BTreeMap<(String, i32, String), (NaiveDate, NaiveDate)>);
+
+impl SetTerms {
+    pub fn term(&self, school_id: &str, year: i32, name: TermName) -> Term {
+        let key = (school_id.to_string(), year, name.as_str().to_string());
+        term_of(year, name, self.0.get(&key).copied())
+    }
+
+    pub fn window(&self, school_id: &str, t: &Term) -> Window {
+        let (year, name) = t.next();
+        window_of(t, &self.term(school_id, year, name))
+    }
+}
+
+pub fn set_terms(conn: &mut AnyConnection, schools: &[&str]) -> QueryResult<SetTerms> {
+    let rows: Vec<(String, i32, String, NaiveDate, NaiveDate)> = terms::table
+        .filter(terms::school_id.eq_any(schools.to_vec()))
+        .select((
+            terms::school_id,
+            terms::academic_year,
+            terms::term,
+            terms::starts_on,
+            terms::ends_on,
+        ))
+        .load(conn)?;
+    Ok(SetTerms(
+        rows.into_iter()
+            .map(|(school, year, name, starts, ends)| ((school, year, name), (starts, ends)))
+            .collect(),
+    ))
 }
 
 pub fn year(conn: &mut AnyConnection, school_id: &str, year: i32) -> QueryResult<[Term; 3]> {
@@ -114,11 +156,14 @@ pub fn save_year(
 pub fn window(conn: &mut AnyConnection, school_id: &str, t: &Term) -> QueryResult<Window> {
     let (year, name) = t.next();
     let next = term(conn, school_id, year, name)?;
-    let last = next.starts_on.pred_opt().unwrap_or(t.ends_on);
-    Ok(Window {
+    Ok(window_of(t, &next))
+}
+
+fn window_of(t: &Term, next: &Term) -> Window {
+    Window {
         first: t.starts_on,
-        last,
-    })
+        last: next.starts_on.pred_opt().unwrap_or(t.ends_on),
+    }
 }
 
 /// The school's k: counts from 1 to k-1 are shown as "<k".

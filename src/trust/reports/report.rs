@@ -26,11 +26,12 @@ pub fn compute(
     k: i32,
 ) -> QueryResult<TrustSnapshot> {
     let found = store::schools(conn, &trust.id)?;
-    let mut each = Vec::new();
-    for (id, _) in &found {
-        let term = crate::reports::store::term(conn, id, year, name)?;
-        each.push((id.as_str(), figures::terms(conn, id, &term)?));
-    }
+    let ids: Vec<&str> = found.iter().map(|(id, _)| id.as_str()).collect();
+    let set = crate::reports::store::set_terms(conn, &ids)?;
+    let each: Vec<_> = ids
+        .iter()
+        .map(|id| (*id, figures::terms_in(&set, id, &set.term(id, year, name))))
+        .collect();
     // Every school at once: each query answers for all of them.
     let counted = figures::compute_many(conn, &each, true)?;
     let mut schools = Vec::new();
@@ -90,15 +91,12 @@ pub fn has_begun(
     name: TermName,
     today: NaiveDate,
 ) -> QueryResult<bool> {
-    for (id, _) in store::schools(conn, &trust.id)? {
-        if crate::reports::report::has_begun(
-            &crate::reports::store::term(conn, &id, year, name)?,
-            today,
-        ) {
-            return Ok(true);
-        }
-    }
-    Ok(false)
+    let found = store::schools(conn, &trust.id)?;
+    let ids: Vec<&str> = found.iter().map(|(id, _)| id.as_str()).collect();
+    let set = crate::reports::store::set_terms(conn, &ids)?;
+    Ok(ids
+        .iter()
+        .any(|id| crate::reports::report::has_begun(&set.term(id, year, name), today)))
 }
 
 fn in_progress(s: &TrustSnapshot, today: NaiveDate) -> bool {
