@@ -31,6 +31,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
@@ -816,19 +818,8 @@ fn breakdown(conn: &mut AnyConnection, school: &str) {
 }
 
 fn main() {
-    let rows: i64 = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .or_else(|| {
-            std::env::var("SAFELOG_BENCH_ROWS")
-                .ok()
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(1_000_000);
-    let rounds: usize = std::env::var("SAFELOG_BENCH_ROUNDS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(11);
+    let rows = common::rows();
+    let rounds: usize = common::env_or("SAFELOG_BENCH_ROUNDS", 11);
     let keep = std::env::var_os("SAFELOG_BENCH_KEEP").is_some();
     let dir = std::env::temp_dir().join(format!("safelog-bench-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();

@@ -174,6 +174,17 @@ pub fn min_count(conn: &mut AnyConnection, school_id: &str) -> QueryResult<i32> 
         .first(conn)
 }
 
+/// The incidents of `schools` that count in window `w`, left out those
+/// entered in error: where each count of a term starts.
+macro_rules! counted_in {
+    ($schools:expr, $w:expr) => {
+        incidents::table
+            .filter(incidents::school_id.eq_any($schools.to_vec()))
+            .filter(incidents::counted_on.between($w.first, $w.last))
+            .filter(incidents::entered_in_error_at.is_null())
+    };
+}
+
 // The counts below are asked for a set of schools that count one window
 // and answer for each school (grouped by it): a trust's report is a
 // handful of queries for all its schools, not a handful per school. A
@@ -190,10 +201,7 @@ pub fn groups(conn: &mut AnyConnection, schools: &[&str], w: &Window) -> QueryRe
         "incidents.school_id, incidents.category_code, incidents.year_group, incidents.location, {}",
         counted_month(conn)
     );
-    incidents::table
-        .filter(incidents::school_id.eq_any(schools.to_vec()))
-        .filter(incidents::counted_on.between(w.first, w.last))
-        .filter(incidents::entered_in_error_at.is_null())
+    counted_in!(schools, w)
         .group_by(sql::<Text>(&keys))
         .select(sql::<(Text, Text, Nullable<Integer>, Text, Text, BigInt)>(
             &format!("{keys}, COUNT(*)"),
@@ -208,10 +216,7 @@ pub fn totals(
     schools: &[&str],
     w: &Window,
 ) -> QueryResult<Vec<(String, i64)>> {
-    incidents::table
-        .filter(incidents::school_id.eq_any(schools.to_vec()))
-        .filter(incidents::counted_on.between(w.first, w.last))
-        .filter(incidents::entered_in_error_at.is_null())
+    counted_in!(schools, w)
         .group_by(incidents::school_id)
         .select((incidents::school_id, count_star()))
         .load(conn)
@@ -227,10 +232,7 @@ pub fn acknowledged(
     schools: &[&str],
     w: &Window,
 ) -> QueryResult<Vec<(String, i64, i64)>> {
-    incidents::table
-        .filter(incidents::school_id.eq_any(schools.to_vec()))
-        .filter(incidents::counted_on.between(w.first, w.last))
-        .filter(incidents::entered_in_error_at.is_null())
+    counted_in!(schools, w)
         .filter(incidents::lg_acknowledged_at.lt(w.end_instant()))
         .group_by(incidents::school_id)
         .select((
@@ -256,10 +258,7 @@ pub fn median_hours(
     let hours = hours_to_acknowledge(conn);
     // Only the durations are read, so rows that tie give the same value
     // whichever comes first: no tiebreak is needed.
-    let middle: Vec<f64> = incidents::table
-        .filter(incidents::school_id.eq(school_id))
-        .filter(incidents::counted_on.between(w.first, w.last))
-        .filter(incidents::entered_in_error_at.is_null())
+    let middle: Vec<f64> = counted_in!([school_id], w)
         .filter(incidents::lg_acknowledged_at.lt(w.end_instant()))
         .filter(incidents::lg_acknowledged_by.is_not_null())
         .select(hours.clone())
@@ -289,10 +288,7 @@ pub fn acknowledgement_hours(
     w: &Window,
 ) -> QueryResult<Vec<(String, f64)>> {
     let hours = hours_to_acknowledge(conn);
-    incidents::table
-        .filter(incidents::school_id.eq_any(schools.to_vec()))
-        .filter(incidents::counted_on.between(w.first, w.last))
-        .filter(incidents::entered_in_error_at.is_null())
+    counted_in!(schools, w)
         .filter(incidents::lg_acknowledged_at.lt(w.end_instant()))
         .filter(incidents::lg_acknowledged_by.is_not_null())
         .select((incidents::school_id, hours.clone()))
