@@ -24,6 +24,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
@@ -434,19 +436,8 @@ fn run(url: &str, rows: i64, rounds: usize) {
 }
 
 fn main() {
-    let rows: i64 = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .or_else(|| {
-            std::env::var("SAFELOG_BENCH_ROWS")
-                .ok()
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(1_000_000);
-    let rounds: usize = std::env::var("SAFELOG_BENCH_ROUNDS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(15);
+    let rows = common::rows();
+    let rounds: usize = common::env_or("SAFELOG_BENCH_ROUNDS", 15);
     let dir = std::env::temp_dir().join(format!("safelog-scale-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();
     println!("SQLite, {rows} incidents ({})", dir.display());

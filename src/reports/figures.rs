@@ -39,48 +39,166 @@ pub struct Terms {
 }
 
 pub fn terms(conn: &mut AnyConnection, school_id: &str, t: &Term) -> QueryResult<Terms> {
+    Ok(terms_in(
+        &store::set_terms(conn, &[school_id])?,
+        school_id,
+        t,
+    ))
+}
+
+/// [`terms`] from term dates already read.
+pub fn terms_in(set: &store::SetTerms, school_id: &str, t: &Term) -> Terms {
     let (py, pt) = t.previous();
-    Ok(Terms {
+    Terms {
         term: *t,
-        window: store::window(conn, school_id, t)?,
-        previous: store::term(conn, school_id, py, pt)?,
-        same_term_last_year: store::term(conn, school_id, t.year - 1, t.term)?,
-    })
+        window: set.window(school_id, t),
+        previous: set.term(school_id, py, pt),
+        same_term_last_year: set.term(school_id, t.year - 1, t.term),
+    }
 }
 
 /// Every figure of a term's report, counted now.
 pub fn compute(conn: &mut AnyConnection, school_id: &str, t: &Terms) -> QueryResult<Figures> {
-    Ok(compute_with_codes(conn, school_id, t)?.0)
+    let mut one = compute_many(conn, &[(school_id, *t)], false)?;
+    one.pop()
+        .map(|c| c.figures)
+        .ok_or(diesel::result::Error::NotFound)
 }
 
-/// [`compute`], with the code and 4C of each line of `by_category`, in its
-/// order. A trust's report adds schools' lines up by code (the names are
-/// each school's own, and two of a school's categories may share one), and
-/// knows which lines make up each 4C.
-pub fn compute_with_codes(
-    conn: &mut AnyConnection,
-    school_id: &str,
-    t: &Terms,
-) -> QueryResult<(Figures, Vec<(String, String)>)> {
-    let w = &t.window;
-    let groups = store::groups(conn, school_id, w)?;
-    let previous = store::window(conn, school_id, &t.previous)?;
-    let last_year = store::window(conn, school_id, &t.same_term_last_year)?;
-    let previous_term_total = store::total(conn, school_id, &previous)?;
-    let same_term_last_year_total = store::total(conn, school_id, &last_year)?;
-    let (acknowledged, median) = store::acknowledgement(conn, school_id, w)?;
-    let open_at_end_of_term = store::open_at_end(conn, school_id, w)?;
-    let referrals = store::referrals_by_agency(conn, school_id, w)?;
-    let referrals_awaiting_reference = store::referrals_awaiting_reference(conn, school_id, w)?;
-    let categories = store::categories(conn, school_id)?;
-    let decided = store::decisions(conn, school_id, w)?;
+/// One school's figures as [`compute_many`] counts them.
+pub struct Counted {
+    pub figures: Figures,
+    /// The code and 4C of each line of `figures.by_category`, in its
+    /// order. A trust's report adds schools' lines up by code (the names
+    /// are each school's own, and two of a school's categories may share
+    /// one), and knows which lines make up each 4C.
+    pub codes: Vec<(String, String)>,
+    /// When asked for: the hours from logging to acknowledgement of each
+    /// timed acknowledgement of the term (see [`store::acknowledged`]),
+    /// ascending, as the database computed them (the median is of these).
+    pub hours: Vec<f64>,
+}
 
+/// What the database counted for one school.
+#[derive(Default)]
+struct Counts {
+    groups: Vec<(String, Option<i32>, String, String, i64)>,
+    previous_term_total: i64,
+    same_term_last_year_total: i64,
+    acknowledged: i64,
+    timed: i64,
+    open_at_end_of_term: i64,
+    referrals: Vec<(String, i64)>,
+    referrals_awaiting_reference: i64,
+    decided: Vec<(String, i64)>,
+    categories: Vec<store::ReportCategory>,
+    hours: Vec<f64>,
+}
+
+/// Every figure of each school's term (`schools` in order, each by its
+/// own term dates), counted now, exactly as [`compute`] counts one.
+/// Schools that count the same window are counted by the same queries
+/// (grouped by school), so a trust of twenty schools is about a dozen
+/// queries, not a dozen per school. With `hours`, every time to
+/// acknowledge is read (a trust keeps them) and the median taken from
+/// them; without, the database finds each school's middle one or two.
+pub fn compute_many(
+    conn: &mut AnyConnection,
+    schools: &[(&str, Terms)],
+    hours: bool,
+) -> QueryResult<Vec<Counted>> {
+    let mut counts: BTreeMap<String, Counts> = schools
+        .iter()
+        .map(|(id, _)| (id.to_string(), Counts::default()))
+        .collect();
+    let mut terms: BTreeMap<Window, Vec<&str>> = BTreeMap::new();
+    let mut earlier: BTreeMap<Window, (Vec<&str>, Vec<&str>)> = BTreeMap::new();
+    let ids: Vec<&str> = schools.iter().map(|(id, _)| *id).collect();
+    let set = store::set_terms(conn, &ids)?;
+    for (id, t) in schools {
+        terms.entry(t.window).or_default().push(id);
+        let previous = set.window(id, &t.previous);
+        earlier.entry(previous).or_default().0.push(id);
+        let last_year = set.window(id, &t.same_term_last_year);
+        earlier.entry(last_year).or_default().1.push(id);
+    }
+    for (w, ids) in &terms {
+        for (school, code, year, location, month, n) in store::groups(conn, ids, w)? {
+            if let Some(c) = counts.get_mut(&school) {
+                c.groups.push((code, year, location, month, n));
+            }
+        }
+        for (school, n, timed) in store::acknowledged(conn, ids, w)? {
+            if let Some(c) = counts.get_mut(&school) {
+                (c.acknowledged, c.timed) = (n, timed);
+            }
+        }
+        for (school, n) in store::open_at_end(conn, ids, w)? {
+            if let Some(c) = counts.get_mut(&school) {
+                c.open_at_end_of_term = n;
+            }
+        }
+        for (school, agency, n, awaiting) in store::referrals_by_agency(conn, ids, w)? {
+            if let Some(c) = counts.get_mut(&school) {
+                c.referrals.push((agency, n));
+                c.referrals_awaiting_reference += awaiting;
+            }
+        }
+        for (school, decision, n) in store::decisions(conn, ids, w)? {
+            if let Some(c) = counts.get_mut(&school) {
+                c.decided.push((decision, n));
+            }
+        }
+        if hours {
+            for (school, h) in store::acknowledgement_hours(conn, ids, w)? {
+                if let Some(c) = counts.get_mut(&school) {
+                    c.hours.push(h);
+                }
+            }
+        }
+    }
+    for (w, (previous, last_year)) in &earlier {
+        for (ids, is_previous) in [(previous, true), (last_year, false)] {
+            if ids.is_empty() {
+                continue;
+            }
+            for (school, n) in store::totals(conn, ids, w)? {
+                if let Some(c) = counts.get_mut(&school) {
+                    if is_previous {
+                        c.previous_term_total = n;
+                    } else {
+                        c.same_term_last_year_total = n;
+                    }
+                }
+            }
+        }
+    }
+    for (school, category) in store::categories(conn, &ids)? {
+        if let Some(c) = counts.get_mut(&school) {
+            c.categories.push(category);
+        }
+    }
+    let mut out = Vec::new();
+    for (id, t) in schools {
+        let c = counts.remove(*id).unwrap_or_default();
+        let median = if hours {
+            store::median(&c.hours)
+        } else {
+            store::median_hours(conn, id, &t.window, c.timed)?
+        };
+        out.push(figures(c, median, &t.window));
+    }
+    Ok(out)
+}
+
+/// One school's counts folded into the report's breakdowns.
+fn figures(c: Counts, median: Option<f64>, w: &Window) -> Counted {
     let mut by_code: BTreeMap<&str, i64> = BTreeMap::new();
     let mut by_year: BTreeMap<Option<i32>, i64> = BTreeMap::new();
     let mut by_place: BTreeMap<&str, i64> = BTreeMap::new();
     let mut by_month: BTreeMap<&str, i64> = BTreeMap::new();
     let mut total = 0;
-    for (code, year, location, month, n) in &groups {
+    for (code, year, location, month, n) in &c.groups {
         total += n;
         *by_code.entry(code).or_default() += n;
         *by_year.entry(*year).or_default() += n;
@@ -96,8 +214,8 @@ pub fn compute_with_codes(
     // sorted into) and every category added by the window's end. A
     // category added later (say misinformation, accepted in 2026/27) is no
     // line of an earlier report unless an incident of then was put in it.
-    let started = categories.iter().map(|c| c.4).min();
-    for (code, name, four_c, active, added) in &categories {
+    let started = c.categories.iter().map(|c| c.4).min();
+    for (code, name, four_c, active, added) in &c.categories {
         let n = by_code.get(code.as_str()).copied().unwrap_or(0);
         *by_four_c
             .entry(FourC::parse(four_c).unwrap_or(FourC::None).as_str())
@@ -113,8 +231,8 @@ pub fn compute_with_codes(
 
     let figures = Figures {
         total,
-        previous_term_total,
-        same_term_last_year_total,
+        previous_term_total: c.previous_term_total,
+        same_term_last_year_total: c.same_term_last_year_total,
         by_category,
         by_four_c: FourC::ALL
             .iter()
@@ -135,15 +253,16 @@ pub fn compute_with_codes(
             .iter()
             .map(|(key, label)| Count::new(*key, *label, by_place.get(key).copied().unwrap_or(0)))
             .collect(),
-        referrals_by_agency: by_agency(referrals),
-        acknowledged,
+        referrals_by_agency: by_agency(c.referrals.clone()),
+        acknowledged: c.acknowledged,
         median_hours_to_acknowledge: median.map(|h| (h * 10.0).round() / 10.0),
-        open_at_end_of_term,
-        referrals_awaiting_reference,
+        open_at_end_of_term: c.open_at_end_of_term,
+        referrals_awaiting_reference: c.referrals_awaiting_reference,
         decisions: crate::cases::forms::Decision::ALL
             .iter()
             .map(|d| {
-                let n = decided
+                let n = c
+                    .decided
                     .iter()
                     .find(|(k, _)| k == d.as_str())
                     .map_or(0, |(_, n)| *n);
@@ -151,7 +270,11 @@ pub fn compute_with_codes(
             })
             .collect(),
     };
-    Ok((figures, codes))
+    Counted {
+        figures,
+        codes,
+        hours: c.hours,
+    }
 }
 
 /// In or out of school: online at home is out of school.

@@ -16,7 +16,8 @@ use super::terms::Term;
 /// The days a term's incidents are counted on: from its first day up to the
 /// day before the next term starts, so that the holidays after a term
 /// count in it (both ends inclusive).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+// Ordered so that schools counting the same window are counted together.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Window {
     pub first: NaiveDate,
     pub last: NaiveDate,

@@ -4,8 +4,10 @@
 //! incidents entered in error, as every query here does): nothing loads
 //! the incidents themselves.
 
+use std::collections::BTreeMap;
+
 use chrono::{NaiveDate, NaiveDateTime};
-use diesel::dsl::{count_star, max, min, sql};
+use diesel::dsl::{count, count_star, max, min, sql};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text};
 
@@ -32,7 +34,12 @@ pub fn term(
         .select((terms::starts_on, terms::ends_on))
         .first(conn)
         .optional()?;
-    Ok(match set {
+    Ok(term_of(year, name, set))
+}
+
+/// A term as the school set it, or the default.
+fn term_of(year: i32, name: TermName, set: Option<(NaiveDate, NaiveDate)>) -> Term {
+    match set {
         Some((starts_on, ends_on)) => Term {
             year,
             term: name,
@@ -40,7 +47,42 @@ pub fn term(
             ends_on,
         },
         None => Term::default_for(year, name),
-    })
+    }
+}
+
+/// The term dates a set of schools keep, read in one query: a report
+/// looks up several terms of each school (a trust's, of each of its
+/// schools), and these answer as [`term`] and [`window`] do.
+pub struct SetTerms(BTreeMap<(String, i32, String), (NaiveDate, NaiveDate)>);
+
+impl SetTerms {
+    pub fn term(&self, school_id: &str, year: i32, name: TermName) -> Term {
+        let key = (school_id.to_string(), year, name.as_str().to_string());
+        term_of(year, name, self.0.get(&key).copied())
+    }
+
+    pub fn window(&self, school_id: &str, t: &Term) -> Window {
+        let (year, name) = t.next();
+        window_of(t, &self.term(school_id, year, name))
+    }
+}
+
+pub fn set_terms(conn: &mut AnyConnection, schools: &[&str]) -> QueryResult<SetTerms> {
+    let rows: Vec<(String, i32, String, NaiveDate, NaiveDate)> = terms::table
+        .filter(terms::school_id.eq_any(schools.to_vec()))
+        .select((
+            terms::school_id,
+            terms::academic_year,
+            terms::term,
+            terms::starts_on,
+            terms::ends_on,
+        ))
+        .load(conn)?;
+    Ok(SetTerms(
+        rows.into_iter()
+            .map(|(school, year, name, starts, ends)| ((school, year, name), (starts, ends)))
+            .collect(),
+    ))
 }
 
 pub fn year(conn: &mut AnyConnection, school_id: &str, year: i32) -> QueryResult<[Term; 3]> {
@@ -114,11 +156,14 @@ pub fn save_year(
 pub fn window(conn: &mut AnyConnection, school_id: &str, t: &Term) -> QueryResult<Window> {
     let (year, name) = t.next();
     let next = term(conn, school_id, year, name)?;
-    let last = next.starts_on.pred_opt().unwrap_or(t.ends_on);
-    Ok(Window {
+    Ok(window_of(t, &next))
+}
+
+fn window_of(t: &Term, next: &Term) -> Window {
+    Window {
         first: t.starts_on,
-        last,
-    })
+        last: next.starts_on.pred_opt().unwrap_or(t.ends_on),
+    }
 }
 
 /// The school's k: counts from 1 to k-1 are shown as "<k".
@@ -129,87 +174,141 @@ pub fn min_count(conn: &mut AnyConnection, school_id: &str) -> QueryResult<i32> 
         .first(conn)
 }
 
-/// A term's incidents counted by (category code, year group, location,
-/// month), left out those entered in error.
-pub type Group = (String, Option<i32>, String, String, i64);
+/// The incidents of `schools` that count in window `w`, left out those
+/// entered in error: where each count of a term starts.
+macro_rules! counted_in {
+    ($schools:expr, $w:expr) => {
+        incidents::table
+            .filter(incidents::school_id.eq_any($schools.to_vec()))
+            .filter(incidents::counted_on.between($w.first, $w.last))
+            .filter(incidents::entered_in_error_at.is_null())
+    };
+}
 
-pub fn groups(conn: &mut AnyConnection, school_id: &str, w: &Window) -> QueryResult<Vec<Group>> {
+// The counts below are asked for a set of schools that count one window
+// and answer for each school (grouped by it): a trust's report is a
+// handful of queries for all its schools, not a handful per school. A
+// school's own report asks for itself alone.
+
+/// A term's incidents counted by (school, category code, year group,
+/// location, month), left out those entered in error.
+pub type Group = (String, String, Option<i32>, String, String, i64);
+
+pub fn groups(conn: &mut AnyConnection, schools: &[&str], w: &Window) -> QueryResult<Vec<Group>> {
     // diesel cannot mix a SQL expression with columns in one GROUP BY, so
     // the grouped columns are written out; only the month differs by backend.
     let keys = format!(
-        "incidents.category_code, incidents.year_group, incidents.location, {}",
+        "incidents.school_id, incidents.category_code, incidents.year_group, incidents.location, {}",
         counted_month(conn)
     );
-    incidents::table
-        .filter(incidents::school_id.eq(school_id))
-        .filter(incidents::counted_on.between(w.first, w.last))
-        .filter(incidents::entered_in_error_at.is_null())
+    counted_in!(schools, w)
         .group_by(sql::<Text>(&keys))
-        .select(sql::<(Text, Nullable<Integer>, Text, Text, BigInt)>(
+        .select(sql::<(Text, Text, Nullable<Integer>, Text, Text, BigInt)>(
             &format!("{keys}, COUNT(*)"),
         ))
         .load(conn)
 }
 
-/// How many incidents count in a window.
-pub fn total(conn: &mut AnyConnection, school_id: &str, w: &Window) -> QueryResult<i64> {
-    incidents::table
-        .filter(incidents::school_id.eq(school_id))
-        .filter(incidents::counted_on.between(w.first, w.last))
-        .filter(incidents::entered_in_error_at.is_null())
-        .select(count_star())
-        .first(conn)
+/// How many incidents count in a window, by school (a school with none
+/// is not listed).
+pub fn totals(
+    conn: &mut AnyConnection,
+    schools: &[&str],
+    w: &Window,
+) -> QueryResult<Vec<(String, i64)>> {
+    counted_in!(schools, w)
+        .group_by(incidents::school_id)
+        .select((incidents::school_id, count_star()))
+        .load(conn)
 }
 
 /// How many of a window's incidents had leadership acknowledgement by its
-/// end, and the median hours from logging to acknowledgement (found by
-/// the database: the middle one or two by duration, never all of them).
-pub fn acknowledgement(
+/// end, by school: (school, acknowledged, of those timed). An
+/// acknowledgement imported from the old spreadsheet has no person and no
+/// real time (it is stamped with the import), so it counts as
+/// acknowledged but not in how fast: only the timed ones have a duration.
+pub fn acknowledged(
+    conn: &mut AnyConnection,
+    schools: &[&str],
+    w: &Window,
+) -> QueryResult<Vec<(String, i64, i64)>> {
+    counted_in!(schools, w)
+        .filter(incidents::lg_acknowledged_at.lt(w.end_instant()))
+        .group_by(incidents::school_id)
+        .select((
+            incidents::school_id,
+            count_star(),
+            count(incidents::lg_acknowledged_by),
+        ))
+        .load(conn)
+}
+
+/// The median hours from logging to acknowledgement of one school's
+/// `timed` acknowledgements in a window (see [`acknowledged`]), found by
+/// the database: the middle one or two by duration, never all of them.
+pub fn median_hours(
     conn: &mut AnyConnection,
     school_id: &str,
     w: &Window,
-) -> QueryResult<(i64, Option<f64>)> {
-    let acknowledged = || {
-        incidents::table
-            .filter(incidents::school_id.eq(school_id))
-            .filter(incidents::counted_on.between(w.first, w.last))
-            .filter(incidents::entered_in_error_at.is_null())
-            .filter(incidents::lg_acknowledged_at.lt(w.end_instant()))
-    };
-    let n: i64 = acknowledged().select(count_star()).first(conn)?;
-    // An acknowledgement imported from the old spreadsheet has no person
-    // and no real time (it is stamped with the import), so it counts as
-    // acknowledged but not in how fast.
-    let timed = || acknowledged().filter(incidents::lg_acknowledged_by.is_not_null());
-    let t: i64 = timed().select(count_star()).first(conn)?;
-    if t == 0 {
-        return Ok((n, None));
+    timed: i64,
+) -> QueryResult<Option<f64>> {
+    if timed <= 0 {
+        return Ok(None);
     }
     let hours = hours_to_acknowledge(conn);
     // Only the durations are read, so rows that tie give the same value
     // whichever comes first: no tiebreak is needed.
-    let middle: Vec<f64> = timed()
+    let middle: Vec<f64> = counted_in!([school_id], w)
+        .filter(incidents::lg_acknowledged_at.lt(w.end_instant()))
+        .filter(incidents::lg_acknowledged_by.is_not_null())
         .select(hours.clone())
         .order(hours.asc())
-        .limit(if t % 2 == 0 { 2 } else { 1 })
-        .offset((t - 1) / 2)
+        .limit(if timed % 2 == 0 { 2 } else { 1 })
+        .offset((timed - 1) / 2)
         .load(conn)?;
-    let median = match middle.as_slice() {
-        [one] => Some(*one),
-        [a, b] => Some((a + b) / 2.0),
-        _ => None,
-    };
-    Ok((n, median))
+    Ok(median(&middle))
 }
 
-/// Cases open when the window ended: counted on or before its last day,
-/// not entered in error, in the log by then, and not closed by then. (An
-/// incident logged later, such as an old spreadsheet's row imported last
-/// week, was not an open case then: counting it would show years of
-/// imported history as open at the end of every term before the import.)
-pub fn open_at_end(conn: &mut AnyConnection, school_id: &str, w: &Window) -> QueryResult<i64> {
+/// The middle value of ascending `sorted`, or the mean of the middle two.
+pub fn median(sorted: &[f64]) -> Option<f64> {
+    let n = sorted.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => sorted.get(n / 2).copied(),
+        _ => Some((sorted.get(n / 2 - 1)? + sorted.get(n / 2)?) / 2.0),
+    }
+}
+
+/// Every timed acknowledgement's hours (see [`acknowledged`]) of a
+/// window's incidents, by school, each school's ascending: a trust's
+/// report keeps them all (for medians across schools).
+pub fn acknowledgement_hours(
+    conn: &mut AnyConnection,
+    schools: &[&str],
+    w: &Window,
+) -> QueryResult<Vec<(String, f64)>> {
+    let hours = hours_to_acknowledge(conn);
+    counted_in!(schools, w)
+        .filter(incidents::lg_acknowledged_at.lt(w.end_instant()))
+        .filter(incidents::lg_acknowledged_by.is_not_null())
+        .select((incidents::school_id, hours.clone()))
+        .order((incidents::school_id.asc(), hours.asc()))
+        .load(conn)
+}
+
+/// Cases open when the window ended, by school: counted on or before its
+/// last day, not entered in error, in the log by then, and not closed by
+/// then. (An incident logged later, such as an old spreadsheet's row
+/// imported last week, was not an open case then: counting it would show
+/// years of imported history as open at the end of every term before the
+/// import.)
+pub fn open_at_end(
+    conn: &mut AnyConnection,
+    schools: &[&str],
+    w: &Window,
+) -> QueryResult<Vec<(String, i64)>> {
     incidents::table
-        .filter(incidents::school_id.eq(school_id))
+        .filter(incidents::school_id.eq_any(schools.to_vec()))
         .filter(incidents::counted_on.le(w.last))
         .filter(incidents::entered_in_error_at.is_null())
         .filter(incidents::logged_at.lt(w.end_instant()))
@@ -218,81 +317,94 @@ pub fn open_at_end(conn: &mut AnyConnection, school_id: &str, w: &Window) -> Que
                 .is_null()
                 .or(incidents::closed_at.ge(w.end_instant())),
         )
-        .select(count_star())
-        .first(conn)
-}
-
-/// Referrals made in the window, by agency, of incidents not entered in
-/// error.
-pub fn referrals_by_agency(
-    conn: &mut AnyConnection,
-    school_id: &str,
-    w: &Window,
-) -> QueryResult<Vec<(String, i64)>> {
-    referrals::table
-        .inner_join(incidents::table)
-        .filter(referrals::school_id.eq(school_id))
-        .filter(referrals::referred_on.between(w.first, w.last))
-        .filter(incidents::entered_in_error_at.is_null())
-        .group_by(referrals::agency)
-        .select((referrals::agency, count_star()))
+        .group_by(incidents::school_id)
+        .select((incidents::school_id, count_star()))
         .load(conn)
 }
 
-/// Referrals made in the window whose agency has not yet given its
-/// reference ("reference to follow").
-pub fn referrals_awaiting_reference(
+/// Referrals made in the window, by school and agency, of incidents not
+/// entered in error: (school, agency, referrals, of those still waiting
+/// for the agency's reference ("reference to follow")).
+pub fn referrals_by_agency(
     conn: &mut AnyConnection,
-    school_id: &str,
+    schools: &[&str],
     w: &Window,
-) -> QueryResult<i64> {
-    referrals::table
+) -> QueryResult<Vec<(String, String, i64, i64)>> {
+    let found: Vec<(String, String, i64, i64)> = referrals::table
         .inner_join(incidents::table)
-        .filter(referrals::school_id.eq(school_id))
+        .filter(referrals::school_id.eq_any(schools.to_vec()))
         .filter(referrals::referred_on.between(w.first, w.last))
-        .filter(referrals::reference.is_null())
         .filter(incidents::entered_in_error_at.is_null())
-        .count()
-        .get_result(conn)
+        .group_by((referrals::school_id, referrals::agency))
+        .select((
+            referrals::school_id,
+            referrals::agency,
+            count_star(),
+            // Those with a reference, taken from all of them below.
+            count(referrals::reference),
+        ))
+        .load(conn)?;
+    Ok(found
+        .into_iter()
+        .map(|(school, agency, n, with_reference)| (school, agency, n, n - with_reference))
+        .collect())
 }
 
-/// Decisions recorded with a reason in the window, by kind, on incidents
-/// not entered in error.
+/// Decisions recorded with a reason in the window, by school and kind, on
+/// incidents not entered in error.
 pub fn decisions(
     conn: &mut AnyConnection,
-    school_id: &str,
+    schools: &[&str],
     w: &Window,
-) -> QueryResult<Vec<(String, i64)>> {
+) -> QueryResult<Vec<(String, String, i64)>> {
     use crate::db::schema::case_decisions;
     let from = w.first.and_hms_opt(0, 0, 0).unwrap_or_default();
     case_decisions::table
         .inner_join(incidents::table)
-        .filter(case_decisions::school_id.eq(school_id))
+        .filter(case_decisions::school_id.eq_any(schools.to_vec()))
         .filter(case_decisions::decided_at.ge(from))
         .filter(case_decisions::decided_at.lt(w.end_instant()))
         .filter(incidents::entered_in_error_at.is_null())
-        .group_by(case_decisions::decision)
-        .select((case_decisions::decision, count_star()))
+        .group_by((case_decisions::school_id, case_decisions::decision))
+        .select((
+            case_decisions::school_id,
+            case_decisions::decision,
+            count_star(),
+        ))
         .load(conn)
 }
 
 /// One of the school's categories as a report reads it.
 pub type ReportCategory = (String, String, String, bool, NaiveDateTime);
 
-/// The school's categories for a report: (code, name, 4C, active, added),
-/// in the order staff see them.
-pub fn categories(conn: &mut AnyConnection, school_id: &str) -> QueryResult<Vec<ReportCategory>> {
-    categories::table
-        .filter(categories::school_id.eq(school_id))
-        .order((categories::position.asc(), categories::code.asc()))
+/// The schools' categories for a report: (school, (code, name, 4C, active,
+/// added)), each school's in the order its staff see them.
+pub fn categories(
+    conn: &mut AnyConnection,
+    schools: &[&str],
+) -> QueryResult<Vec<(String, ReportCategory)>> {
+    let found: Vec<(String, String, String, String, bool, NaiveDateTime)> = categories::table
+        .filter(categories::school_id.eq_any(schools.to_vec()))
+        .order((
+            categories::school_id.asc(),
+            categories::position.asc(),
+            categories::code.asc(),
+        ))
         .select((
+            categories::school_id,
             categories::code,
             categories::name,
             categories::four_c,
             categories::active,
             categories::created_at,
         ))
-        .load(conn)
+        .load(conn)?;
+    Ok(found
+        .into_iter()
+        .map(|(school, code, name, four_c, active, added)| {
+            (school, (code, name, four_c, active, added))
+        })
+        .collect())
 }
 
 /// The earliest day any of the school's incidents counts on.

@@ -797,9 +797,158 @@ async fn the_trusts_k_is_its_strictest_schools_and_a_school_below_it_joins_the_o
     assert!(csv.contains("\"'=HYPERLINK(\"\"http://x\"\")\""), "{csv}");
 }
 
+/// A trust's figures are counted for all its schools at once (grouped
+/// queries), a school's own report for itself alone: each school's part
+/// of the trust's report is exactly its own report, whatever term dates it
+/// keeps, with acknowledgements (timed and imported), closed cases, an
+/// incident entered in error and referrals in the term.
+async fn each_schools_part_of_the_trust_report_is_exactly_its_own_report(backend: Backend) {
+    use safelog::db::schema::{incidents, referrals};
+    let f = fixture(backend).await;
+    let mut conn = f.app.conn();
+    let of = |conn: &mut safelog::db::AnyConnection, school: &str, category: &str| {
+        incidents::table
+            .filter(incidents::school_id.eq(school))
+            .filter(incidents::category_code.eq(category))
+            .order(incidents::reference.asc())
+            .select((incidents::id, incidents::logged_at))
+            .load::<(String, chrono::NaiveDateTime)>(conn)
+            .unwrap()
+    };
+    let minutes = chrono::TimeDelta::minutes;
+    // Test School: six bullying incidents acknowledged 2 to 12 hours after
+    // logging, every other one closed within the hour; a harmful-content
+    // one acknowledged on import (no person), one entered in error.
+    for (n, (id, logged)) in of(&mut conn, &f.test_school, "online-bullying")
+        .into_iter()
+        .enumerate()
+    {
+        let hours = 2 * (n as i64 + 1);
+        diesel::update(incidents::table.find(&id))
+            .set((
+                incidents::lg_acknowledged_at.eq(logged + minutes(60 * hours)),
+                incidents::lg_acknowledged_by.eq(&f.lead.id),
+                incidents::closed_at.eq((n % 2 == 0).then(|| logged + minutes(30))),
+            ))
+            .execute(&mut conn)
+            .unwrap();
+    }
+    let harmful = of(&mut conn, &f.test_school, "harmful-content");
+    diesel::update(incidents::table.find(&harmful[0].0))
+        .set(incidents::lg_acknowledged_at.eq(harmful[0].1 + minutes(600)))
+        .execute(&mut conn)
+        .unwrap();
+    diesel::update(incidents::table.find(&harmful[1].0))
+        .set((
+            incidents::entered_in_error_at.eq(harmful[1].1 + minutes(5)),
+            incidents::entered_in_error_by.eq(&f.lead.id),
+            incidents::entered_in_error_reason.eq("Wrong school"),
+        ))
+        .execute(&mut conn)
+        .unwrap();
+    // Brook (its own term dates): three acknowledged after 1.5, 3 and 30
+    // hours; two referred in the term, one reference to follow.
+    for ((id, logged), m) in of(&mut conn, &f.brook, "harmful-content")
+        .into_iter()
+        .zip([90, 180, 1800])
+    {
+        diesel::update(incidents::table.find(&id))
+            .set((
+                incidents::lg_acknowledged_at.eq(logged + minutes(m)),
+                incidents::lg_acknowledged_by.eq(&f.lead.id),
+            ))
+            .execute(&mut conn)
+            .unwrap();
+    }
+    let brook_bullying = of(&mut conn, &f.brook, "online-bullying");
+    for (n, (agency, reference)) in [("police", None), ("ceop", Some("CEOP-1"))]
+        .into_iter()
+        .enumerate()
+    {
+        diesel::insert_into(referrals::table)
+            .values((
+                referrals::id.eq(format!("referral-{n}")),
+                referrals::incident_id.eq(&brook_bullying[n].0),
+                referrals::school_id.eq(&f.brook),
+                referrals::agency.eq(agency),
+                referrals::referred_on.eq(date(2025, 10, 20)),
+                referrals::reference.eq(reference),
+                referrals::recorded_at.eq(brook_bullying[n].1),
+            ))
+            .execute(&mut conn)
+            .unwrap();
+    }
+
+    let today = date(2025, 11, 12);
+    let trust = safelog::trust::reports::store::trust_of(
+        &mut conn,
+        &f.lead.id,
+        &f.test_school,
+        &[Role::TrustSafeguardingLead],
+    )
+    .unwrap()
+    .unwrap();
+    let live =
+        safelog::trust::reports::report::load(&mut conn, &trust, 2025, TermName::Autumn, today)
+            .unwrap()
+            .live;
+    assert_eq!(live.schools.len(), 4);
+    for part in &live.schools {
+        let own = safelog::reports::report::load(
+            &mut conn,
+            &part.school_id,
+            2025,
+            TermName::Autumn,
+            today,
+        )
+        .unwrap();
+        assert_eq!(part.figures, own.live, "{}", part.name);
+        assert_eq!(
+            (part.counted_from, part.counted_to),
+            (own.window.first, own.window.last),
+            "{}",
+            part.name
+        );
+    }
+    let part = |id: &str| live.schools.iter().find(|p| p.school_id == id).unwrap();
+    let test = part(&f.test_school);
+    assert_eq!(
+        (
+            test.figures.total,
+            test.figures.acknowledged,
+            test.figures.median_hours_to_acknowledge,
+            test.figures.open_at_end_of_term,
+        ),
+        (12, 7, Some(7.0), 9),
+        "13 logged, one in error; six timed and one imported acknowledged; three closed"
+    );
+    assert_eq!(test.acknowledgement_hours, [2.0, 4.0, 6.0, 8.0, 10.0, 12.0]);
+    let brook = part(&f.brook);
+    assert_eq!(
+        (
+            brook.figures.total,
+            brook.figures.acknowledged,
+            brook.figures.median_hours_to_acknowledge,
+            brook.figures.referrals_awaiting_reference,
+        ),
+        (7, 3, Some(3.0), 1)
+    );
+    assert_eq!(brook.acknowledgement_hours, [1.5, 3.0, 30.0]);
+    let referred: Vec<(&str, i64)> = brook
+        .figures
+        .referrals_by_agency
+        .iter()
+        .map(|c| (c.key.as_str(), c.count))
+        .collect();
+    assert_eq!(referred, [("police", 1), ("ceop", 1)]);
+    // Brook's device-misuse incident of 2 September is its summer term's.
+    assert_eq!(brook.counted_from, date(2025, 9, 3));
+}
+
 on_both_backends!(
     a_trustee_reads_each_school_side_by_side_with_small_counts_hidden_and_no_small_school_named,
     trustees_get_404_until_it_is_published_and_then_the_frozen_figures_whatever_changes,
     nobody_but_the_trusts_lead_and_trustees_reads_it_and_another_trusts_people_see_only_theirs,
     the_trusts_k_is_its_strictest_schools_and_a_school_below_it_joins_the_others,
+    each_schools_part_of_the_trust_report_is_exactly_its_own_report,
 );

@@ -25,21 +25,27 @@ pub fn compute(
     name: TermName,
     k: i32,
 ) -> QueryResult<TrustSnapshot> {
+    let found = store::schools(conn, &trust.id)?;
+    let ids: Vec<&str> = found.iter().map(|(id, _)| id.as_str()).collect();
+    let set = crate::reports::store::set_terms(conn, &ids)?;
+    let each: Vec<_> = ids
+        .iter()
+        .map(|id| (*id, figures::terms_in(&set, id, &set.term(id, year, name))))
+        .collect();
+    // Every school at once: each query answers for all of them.
+    let counted = figures::compute_many(conn, &each, true)?;
     let mut schools = Vec::new();
-    for (id, school_name) in store::schools(conn, &trust.id)? {
-        let term = crate::reports::store::term(conn, &id, year, name)?;
-        let terms = figures::terms(conn, &id, &term)?;
-        let (figures, categories) = figures::compute_with_codes(conn, &id, &terms)?;
-        let acknowledgement_hours = store::acknowledgement_hours(conn, &id, &terms.window)?;
+    for (((id, school_name), (_, terms)), c) in found.iter().zip(&each).zip(counted) {
         schools.push(SchoolPart {
-            school_id: id,
-            name: school_name,
-            term,
+            school_id: id.clone(),
+            name: school_name.clone(),
+            term: terms.term,
             counted_from: terms.window.first,
             counted_to: terms.window.last,
-            figures,
-            categories,
-            acknowledgement_hours,
+            figures: c.figures,
+            categories: c.codes,
+            // One decimal, as the school report's median is shown.
+            acknowledgement_hours: c.hours.iter().map(|h| (h * 10.0).round() / 10.0).collect(),
         });
     }
     Ok(TrustSnapshot {
@@ -85,15 +91,12 @@ pub fn has_begun(
     name: TermName,
     today: NaiveDate,
 ) -> QueryResult<bool> {
-    for (id, _) in store::schools(conn, &trust.id)? {
-        if crate::reports::report::has_begun(
-            &crate::reports::store::term(conn, &id, year, name)?,
-            today,
-        ) {
-            return Ok(true);
-        }
-    }
-    Ok(false)
+    let found = store::schools(conn, &trust.id)?;
+    let ids: Vec<&str> = found.iter().map(|(id, _)| id.as_str()).collect();
+    let set = crate::reports::store::set_terms(conn, &ids)?;
+    Ok(ids
+        .iter()
+        .any(|id| crate::reports::report::has_begun(&set.term(id, year, name), today)))
 }
 
 fn in_progress(s: &TrustSnapshot, today: NaiveDate) -> bool {

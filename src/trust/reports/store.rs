@@ -1,7 +1,7 @@
-//! SQL for trust reports: whose trust, its schools and k, the times to
-//! acknowledge (for medians across schools), publications and drafts. The
-//! figures themselves are each school's report's, counted by
-//! [`crate::reports::figures`].
+//! SQL for trust reports: whose trust, its schools and k, publications and
+//! drafts. The figures themselves (and the times to acknowledge, for
+//! medians across schools) are each school's report's, counted for all
+//! the trust's schools at once by [`crate::reports::figures::compute_many`].
 
 use chrono::NaiveDateTime;
 use diesel::dsl::max;
@@ -9,13 +9,10 @@ use diesel::prelude::*;
 
 use super::model::{TrustPublication, TrustSnapshot};
 use crate::auth::Role;
-use crate::db::dialect::hours_to_acknowledge;
 use crate::db::schema::{
-    incidents, schools, trust_report_commentaries, trust_report_publications, trust_roles, trusts,
-    users,
+    schools, trust_report_commentaries, trust_report_publications, trust_roles, trusts, users,
 };
 use crate::db::AnyConnection;
-use crate::reports::model::Window;
 use crate::reports::terms::TermName;
 
 /// A trust, as its reports name it.
@@ -68,31 +65,6 @@ pub fn min_count(conn: &mut AnyConnection, trust_id: &str) -> QueryResult<i32> {
         .select(max(schools::report_min_count))
         .first(conn)?;
     Ok(k.unwrap_or(3))
-}
-
-/// Hours from logging to acknowledgement of a window's incidents that the
-/// leadership group acknowledged by its end, ascending (as the school
-/// report's median counts them: acknowledgements imported from the old
-/// spreadsheet have no time and are left out).
-pub fn acknowledgement_hours(
-    conn: &mut AnyConnection,
-    school_id: &str,
-    w: &Window,
-) -> QueryResult<Vec<f64>> {
-    let hours = hours_to_acknowledge(conn);
-    let found: Vec<f64> = incidents::table
-        .filter(incidents::school_id.eq(school_id))
-        .filter(incidents::counted_on.between(w.first, w.last))
-        .filter(incidents::entered_in_error_at.is_null())
-        .filter(incidents::lg_acknowledged_at.lt(w.end_instant()))
-        .filter(incidents::lg_acknowledged_by.is_not_null())
-        .select(hours.clone())
-        .order(hours.asc())
-        .load(conn)?;
-    Ok(found
-        .into_iter()
-        .map(|h| (h * 10.0).round() / 10.0)
-        .collect())
 }
 
 /// The latest published version of a trust's term.
