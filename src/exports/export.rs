@@ -3,8 +3,8 @@
 //! quoting, and no cell that a spreadsheet would run as a formula.
 //!
 //! It streams: incidents are read a batch at a time inside one read-only
-//! snapshot and written as they are read, so memory stays the same for ten
-//! incidents or a million. Before the first row leaves, the export and its
+//! snapshot and written as they are read (on a second thread, a batch or
+//! two behind), so memory stays the same for ten incidents or a million. Before the first row leaves, the export and its
 //! row count are in the audit trail (committed on a second connection, so a
 //! download cut short is still on record).
 
@@ -89,7 +89,7 @@ pub fn describe(f: &Filters) -> String {
 /// is written (an error before then may come back as either variant: the
 /// caller knows whether `ready` was called); returns how many rows were
 /// written.
-pub fn run<W: Write>(
+pub fn run<W: Write + Send>(
     pool: &DbPool,
     scope: &Scope,
     audit: &Audit,
@@ -126,10 +126,58 @@ pub fn run<W: Write>(
     })
 }
 
-fn write_rows<W: Write>(
+/// Reads the batches on this thread and writes their rows on another, a
+/// batch or two behind: the database and the CSV each keep a core busy.
+fn write_rows<W: Write + Send>(
     conn: &mut crate::db::AnyConnection,
     scope: &Scope,
+    out: W,
+) -> Result<u64, ExportError> {
+    let (batches, received) = std::sync::mpsc::sync_channel::<Vec<Item>>(2);
+    std::thread::scope(|s| {
+        let writer = s.spawn(move || write_items(out, received));
+        let read = read_batches(conn, scope, &batches);
+        // The writer finishes once the last batch is through.
+        drop(batches);
+        let written = writer
+            .join()
+            .unwrap_or_else(|_| Err(ExportError::During("the CSV writer stopped".into())));
+        // A write that failed stops the reading too (the batch it would
+        // have sent has nowhere to go): the writer's error says why.
+        match (read, written) {
+            (Ok(()), Ok(n)) => Ok(n),
+            (_, Err(e)) | (Err(e), Ok(_)) => Err(e),
+        }
+    })
+}
+
+/// Each batch of the export, hydrated, to `batches` until the last or until
+/// the writer has gone.
+fn read_batches(
+    conn: &mut crate::db::AnyConnection,
+    scope: &Scope,
+    batches: &std::sync::mpsc::SyncSender<Vec<Item>>,
+) -> Result<(), ExportError> {
+    let mut lookups = Lookups::for_export(conn, &scope.school_id)?;
+    let mut after: Option<Position> = None;
+    loop {
+        let rows = store::batch(conn, scope, after.as_ref(), BATCH)?;
+        let Some(last) = rows.last() else {
+            return Ok(());
+        };
+        after = Some((last.logged_at, last.reference.clone()));
+        let full = rows.len() as i64 == BATCH;
+        let items = store::hydrate(conn, &scope.school_id, rows, &mut lookups)?;
+        if batches.send(items).is_err() || !full {
+            return Ok(());
+        }
+    }
+}
+
+/// The byte-order mark, the header and a row for each item received.
+fn write_items<W: Write>(
     mut out: W,
+    batches: std::sync::mpsc::Receiver<Vec<Item>>,
 ) -> Result<u64, ExportError> {
     let io = |e: std::io::Error| ExportError::During(e.to_string());
     let csv_err = |e: csv::Error| ExportError::During(e.to_string());
@@ -137,17 +185,9 @@ fn write_rows<W: Write>(
     let mut w = writer(out);
     w.write_record(SPREADSHEET.iter().chain(SAFELOG.iter()))
         .map_err(csv_err)?;
-    let mut lookups = Lookups::for_export(conn, &scope.school_id)?;
-    let mut after: Option<Position> = None;
     let mut written = 0u64;
-    loop {
-        let rows = store::batch(conn, scope, after.as_ref(), BATCH)?;
-        let Some(last) = rows.last() else {
-            break;
-        };
-        after = Some((last.logged_at, last.reference.clone()));
-        let full = rows.len() as i64 == BATCH;
-        for item in store::hydrate(conn, &scope.school_id, rows, &mut lookups)? {
+    for items in batches {
+        for item in items {
             // Cell by cell, each borrowed from the incident where it can
             // be: a million rows are 28 million cells.
             for cell in cells(&item) {
@@ -155,9 +195,6 @@ fn write_rows<W: Write>(
             }
             w.write_record(None::<&[u8]>).map_err(csv_err)?;
             written += 1;
-        }
-        if !full {
-            break;
         }
     }
     w.flush().map_err(io)?;

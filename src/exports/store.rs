@@ -140,9 +140,10 @@ pub struct Lookups {
 
 /// Whether the school has any referral, imported incident, decision,
 /// share, file or destroyed record. A table with none for the school is
-/// not asked again for each batch: asking it for a thousand incidents
-/// costs about as much when it is empty as when it is not, and most
-/// schools have these for a few incidents of thousands, or none.
+/// not asked again for each batch: even an empty table, asked about a
+/// thousand incidents, costs a statement of a thousand parameters built,
+/// parsed and run, and most schools have these for a few incidents of
+/// thousands, or none.
 #[derive(Clone, Copy)]
 struct Held {
     referrals: bool,
@@ -161,32 +162,22 @@ impl Lookups {
         use crate::db::schema::{
             attachments, case_decisions, information_shares, retention_decisions,
         };
-        use diesel::dsl::exists;
+        // Whether `table` has a row of the school.
+        macro_rules! any {
+            ($table:ident) => {
+                diesel::select(diesel::dsl::exists(
+                    $table::table.filter($table::school_id.eq(school_id)),
+                ))
+                .get_result::<bool>(conn)?
+            };
+        }
         let held = Held {
-            referrals: diesel::select(exists(
-                referrals::table.filter(referrals::school_id.eq(school_id)),
-            ))
-            .get_result(conn)?,
-            imports: diesel::select(exists(
-                incident_imports::table.filter(incident_imports::school_id.eq(school_id)),
-            ))
-            .get_result(conn)?,
-            decisions: diesel::select(exists(
-                case_decisions::table.filter(case_decisions::school_id.eq(school_id)),
-            ))
-            .get_result(conn)?,
-            shares: diesel::select(exists(
-                information_shares::table.filter(information_shares::school_id.eq(school_id)),
-            ))
-            .get_result(conn)?,
-            attachments: diesel::select(exists(
-                attachments::table.filter(attachments::school_id.eq(school_id)),
-            ))
-            .get_result(conn)?,
-            tombstones: diesel::select(exists(
-                retention_decisions::table.filter(retention_decisions::school_id.eq(school_id)),
-            ))
-            .get_result(conn)?,
+            referrals: any!(referrals),
+            imports: any!(incident_imports),
+            decisions: any!(case_decisions),
+            shares: any!(information_shares),
+            attachments: any!(attachments),
+            tombstones: any!(retention_decisions),
         };
         Ok(Self {
             held: Some(held),
@@ -222,20 +213,20 @@ pub fn hydrate(
         Vec::new()
     } else {
         referrals::table
-        .filter(referrals::incident_id.eq_any(&ids))
-        .order((
-            referrals::incident_id.asc(),
-            referrals::referred_on.asc(),
-            referrals::recorded_at.asc(),
-            referrals::id.asc(),
-        ))
-        .select((
-            referrals::incident_id,
-            referrals::agency,
-            referrals::referred_on,
-            referrals::reference,
-        ))
-        .load(conn)?
+            .filter(referrals::incident_id.eq_any(&ids))
+            .order((
+                referrals::incident_id.asc(),
+                referrals::referred_on.asc(),
+                referrals::recorded_at.asc(),
+                referrals::id.asc(),
+            ))
+            .select((
+                referrals::incident_id,
+                referrals::agency,
+                referrals::referred_on,
+                referrals::reference,
+            ))
+            .load(conn)?
     };
 
     let imports: HashMap<String, (String, i32)> = if !held(|h| h.imports) {
