@@ -702,6 +702,7 @@ fn headteacher_token(conn: &mut AnyConnection, school_id: &str, at: NaiveDateTim
     )
     .unwrap();
     let account = safelog::accounts::store::user(conn, &user.id).unwrap();
+    let clock = safelog::clock::Clock::system();
     let session = safelog::auth::store::create_session(
         conn,
         &safelog::auth::store::NewSession {
@@ -710,12 +711,12 @@ fn headteacher_token(conn: &mut AnyConnection, school_id: &str, at: NaiveDateTim
             stage: "complete",
             ip: None,
             user_agent: None,
-            at: chrono::Utc::now().naive_utc(),
+            at: clock.now_naive(),
         },
     )
     .unwrap();
     safelog::auth::tokens::Keys::from_secret(JWT_SECRET.as_bytes())
         .unwrap()
-        .issue(&session, chrono::Utc::now())
+        .issue(&session, clock.now())
         .unwrap()
 }
