@@ -3,14 +3,16 @@
 //! quoting, and no cell that a spreadsheet would run as a formula.
 //!
 //! It streams: incidents are read a batch at a time inside one read-only
-//! snapshot and written as they are read, so memory stays the same for ten
-//! incidents or a million. Before the first row leaves, the export and its
+//! snapshot and written as they are read (on a second thread, a batch or
+//! two behind), so memory stays the same for ten incidents or a million. Before the first row leaves, the export and its
 //! row count are in the audit trail (committed on a second connection, so a
 //! download cut short is still on record).
 
 use std::io::Write;
 
-use chrono::NaiveDateTime;
+use std::borrow::Cow;
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
 
 use super::store::{self, Item, Lookups, Position, Scope};
 use crate::audit::{self, Event};
@@ -87,7 +89,7 @@ pub fn describe(f: &Filters) -> String {
 /// is written (an error before then may come back as either variant: the
 /// caller knows whether `ready` was called); returns how many rows were
 /// written.
-pub fn run<W: Write>(
+pub fn run<W: Write + Send>(
     pool: &DbPool,
     scope: &Scope,
     audit: &Audit,
@@ -124,10 +126,58 @@ pub fn run<W: Write>(
     })
 }
 
-fn write_rows<W: Write>(
+/// Reads the batches on this thread and writes their rows on another, a
+/// batch or two behind: the database and the CSV each keep a core busy.
+fn write_rows<W: Write + Send>(
     conn: &mut crate::db::AnyConnection,
     scope: &Scope,
+    out: W,
+) -> Result<u64, ExportError> {
+    let (batches, received) = std::sync::mpsc::sync_channel::<Vec<Item>>(2);
+    std::thread::scope(|s| {
+        let writer = s.spawn(move || write_items(out, received));
+        let read = read_batches(conn, scope, &batches);
+        // The writer finishes once the last batch is through.
+        drop(batches);
+        let written = writer
+            .join()
+            .unwrap_or_else(|_| Err(ExportError::During("the CSV writer stopped".into())));
+        // A write that failed stops the reading too (the batch it would
+        // have sent has nowhere to go): the writer's error says why.
+        match (read, written) {
+            (Ok(()), Ok(n)) => Ok(n),
+            (_, Err(e)) | (Err(e), Ok(_)) => Err(e),
+        }
+    })
+}
+
+/// Each batch of the export, hydrated, to `batches` until the last or until
+/// the writer has gone.
+fn read_batches(
+    conn: &mut crate::db::AnyConnection,
+    scope: &Scope,
+    batches: &std::sync::mpsc::SyncSender<Vec<Item>>,
+) -> Result<(), ExportError> {
+    let mut lookups = Lookups::for_export(conn, &scope.school_id)?;
+    let mut after: Option<Position> = None;
+    loop {
+        let rows = store::batch(conn, scope, after.as_ref(), BATCH)?;
+        let Some(last) = rows.last() else {
+            return Ok(());
+        };
+        after = Some((last.logged_at, last.reference.clone()));
+        let full = rows.len() as i64 == BATCH;
+        let items = store::hydrate(conn, &scope.school_id, rows, &mut lookups)?;
+        if batches.send(items).is_err() || !full {
+            return Ok(());
+        }
+    }
+}
+
+/// The byte-order mark, the header and a row for each item received.
+fn write_items<W: Write>(
     mut out: W,
+    batches: std::sync::mpsc::Receiver<Vec<Item>>,
 ) -> Result<u64, ExportError> {
     let io = |e: std::io::Error| ExportError::During(e.to_string());
     let csv_err = |e: csv::Error| ExportError::During(e.to_string());
@@ -135,41 +185,64 @@ fn write_rows<W: Write>(
     let mut w = writer(out);
     w.write_record(SPREADSHEET.iter().chain(SAFELOG.iter()))
         .map_err(csv_err)?;
-    let mut lookups = Lookups::default();
-    let mut after: Option<Position> = None;
     let mut written = 0u64;
-    loop {
-        let rows = store::batch(conn, scope, after.as_ref(), BATCH)?;
-        let Some(last) = rows.last() else {
-            break;
-        };
-        after = Some((last.logged_at, last.reference.clone()));
-        let full = rows.len() as i64 == BATCH;
-        for item in store::hydrate(conn, &scope.school_id, rows, &mut lookups)? {
-            let cells = cells(&item);
-            w.write_record(cells.iter().map(|c| safe(c).into_owned()))
-                .map_err(csv_err)?;
+    for items in batches {
+        for item in items {
+            // Cell by cell, each borrowed from the incident where it can
+            // be: a million rows are 28 million cells.
+            for cell in cells(&item) {
+                w.write_field(safe(&cell).as_bytes()).map_err(csv_err)?;
+            }
+            w.write_record(None::<&[u8]>).map_err(csv_err)?;
             written += 1;
-        }
-        if !full {
-            break;
         }
     }
     w.flush().map_err(io)?;
     Ok(written)
 }
 
-fn iso(t: NaiveDateTime) -> String {
-    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+/// `dd/mm/yyyy`, as chrono's `%d/%m/%Y` writes it (without parsing the
+/// pattern again for every cell).
+fn day(d: NaiveDate) -> String {
+    if (0..=9999).contains(&d.year()) {
+        format!("{:02}/{:02}/{:04}", d.day(), d.month(), d.year())
+    } else {
+        d.format("%d/%m/%Y").to_string()
+    }
 }
 
-fn yes_no(b: bool) -> String {
-    if b { "TRUE" } else { "FALSE" }.to_string()
+/// ISO 8601 UTC to the second, as chrono's `%Y-%m-%dT%H:%M:%SZ` writes it.
+fn iso(t: NaiveDateTime) -> String {
+    if (0..=9999).contains(&t.year()) {
+        format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+            t.year(),
+            t.month(),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        )
+    } else {
+        t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    }
+}
+
+fn yes_no(b: bool) -> Cow<'static, str> {
+    Cow::Borrowed(if b { "TRUE" } else { "FALSE" })
+}
+
+fn text(s: &str) -> Cow<'_, str> {
+    Cow::Borrowed(s)
+}
+
+fn optional(s: &Option<String>) -> Cow<'_, str> {
+    Cow::Borrowed(s.as_deref().unwrap_or_default())
 }
 
 /// One incident's row, before formula-proofing: the seven spreadsheet
 /// columns, then [`SAFELOG`]'s, in their order.
-pub fn cells(item: &Item) -> Vec<String> {
+pub fn cells(item: &Item) -> Vec<Cow<'_, str>> {
     if let Some(t) = &item.view.tombstone {
         return tombstone_cells(item, t);
     }
@@ -190,7 +263,7 @@ pub fn cells(item: &Item) -> Vec<String> {
             let mut s = format!(
                 "{}, {}",
                 crate::cases::forms::Agency::label_of(&r.agency),
-                r.referred_on.format("%d/%m/%Y")
+                day(r.referred_on)
             );
             match r.reference.as_deref().filter(|x| !x.is_empty()) {
                 Some(reference) => s.push_str(&format!(", ref {reference}")),
@@ -200,55 +273,71 @@ pub fn cells(item: &Item) -> Vec<String> {
         })
         .collect();
     let logged_by = match (&item.logged_by, &item.imported) {
-        (Some(name), _) => name.clone(),
-        (None, Some((file, line))) => format!("Imported from {file}, line {line}"),
-        (None, None) => String::new(),
+        (Some(name), _) => text(name),
+        (None, Some((file, line))) => Cow::Owned(format!("Imported from {file}, line {line}")),
+        (None, None) => text(""),
     };
     let acknowledged_by = match (&item.acknowledged_by, i.lg_acknowledged_at) {
-        (Some(name), _) => name.clone(),
-        (None, Some(_)) => "Imported (not recorded)".into(),
-        (None, None) => String::new(),
+        (Some(name), _) => text(name),
+        (None, Some(_)) => text("Imported (not recorded)"),
+        (None, None) => text(""),
     };
+    let when = |t: Option<NaiveDateTime>| t.map(iso).map_or(text(""), Cow::Owned);
     vec![
-        v.pupil.name.clone(),
-        i.tutor_group.clone(),
-        i.incident_date
-            .map(|d| d.format("%d/%m/%Y").to_string())
-            .unwrap_or_default(),
-        i.details.clone(),
-        v.actions_outcome(),
-        i.staff_initials.clone(),
+        text(&v.pupil.name),
+        text(&i.tutor_group),
+        i.incident_date.map(day).map_or(text(""), Cow::Owned),
+        text(&i.details),
+        // Most incidents have only the actions typed when they were logged.
+        if v.actions.is_empty() && (i.outcome.is_none() || !v.full) {
+            text(&i.actions_taken)
+        } else {
+            Cow::Owned(v.actions_outcome())
+        },
+        text(&i.staff_initials),
         yes_no(i.lg_acknowledged_at.is_some()),
         // safelog's own.
-        i.reference.clone(),
-        v.category.name.clone(),
-        v.category.four_c.clone(),
-        i.owner().label().to_string(),
-        i.status().label().to_string(),
+        text(&i.reference),
+        text(&v.category.name),
+        text(&v.category.four_c),
+        text(i.owner().label()),
+        text(i.status().label()),
         yes_no(i.child_at_risk),
-        i.location().label().to_string(),
-        i.platform.clone().unwrap_or_default(),
-        others.join("; "),
+        text(i.location().label()),
+        optional(&i.platform),
+        joined(others, "; "),
         logged_by,
-        iso(i.logged_at),
+        Cow::Owned(iso(i.logged_at)),
         acknowledged_by,
-        i.lg_acknowledged_at.map(iso).unwrap_or_default(),
-        referrals.join("; "),
-        i.outcome.clone().unwrap_or_default(),
-        i.closed_at.map(iso).unwrap_or_default(),
-        v.pupil.child_identifier.clone().unwrap_or_default(),
-        v.pupil.nhs_number.clone().unwrap_or_default(),
-        decisions(item),
-        shares(item),
-        attachments(item),
+        when(i.lg_acknowledged_at),
+        joined(referrals, "; "),
+        optional(&i.outcome),
+        when(i.closed_at),
+        optional(&v.pupil.child_identifier),
+        optional(&v.pupil.nhs_number),
+        Cow::Owned(decisions(item)),
+        Cow::Owned(shares(item)),
+        Cow::Owned(attachments(item)),
     ]
+}
+
+/// `parts` joined by `between`; no allocation when there are none.
+fn joined(parts: Vec<String>, between: &str) -> Cow<'static, str> {
+    if parts.is_empty() {
+        Cow::Borrowed("")
+    } else {
+        Cow::Owned(parts.join(between))
+    }
 }
 
 /// A destroyed record's row: what its tombstone keeps (reference,
 /// category, dates, status, who logged and acknowledged it, the referrals'
 /// agencies and dates, so that counts still add up), the tombstone's words
 /// in place of the details, and every other cell empty.
-fn tombstone_cells(item: &Item, t: &crate::incidents::model::Tombstone) -> Vec<String> {
+fn tombstone_cells<'a>(
+    item: &'a Item,
+    t: &crate::incidents::model::Tombstone,
+) -> Vec<Cow<'a, str>> {
     let v = &item.view;
     let i = &v.incident;
     let referrals: Vec<String> = item
@@ -258,41 +347,40 @@ fn tombstone_cells(item: &Item, t: &crate::incidents::model::Tombstone) -> Vec<S
             format!(
                 "{}, {}",
                 crate::cases::forms::Agency::label_of(&r.agency),
-                r.referred_on.format("%d/%m/%Y")
+                day(r.referred_on)
             )
         })
         .collect();
+    let when = |t: Option<NaiveDateTime>| t.map(iso).map_or(text(""), Cow::Owned);
     vec![
-        String::new(),
-        String::new(),
-        i.incident_date
-            .map(|d| d.format("%d/%m/%Y").to_string())
-            .unwrap_or_default(),
-        t.sentence(),
-        String::new(),
-        i.staff_initials.clone(),
+        text(""),
+        text(""),
+        i.incident_date.map(day).map_or(text(""), Cow::Owned),
+        Cow::Owned(t.sentence()),
+        text(""),
+        text(&i.staff_initials),
         yes_no(i.lg_acknowledged_at.is_some()),
-        i.reference.clone(),
-        v.category.name.clone(),
-        v.category.four_c.clone(),
-        i.owner().label().to_string(),
-        i.status().label().to_string(),
+        text(&i.reference),
+        text(&v.category.name),
+        text(&v.category.four_c),
+        text(i.owner().label()),
+        text(i.status().label()),
         yes_no(i.child_at_risk),
-        i.location().label().to_string(),
-        String::new(),
-        String::new(),
-        item.logged_by.clone().unwrap_or_default(),
-        iso(i.logged_at),
-        item.acknowledged_by.clone().unwrap_or_default(),
-        i.lg_acknowledged_at.map(iso).unwrap_or_default(),
-        referrals.join("; "),
-        String::new(),
-        i.closed_at.map(iso).unwrap_or_default(),
-        String::new(),
-        String::new(),
-        String::new(),
-        String::new(),
-        String::new(),
+        text(i.location().label()),
+        text(""),
+        text(""),
+        optional(&item.logged_by),
+        Cow::Owned(iso(i.logged_at)),
+        optional(&item.acknowledged_by),
+        when(i.lg_acknowledged_at),
+        joined(referrals, "; "),
+        text(""),
+        when(i.closed_at),
+        text(""),
+        text(""),
+        text(""),
+        text(""),
+        text(""),
     ]
 }
 
@@ -304,7 +392,7 @@ pub fn decisions(item: &Item) -> String {
             format!(
                 "{} ({}): {}",
                 crate::cases::forms::Decision::label_of(&d.decision),
-                d.decided_at.format("%d/%m/%Y"),
+                day(d.decided_at.date()),
                 d.reason
             )
         })
@@ -323,7 +411,7 @@ pub fn shares(item: &Item) -> String {
             };
             format!(
                 "{with}, {}, {}: {}; reason: {}",
-                x.shared_on.format("%d/%m/%Y"),
+                day(x.shared_on),
                 crate::cases::forms::LawfulBasis::label_of(&x.lawful_basis),
                 x.what,
                 x.reason

@@ -127,13 +127,63 @@ pub struct Item {
     pub attachments: Vec<crate::attachments::store::Attachment>,
 }
 
-/// What stays the same from batch to batch: the school's categories and
-/// the names of the people who logged or acknowledged (a few dozen staff,
-/// however many incidents).
+/// What stays the same from batch to batch: the school's categories, the
+/// names of the people who logged or acknowledged (a few dozen staff,
+/// however many incidents) and, for an export, which of the tables a row
+/// draws on hold anything for the school.
 #[derive(Default)]
 pub struct Lookups {
     categories: Option<HashMap<String, Category>>,
     names: HashMap<String, String>,
+    held: Option<Held>,
+}
+
+/// Whether the school has any referral, imported incident, decision,
+/// share, file or destroyed record. A table with none for the school is
+/// not asked again for each batch: even an empty table, asked about a
+/// thousand incidents, costs a statement of a thousand parameters built,
+/// parsed and run, and most schools have these for a few incidents of
+/// thousands, or none.
+#[derive(Clone, Copy)]
+struct Held {
+    referrals: bool,
+    imports: bool,
+    decisions: bool,
+    shares: bool,
+    attachments: bool,
+    tombstones: bool,
+}
+
+impl Lookups {
+    /// For an export: reads once, inside the export's snapshot, which
+    /// tables to ask at all (see [`Held`]). The import's lookups, which
+    /// live while it writes, ask every table every time.
+    pub fn for_export(conn: &mut AnyConnection, school_id: &str) -> QueryResult<Self> {
+        use crate::db::schema::{
+            attachments, case_decisions, information_shares, retention_decisions,
+        };
+        // Whether `table` has a row of the school.
+        macro_rules! any {
+            ($table:ident) => {
+                diesel::select(diesel::dsl::exists(
+                    $table::table.filter($table::school_id.eq(school_id)),
+                ))
+                .get_result::<bool>(conn)?
+            };
+        }
+        let held = Held {
+            referrals: any!(referrals),
+            imports: any!(incident_imports),
+            decisions: any!(case_decisions),
+            shares: any!(information_shares),
+            attachments: any!(attachments),
+            tombstones: any!(retention_decisions),
+        };
+        Ok(Self {
+            held: Some(held),
+            ..Self::default()
+        })
+    }
 }
 
 /// Everything each incident of a batch needs, in a fixed number of queries.
@@ -156,34 +206,44 @@ pub fn hydrate(
         pupils,
         steps,
     } = parts(conn, school_id, &rows)?;
+    let known = lookups.held;
+    let held = |table: fn(Held) -> bool| known.is_none_or(table);
 
-    let refs: Vec<(String, String, NaiveDate, Option<String>)> = referrals::table
-        .filter(referrals::incident_id.eq_any(&ids))
-        .order((
-            referrals::incident_id.asc(),
-            referrals::referred_on.asc(),
-            referrals::recorded_at.asc(),
-            referrals::id.asc(),
-        ))
-        .select((
-            referrals::incident_id,
-            referrals::agency,
-            referrals::referred_on,
-            referrals::reference,
-        ))
-        .load(conn)?;
+    let refs: Vec<(String, String, NaiveDate, Option<String>)> = if !held(|h| h.referrals) {
+        Vec::new()
+    } else {
+        referrals::table
+            .filter(referrals::incident_id.eq_any(&ids))
+            .order((
+                referrals::incident_id.asc(),
+                referrals::referred_on.asc(),
+                referrals::recorded_at.asc(),
+                referrals::id.asc(),
+            ))
+            .select((
+                referrals::incident_id,
+                referrals::agency,
+                referrals::referred_on,
+                referrals::reference,
+            ))
+            .load(conn)?
+    };
 
-    let imports: HashMap<String, (String, i32)> = incident_imports::table
-        .filter(incident_imports::incident_id.eq_any(&ids))
-        .select((
-            incident_imports::incident_id,
-            incident_imports::import_file,
-            incident_imports::import_line,
-        ))
-        .load::<(String, String, i32)>(conn)?
-        .into_iter()
-        .map(|(id, file, line)| (id, (file, line)))
-        .collect();
+    let imports: HashMap<String, (String, i32)> = if !held(|h| h.imports) {
+        HashMap::new()
+    } else {
+        incident_imports::table
+            .filter(incident_imports::incident_id.eq_any(&ids))
+            .select((
+                incident_imports::incident_id,
+                incident_imports::import_file,
+                incident_imports::import_line,
+            ))
+            .load::<(String, String, i32)>(conn)?
+            .into_iter()
+            .map(|(id, file, line)| (id, (file, line)))
+            .collect()
+    };
 
     let mut unknown: Vec<&str> = rows
         .iter()
@@ -228,18 +288,30 @@ pub fn hydrate(
 
     let owned: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
     let mut decisions_of: HashMap<String, Vec<crate::cases::store::DecisionRow>> = HashMap::new();
-    for d in crate::cases::store::decisions_of(conn, &owned)? {
-        decisions_of
-            .entry(d.incident_id.clone())
-            .or_default()
-            .push(d);
+    if held(|h| h.decisions) {
+        for d in crate::cases::store::decisions_of(conn, &owned)? {
+            decisions_of
+                .entry(d.incident_id.clone())
+                .or_default()
+                .push(d);
+        }
     }
     let mut shares_of: HashMap<String, Vec<crate::cases::store::ShareRow>> = HashMap::new();
-    for x in crate::cases::store::shares_of(conn, &owned)? {
-        shares_of.entry(x.incident_id.clone()).or_default().push(x);
+    if held(|h| h.shares) {
+        for x in crate::cases::store::shares_of(conn, &owned)? {
+            shares_of.entry(x.incident_id.clone()).or_default().push(x);
+        }
     }
-    let mut files_of = crate::attachments::store::of_incidents(conn, &owned)?;
-    let mut tombstones = crate::incidents::store::read::tombstones_of(conn, &owned)?;
+    let mut files_of = if held(|h| h.attachments) {
+        crate::attachments::store::of_incidents(conn, &owned)?
+    } else {
+        HashMap::new()
+    };
+    let mut tombstones = if held(|h| h.tombstones) {
+        crate::incidents::store::read::tombstones_of(conn, &owned)?
+    } else {
+        HashMap::new()
+    };
 
     let categories = lookups.categories.as_ref();
     let name = |u: &Option<String>| u.as_ref().and_then(|u| lookups.names.get(u)).cloned();

@@ -589,7 +589,101 @@ async fn the_command_line_exports_everything_not_entered_in_error_to_a_file(back
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// The export's bytes, whole, for two incidents whose cells need quoting,
+/// escaping and formula-proofing, with a case behind one of them: any
+/// change to how a row is written shows here first.
+async fn the_export_is_byte_for_byte_what_it_was(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let dsl = app.add_user("Dee Slade", &[Role::Dsl]);
+    let head = app.add_user("Hedda Teague", &[Role::Headteacher]);
+    let token = app.quick_token(&dsl);
+    let res = api_post(
+        &app,
+        &token,
+        "/api/v1/incidents",
+        &json!({
+            "pupil_name": "Zoë Ó Sé", "tutor_group": "9B", "incident_date": "2025-10-01",
+            "category": "online-bullying", "location": "online_at_home", "platform": "+44 7700",
+            "details": "She said \"stop\", then, line two:\r\nmore; =1+1 inside is fine.",
+            "actions_outcome": "\u{200b}=HYPERLINK(\"x\")",
+            "other_pupils": [
+                {"name": "Łukasz Nowak", "tutor_group": "9C", "role": "alleged"},
+                {"name": "@Sam", "role": "witness"},
+            ],
+        }),
+    )
+    .await;
+    assert_eq!(res.status(), 201);
+    let made: Value = res.json().await.unwrap();
+    let id = made["id"].as_str().unwrap();
+    let path = |what: &str| format!("/api/v1/incidents/{id}/{what}");
+    for (what, body) in [
+        ("actions", json!({"text": "-Called parents, both"})),
+        (
+            "referrals",
+            json!({"agency": "police", "date": "2025-11-12", "reference": "CAD 1"}),
+        ),
+        (
+            "decisions",
+            json!({"decision": "not_shared", "reason": "+parents asked"}),
+        ),
+        (
+            "status",
+            json!({"status": "closed", "reason": "done", "outcome": "|Resolved"}),
+        ),
+    ] {
+        let res = api_post(&app, &token, &path(what), &body).await;
+        assert_eq!(res.status(), 200, "{what}");
+    }
+    let head_token = app.quick_token(&head);
+    let res = api_post(&app, &head_token, &path("acknowledge"), &json!({})).await;
+    assert_eq!(res.status(), 200);
+    let res = api_post(
+        &app,
+        &token,
+        "/api/v1/incidents",
+        &json!({
+            "pupil_name": "\u{ff1d}Amy", "tutor_group": "10A",
+            "category": "other", "details": "\ttabbed, \u{ff0b}1",
+        }),
+    )
+    .await;
+    assert_eq!(res.status(), 201);
+
+    let (status, bytes) = export_api(&app, &head_token, "").await;
+    assert_eq!(status, 200);
+    let text = String::from_utf8(bytes).unwrap();
+    let expected = concat!(
+        "\u{feff}Student Name,Tutor Group,Incident Date,Incident Details,Actions and Outcome,Staff Initials,LG Acknowledged,Reference,Category,4C,Owner Role,Status,Child at Risk,Where,Platform,Other Pupils Involved,Logged By,Logged At,Acknowledged By,Acknowledged At,Referrals,Outcome,Closed At,Child Identifier,NHS Number,Decisions,Information Shared,Attachments\r\n",
+        "Zoë Ó Sé,9B,01/10/2025,\"She said \"\"stop\"\", then, line two:\r\n",
+        "more; =1+1 inside is fine.\",\"'\u{200b}=HYPERLINK(\"\"x\"\")\n",
+        "12/11/2025 DS: -Called parents, both\n",
+        "12/11/2025 DS: Referral: Referred to Police (101/999) on 12/11/2025, reference CAD 1.\n",
+        "12/11/2025 DS: Decision: decided not to share information.\n",
+        "12/11/2025 DS: Status changed: |Resolved\n",
+        "Outcome: |Resolved\",DS,TRUE,OS-2025-0001,Online bullying or child-on-child abuse,conduct,Designated Safeguarding Lead,Closed,FALSE,Online at home,'+44 7700,\"Łukasz Nowak (9C, alleged); @Sam (witness)\",Dee Slade,2025-11-12T10:30:00Z,Hedda Teague,2025-11-12T10:30:00Z,\"Police (101/999), 12/11/2025, ref CAD 1\",'|Resolved,2025-11-12T10:30:00Z,,,Decided not to share information (12/11/2025): +parents asked,,\r\n",
+        "'＝Amy,10A,,\"tabbed, ＋1\",,DS,FALSE,OS-2025-0002,Other online-safety concern,none,Online Safety Lead,New,FALSE,Not known,,,Dee Slade,2025-11-12T10:30:00Z,,,,,,,,,,\r\n",
+    );
+    assert_eq!(text, expected, "\nwas:\n{text:?}");
+
+    // The command line writes the same bytes to its file.
+    let dir = std::env::temp_dir()
+        .join("safelog-tests")
+        .join(uuid::Uuid::new_v4().simple().to_string());
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("audit.csv");
+    let out = export_by_command(&app, &file, &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), expected);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 on_both_backends!(
+    the_export_is_byte_for_byte_what_it_was,
     the_export_parses_with_the_spreadsheets_seven_headers_first,
     a_cell_that_would_be_a_formula_is_prefixed_with_a_quote,
     actions_and_outcome_lists_each_action_with_its_date_and_initials,
