@@ -11,7 +11,7 @@ use crate::mail::MailWorker;
 /// What every handler can reach.
 pub struct AppState {
     pub pool: DbPool,
-    /// Where logging's writes go to be committed together (SQLite).
+    /// Where logging's writes go to be committed together (`db::writer`).
     pub writer: crate::db::writer::Writer,
     pub config: Config,
     pub clock: Clock,

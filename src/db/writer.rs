@@ -1,21 +1,27 @@
-//! Group commit for SQLite: one connection on its own thread takes every
-//! write waiting for it and commits them together, in one durable
-//! transaction, each inside its own savepoint.
+//! Group commit: one connection on its own thread takes every write
+//! waiting for it and commits them together, in one durable transaction,
+//! each inside its own savepoint.
 //!
-//! Why: SQLite allows one writer at a time. Pooled connections that all
-//! want to write wait for the lock by sleeping and retrying under
+//! Why, on SQLite: it allows one writer at a time. Pooled connections that
+//! all want to write wait for the lock by sleeping and retrying under
 //! `busy_timeout`, so under load a writer can sleep long after the lock is
 //! free (the p99 of logging was over a second at 32 clients), and every
 //! write pays for its own sync of the WAL. Queued here, the writes run
 //! back to back on one connection and share one sync: the more are
-//! waiting, the more each commit carries. No caller is answered before
-//! the commit that holds its write has reached the disk
-//! (`synchronous = FULL`), so an answered write survives a `kill -9` as
-//! before.
+//! waiting, the more each commit carries.
 //!
-//! On PostgreSQL there is no thread: the server already queues writers and
-//! shares its WAL flushes between concurrent commits, so a write runs on a
-//! pooled connection as [`super::run`] does.
+//! Why, on PostgreSQL: logging takes its school's lock (references are
+//! numbered in turn) and holds it until its commit has flushed the WAL, so
+//! one school's incidents were logged one flush at a time however many
+//! instances served them. A batch takes each school's lock once and
+//! flushes once for all its incidents. Batches lock their schools in
+//! order of the key each write gives (its school), so two instances'
+//! batches cannot wait for each other in a circle.
+//!
+//! No caller is answered before the commit that holds its write has
+//! reached the disk (`synchronous = FULL` on SQLite, PostgreSQL's
+//! default `synchronous_commit`), so an answered write survives a
+//! `kill -9` as before (`tests/it/logging_crash.rs`).
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc;
@@ -23,7 +29,7 @@ use std::sync::mpsc;
 use diesel::result::Error as DieselError;
 
 use super::dialect::{begin_write, commit, in_transaction, rollback, write_transaction};
-use super::{connect_one, AnyConnection, DbPool, OpenError, Target};
+use super::{connect_one, AnyConnection, OpenError};
 use crate::error::AppError;
 
 /// How many writes one commit carries at most: enough that a burst of
@@ -38,48 +44,44 @@ type Committed = Result<(), String>;
 type Finish = Box<dyn FnOnce(Committed) + Send>;
 /// A write: run on the batch's connection (`None` when the batch could not
 /// start), it returns how to answer its caller.
-type Job = Box<dyn FnOnce(Option<&mut AnyConnection>) -> Finish + Send>;
+type Run = Box<dyn FnOnce(Option<&mut AnyConnection>) -> Finish + Send>;
+
+/// A write and the key that orders it within its batch.
+struct Job {
+    key: String,
+    run: Run,
+}
 
 /// Where writes that should be committed together are sent.
 pub struct Writer {
-    /// `None` on PostgreSQL.
-    queue: Option<mpsc::Sender<Job>>,
+    queue: mpsc::Sender<Job>,
 }
 
 impl Writer {
-    /// Starts the writing thread and its connection on SQLite; on
-    /// PostgreSQL, nothing.
+    /// Starts the writing thread and its connection.
     pub fn start(url: &str) -> Result<Writer, OpenError> {
-        match Target::parse(url)? {
-            Target::Postgres(_) => Ok(Writer { queue: None }),
-            Target::Sqlite(_) => {
-                let conn = connect_one(url)?;
-                let (queue, jobs) = mpsc::channel();
-                let url = url.to_string();
-                std::thread::Builder::new()
-                    .name("safelog-writer".into())
-                    .spawn(move || commit_batches(conn, &url, &jobs))
-                    .map_err(|e| OpenError::Migrations(format!("cannot start the writer: {e}")))?;
-                Ok(Writer { queue: Some(queue) })
-            }
-        }
+        let conn = connect_one(url)?;
+        let (queue, jobs) = mpsc::channel();
+        let url = url.to_string();
+        std::thread::Builder::new()
+            .name("safelog-writer".into())
+            .spawn(move || commit_batches(conn, &url, &jobs))
+            .map_err(|e| OpenError::Migrations(format!("cannot start the writer: {e}")))?;
+        Ok(Writer { queue })
     }
 
-    /// Runs `f` in a write transaction of its own (a savepoint in a shared
-    /// one, on SQLite) and answers once that has been committed: `f`'s own
-    /// result, or an error when the commit failed. An error from `f` undoes
-    /// `f`'s writes only.
-    pub async fn transaction<T, E, F>(&self, pool: &DbPool, f: F) -> Result<Result<T, E>, AppError>
+    /// Runs `f` in a savepoint of a shared write transaction and answers
+    /// once that has been committed: `f`'s own result, or an error when the
+    /// commit failed. An error from `f` undoes `f`'s writes only. `key`
+    /// orders the writes of a batch: the school whose lock `f` takes.
+    pub async fn transaction<T, E, F>(&self, key: &str, f: F) -> Result<Result<T, E>, AppError>
     where
         F: FnOnce(&mut AnyConnection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: From<DieselError> + Send + 'static,
     {
-        let Some(queue) = &self.queue else {
-            return super::run(pool, move |conn| Ok(write_transaction(conn, f))).await;
-        };
         let (answer, answered) = tokio::sync::oneshot::channel();
-        let job: Job = Box::new(move |conn| {
+        let run: Run = Box::new(move |conn| {
             let outcome = conn.map(|conn| write_transaction(conn, f));
             Box::new(move |committed: Committed| {
                 let result = match (committed, outcome) {
@@ -91,8 +93,11 @@ impl Writer {
                 let _ = answer.send(result);
             })
         });
-        queue
-            .send(job)
+        self.queue
+            .send(Job {
+                key: key.to_string(),
+                run,
+            })
             .map_err(|_| AppError::unavailable("the writer has stopped"))?;
         match answered.await {
             Ok(Ok(outcome)) => Ok(outcome),
@@ -109,11 +114,12 @@ fn commit_batches(mut conn: AnyConnection, url: &str, jobs: &mpsc::Receiver<Job>
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
         batch.extend(jobs.try_iter().take(MOST_AT_ONCE - 1));
+        batch.sort_by(|a, b| a.key.cmp(&b.key));
         if let Err(e) = begin_write(&mut conn) {
             let message = e.to_string();
             tracing::error!(error = %message, "the writer could not begin a transaction");
             for job in batch {
-                job(None)(Err(message.clone()));
+                (job.run)(None)(Err(message.clone()));
             }
             conn = fresh(conn, url);
             continue;
@@ -122,10 +128,10 @@ fn commit_batches(mut conn: AnyConnection, url: &str, jobs: &mpsc::Receiver<Job>
         let mut failed = None;
         for job in batch {
             if failed.is_some() {
-                finishes.push(job(None));
+                finishes.push((job.run)(None));
                 continue;
             }
-            match catch_unwind(AssertUnwindSafe(|| job(Some(&mut conn)))) {
+            match catch_unwind(AssertUnwindSafe(|| (job.run)(Some(&mut conn)))) {
                 Ok(finish) => finishes.push(finish),
                 // Its answer was dropped with it, so its caller hears of it.
                 Err(_) => failed = Some("a write in the same batch failed unexpectedly".to_string()),

@@ -308,7 +308,7 @@ pub async fn create(
     let ip = caller.ip.clone();
     let logged = state
         .writer
-        .transaction(&state.pool, move |conn| {
+        .transaction(&user.school_id, move |conn| {
             let origin = Origin {
                 ip: Some(&ip),
                 via: "api",

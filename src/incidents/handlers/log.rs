@@ -65,7 +65,7 @@ pub async fn submit(
     let (school_id, now) = (user.school_id.clone(), state.clock.now_naive());
     let result = state
         .writer
-        .transaction(&state.pool, move |conn| {
+        .transaction(&user.school_id, move |conn| {
             let origin = Origin {
                 ip: Some(&caller.ip),
                 via: "form",
