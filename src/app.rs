@@ -110,8 +110,10 @@ impl Application {
                 std::time::Duration::from_millis(config.pupil_drop_poll_ms.max(1)),
             );
         }
+        let writer = crate::db::writer::Writer::start(&config.database_url)?;
         let state = web::Data::new(AppState {
             pool,
+            writer,
             config,
             clock,
             keys,

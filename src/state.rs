@@ -11,6 +11,8 @@ use crate::mail::MailWorker;
 /// What every handler can reach.
 pub struct AppState {
     pub pool: DbPool,
+    /// Where logging's writes go to be committed together (`db::writer`).
+    pub writer: crate::db::writer::Writer,
     pub config: Config,
     pub clock: Clock,
     pub keys: Keys,

@@ -24,16 +24,17 @@ pub fn backend(conn: &AnyConnection) -> Backend {
 /// `BEGIN` upgrades its lock at the first write and fails with "database is
 /// locked" under concurrency, whatever `busy_timeout` says; `BEGIN IMMEDIATE`
 /// takes the write lock up front so concurrent writers queue instead.
+/// Inside a transaction already (the group committer's batch, see
+/// `db::writer`) it is a savepoint: its error undoes its own writes only.
 pub fn write_transaction<T, E, F>(conn: &mut AnyConnection, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut AnyConnection) -> Result<T, E>,
     E: From<DieselError>,
 {
-    match conn {
-        AnyConnection::Sqlite(c) => {
-            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
-        }
-        AnyConnection::Postgres(c) => AnsiTransactionManager::begin_transaction(c)?,
+    if in_transaction(conn)? {
+        <AnyConnection as TransactionManager<AnyConnection>>::begin_transaction(conn)?;
+    } else {
+        begin_write(conn)?;
     }
     match f(conn) {
         Ok(value) => {
@@ -60,6 +61,15 @@ pub fn begin_write(conn: &mut AnyConnection) -> Result<(), DieselError> {
         }
         AnyConnection::Postgres(c) => AnsiTransactionManager::begin_transaction(c),
     }
+}
+
+/// Whether the connection is inside a transaction.
+pub fn in_transaction(conn: &mut AnyConnection) -> Result<bool, DieselError> {
+    Ok(
+        <AnyConnection as TransactionManager<AnyConnection>>::transaction_manager_status_mut(conn)
+            .transaction_depth()?
+            .is_some(),
+    )
 }
 
 /// Commits what [`begin_write`] opened.

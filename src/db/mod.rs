@@ -3,6 +3,7 @@
 //! blocking diesel work off the async workers.
 
 pub mod dialect;
+pub mod writer;
 pub mod schema;
 
 use std::path::{Path, PathBuf};

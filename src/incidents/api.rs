@@ -306,15 +306,17 @@ pub async fn create(
     let (school_id, now) = (user.school_id.clone(), state.clock.now_naive());
     let author = caller.author.clone();
     let ip = caller.ip.clone();
-    let logged = db::run(&state.pool, move |conn| {
-        let origin = Origin {
-            ip: Some(&ip),
-            via: "api",
-        };
-        Ok(logging::log(conn, &school_id, &author, &new, &origin, now))
-    })
-    .await?
-    .map_err(rejected)?;
+    let logged = state
+        .writer
+        .transaction(&user.school_id, move |conn| {
+            let origin = Origin {
+                ip: Some(&ip),
+                via: "api",
+            };
+            logging::log(conn, &school_id, &author, &new, &origin, now)
+        })
+        .await?
+        .map_err(rejected)?;
     let replayed = matches!(logged, Logged::Replayed(_));
     let id = logged.id().to_string();
     let r = reread(&state, caller, id.clone()).await?;

@@ -11,7 +11,7 @@ use super::routing;
 use super::store::timeline::{self, Author, NewEvent};
 use super::store::write::{self, NewRow};
 use crate::audit::{self, Event};
-use crate::db::dialect::{lock_school, write_transaction};
+use crate::db::dialect::lock_school;
 use crate::db::AnyConnection;
 use crate::error::AppError;
 use crate::forms::FieldErrors;
@@ -89,6 +89,8 @@ pub struct Origin<'a> {
     pub via: &'static str,
 }
 
+/// Logs an incident. The caller holds the write transaction: the form
+/// and the API run this through the group committer (`db::writer`).
 pub fn log(
     conn: &mut AnyConnection,
     school_id: &str,
@@ -97,29 +99,27 @@ pub fn log(
     origin: &Origin<'_>,
     now: NaiveDateTime,
 ) -> Result<Logged, Rejected> {
-    write_transaction(conn, |conn| {
-        // Serialises this school's loggers: references and retries see
-        // every incident committed before them.
-        lock_school(conn, school_id)?;
-        if let (Some(key), Some(user)) = (&new.idempotency_key, &author.user_id) {
-            if let Some(id) = write::by_idempotency_key(conn, school_id, user, key)? {
-                return Ok(Logged::Replayed(id));
-            }
+    // Serialises this school's loggers: references and retries see
+    // every incident committed before them.
+    lock_school(conn, school_id)?;
+    if let (Some(key), Some(user)) = (&new.idempotency_key, &author.user_id) {
+        if let Some(id) = write::by_idempotency_key(conn, school_id, user, key)? {
+            return Ok(Logged::Replayed(id));
         }
-        let id = create(
-            conn,
-            school_id,
-            author,
-            new,
-            origin,
-            &Provenance::default(),
-            now,
-        )?;
-        // Alerts belong to logging, not to `create`: an import is history
-        // and alerts no one.
-        crate::cases::on_logged(conn, &id, now)?;
-        Ok(Logged::Created(id))
-    })
+    }
+    let id = create(
+        conn,
+        school_id,
+        author,
+        new,
+        origin,
+        &Provenance::default(),
+        now,
+    )?;
+    // Alerts belong to logging, not to `create`: an import is history
+    // and alerts no one.
+    crate::cases::on_logged(conn, &id, now)?;
+    Ok(Logged::Created(id))
 }
 
 /// Where an incident came from, when not from the log form or the API.

@@ -25,6 +25,7 @@ mod import_locks;
 mod imported_history;
 mod incidents;
 mod lockout;
+mod logging_crash;
 mod mail;
 mod mail_crash;
 mod metrics;

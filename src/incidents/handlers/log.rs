@@ -63,21 +63,16 @@ pub async fn submit(
     };
     let caller = Caller::new(&user, &req);
     let (school_id, now) = (user.school_id.clone(), state.clock.now_naive());
-    let result = db::run(&state.pool, move |conn| {
-        let origin = Origin {
-            ip: Some(&caller.ip),
-            via: "form",
-        };
-        Ok(logging::log(
-            conn,
-            &school_id,
-            &caller.author,
-            &new,
-            &origin,
-            now,
-        ))
-    })
-    .await?;
+    let result = state
+        .writer
+        .transaction(&user.school_id, move |conn| {
+            let origin = Origin {
+                ip: Some(&caller.ip),
+                via: "form",
+            };
+            logging::log(conn, &school_id, &caller.author, &new, &origin, now)
+        })
+        .await?;
     match result {
         // A form sent again (a double click, a refresh, or the Back button
         // and a changed form) is told so rather than silently matched.
