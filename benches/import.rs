@@ -140,7 +140,9 @@ impl Seeded {
     }
 }
 
-const GROUPS: [&str; 10] = ["7A", "7B", "8A", "8C", "9B", "9D", "10T", "10W", "11E", "11R"];
+const GROUPS: [&str; 10] = [
+    "7A", "7B", "8A", "8C", "9B", "9D", "10T", "10W", "11E", "11R",
+];
 const INITIALS: [&str; 6] = ["MAL", "JH", "DS", "PK", "RB", ""];
 
 /// The old spreadsheet as a school kept it, `n` rows.
@@ -329,7 +331,10 @@ fn postgres_rounds(admin: &str, csv: &Path, n: u64, rounds: usize) -> Rounds {
             let mut db = PgConnection::establish(&url).unwrap();
             diesel::sql_query(PLAIN_TABLE).execute(&mut db).unwrap();
         }
-        let copy = format!("\\copy log FROM '{}' WITH (FORMAT csv, HEADER true)", csv.display());
+        let copy = format!(
+            "\\copy log FROM '{}' WITH (FORMAT csv, HEADER true)",
+            csv.display()
+        );
         let m = measure("psql", &["-q", &url, "-c", &copy], &[]);
         eprintln!(
             "round {round}: psql \\copy {:.2} s ({:.0} rows/s), peak {}",

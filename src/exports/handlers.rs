@@ -310,7 +310,14 @@ pub async fn import_upload(
             ip: Some(&ip),
             via: "upload",
         };
-        let outcome = import::run(conn, Source::Bytes(&bytes), &opts, now, today, &mut |_, _| {});
+        let outcome = import::run(
+            conn,
+            Source::Bytes(&bytes),
+            &opts,
+            now,
+            today,
+            &mut |_, _| {},
+        );
         Ok((outcome, bytes))
     })
     .await?;

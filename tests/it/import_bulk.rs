@@ -48,7 +48,9 @@ const LAST: [&str; 15] = [
     "Adams", "Begum", "Clarke", "Davies", "Evans", "Fox", "Green", "Hussain", "Iqbal", "Jones",
     "Khan", "Lewis", "Morgan", "Nowak", "Ó Sé",
 ];
-const GROUPS: [&str; 10] = ["7A", "7B", "8A", "8C", "9B", "9D", "10T", "10W", "11E", "11R"];
+const GROUPS: [&str; 10] = [
+    "7A", "7B", "8A", "8C", "9B", "9D", "10T", "10W", "11E", "11R",
+];
 const CATEGORIES: [&str; 6] = [
     "online-bullying",
     "",
@@ -58,7 +60,13 @@ const CATEGORIES: [&str; 6] = [
     "harmful-content",
 ];
 const STATUSES: [&str; 6] = ["", "", "new", "In progress", "escalated", "closed"];
-const PLACES: [&str; 5] = ["", "in school", "Outside school", "online at home", "not known"];
+const PLACES: [&str; 5] = [
+    "",
+    "in school",
+    "Outside school",
+    "online at home",
+    "not known",
+];
 
 fn quoted(cell: &str) -> String {
     format!("\"{}\"", cell.replace('"', "\"\""))
@@ -83,7 +91,12 @@ fn row(i: u64) -> String {
     let date = match r.next(10) {
         0 => String::new(),
         1 => format!("202{}-0{}-1{}", r.next(5), 1 + r.next(9), r.next(10)),
-        _ => format!("{:02}/{:02}/202{}", 1 + r.next(28), 1 + r.next(12), r.next(5)),
+        _ => format!(
+            "{:02}/{:02}/202{}",
+            1 + r.next(28),
+            1 + r.next(12),
+            r.next(5)
+        ),
     };
     let details = format!(
         "Row {i}: a message, \"quoted\", seen on a phone{}",
@@ -134,7 +147,11 @@ fn row(i: u64) -> String {
         outcome.to_string(),
         closed_at.to_string(),
     ];
-    cells.iter().map(|c| quoted(c)).collect::<Vec<_>>().join(",")
+    cells
+        .iter()
+        .map(|c| quoted(c))
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// The seeded file of rows `from..to`, every 50th row a repeat of one
@@ -280,8 +297,7 @@ fn dump(app: &TestApp) -> Vec<(&'static str, Vec<String>)> {
         ))
         .load(&mut conn)
         .unwrap();
-    let reference: HashMap<String, String> =
-        a.iter().map(|i| (i.0.clone(), i.1.clone())).collect();
+    let reference: HashMap<String, String> = a.iter().map(|i| (i.0.clone(), i.1.clone())).collect();
     let pupil: HashMap<String, String> = people
         .iter()
         .map(|p| (p.0.clone(), format!("{} ({:?})", p.1, p.2)))
@@ -474,7 +490,10 @@ async fn a_large_import_writes_what_the_row_by_row_import_wrote(backend: Backend
     let out = import(&app, "bulk.csv", &file(0..ROWS, None));
     assert!(out.status.success(), "{out:?}");
     let said = String::from_utf8_lossy(&out.stdout);
-    assert!(said.contains("row(s) already imported were skipped"), "{said}");
+    assert!(
+        said.contains("row(s) already imported were skipped"),
+        "{said}"
+    );
     // A later copy: the first hundred rows again, and fifty new ones.
     let out = import(&app, "later.csv", &file(0..100, None));
     assert!(out.status.success(), "{out:?}");
@@ -519,7 +538,11 @@ async fn a_wrong_last_row_of_a_large_file_imports_nothing(backend: Backend) {
         )),
         "{said}"
     );
-    assert_eq!(said.matches("\n  line ").count(), 1, "the one problem: {said}");
+    assert_eq!(
+        said.matches("\n  line ").count(),
+        1,
+        "the one problem: {said}"
+    );
     assert_eq!(counts(&app), before, "nothing of the file was written");
     let refused = crate::import::audit_details(&app, "log_import_refused");
     assert_eq!(refused.len(), 1, "{refused:?}");
