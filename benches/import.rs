@@ -117,6 +117,16 @@ fn spread(rounds: &[Measured], n: u64) -> (f64, f64, f64) {
     (rates[0], rates[rates.len() / 2], rates[rates.len() - 1])
 }
 
+/// One round's figures, as it ends.
+fn said(round: usize, what: &str, m: &Measured, n: u64) {
+    eprintln!(
+        "round {round}: {what} {:.2} s ({:.0} rows/s), peak {}",
+        m.wall.as_secs_f64(),
+        n as f64 / m.wall.as_secs_f64(),
+        mb(Some(m.peak_kb))
+    );
+}
+
 struct Measured {
     wall: Duration,
     peak_kb: u64,
@@ -271,12 +281,7 @@ fn sqlite_rounds(root: &Path, csv: &Path, n: u64, rounds: usize) -> Rounds {
         let url = format!("sqlite://{}", db.display());
         let m = safelog(&url, csv);
         assert_eq!(count(&url), n as i64, "every row imported");
-        eprintln!(
-            "round {round}: safelog import {:.2} s ({:.0} rows/s), peak {}",
-            m.wall.as_secs_f64(),
-            n as f64 / m.wall.as_secs_f64(),
-            mb(Some(m.peak_kb))
-        );
+        said(round, "safelog import", &m, n);
         r.safelog.push(m);
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
@@ -292,12 +297,7 @@ fn sqlite_rounds(root: &Path, csv: &Path, n: u64, rounds: usize) -> Rounds {
         assert!(status.success());
         let import = format!(".import --csv --skip 1 {} log", csv.display());
         let m = measure("sqlite3", &[plain.to_str().unwrap(), &import], &[]);
-        eprintln!(
-            "round {round}: sqlite3 .import {:.2} s ({:.0} rows/s), peak {}",
-            m.wall.as_secs_f64(),
-            n as f64 / m.wall.as_secs_f64(),
-            mb(Some(m.peak_kb))
-        );
+        said(round, "sqlite3 .import", &m, n);
         r.reference.push(m);
         let _ = std::fs::remove_file(&plain);
     }
@@ -320,12 +320,7 @@ fn postgres_rounds(admin: &str, csv: &Path, n: u64, rounds: usize) -> Rounds {
         school_database(&url);
         let m = safelog(&url, csv);
         assert_eq!(count(&url), n as i64, "every row imported");
-        eprintln!(
-            "round {round}: safelog import (PostgreSQL) {:.2} s ({:.0} rows/s), peak {}",
-            m.wall.as_secs_f64(),
-            n as f64 / m.wall.as_secs_f64(),
-            mb(Some(m.peak_kb))
-        );
+        said(round, "safelog import (PostgreSQL)", &m, n);
         r.safelog.push(m);
         {
             let mut db = PgConnection::establish(&url).unwrap();
@@ -336,12 +331,7 @@ fn postgres_rounds(admin: &str, csv: &Path, n: u64, rounds: usize) -> Rounds {
             csv.display()
         );
         let m = measure("psql", &["-q", &url, "-c", &copy], &[]);
-        eprintln!(
-            "round {round}: psql \\copy {:.2} s ({:.0} rows/s), peak {}",
-            m.wall.as_secs_f64(),
-            n as f64 / m.wall.as_secs_f64(),
-            mb(Some(m.peak_kb))
-        );
+        said(round, "psql \\copy", &m, n);
         r.reference.push(m);
         diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
             .execute(&mut c)

@@ -344,6 +344,7 @@ pub fn run(
         now,
         today,
     };
+    import_store::seen_start(conn)?;
     let planned = read_snapshot(conn, |conn| apply(conn, &input, opts, Pass::Plan, progress));
     let planned = match planned {
         Ok(report) => report,
@@ -355,8 +356,10 @@ pub fn run(
         Err(Stop::RollBack(report)) => *report,
     };
     if opts.dry_run || !planned.problems.is_empty() {
+        import_store::seen_end(conn)?;
         return refused_or_checked(conn, opts, planned, now);
     }
+    import_store::seen_start(conn)?;
     let outcome = write_transaction(conn, |conn| {
         lock_school(conn, opts.school_id)?;
         let mut report = apply(conn, &input, opts, Pass::Write, progress)?;
@@ -367,6 +370,7 @@ pub fn run(
         trail(conn, opts, "log_imported", &report.describe(), now)?;
         Ok(report)
     });
+    import_store::seen_end(conn)?;
     match outcome {
         Ok(report) => Ok(report),
         Err(Stop::App(e)) => Err(ImportError::App(e)),
@@ -855,17 +859,6 @@ impl Resolver {
     }
 }
 
-/// A row's import key as the duplicate check keeps it: 128 bits of the
-/// digest, so a file of a million rows is checked in a few megabytes.
-fn short_key(key: &str) -> u128 {
-    key.get(..32)
-        .and_then(|hex| u128::from_str_radix(hex, 16).ok())
-        .unwrap_or_else(|| {
-            let d = crate::auth::tokens::digest(key);
-            u128::from_str_radix(&d[..32], 16).unwrap_or_default()
-        })
-}
-
 /// A row that passed every check of its own, waiting for the checks
 /// against the log (repeats, pupils, references).
 struct Checked {
@@ -904,12 +897,12 @@ struct Pending {
 /// Writes a batch of the write pass: what [`logging::create`], the status
 /// and acknowledgement updates and their timeline entries, and the import
 /// record wrote for each row, as one INSERT per table.
-fn write_batch(
+fn write_batch<'a>(
     conn: &mut AnyConnection,
-    school: &str,
-    opts: &Options<'_>,
+    school: &'a str,
+    opts: &Options<'a>,
     now: NaiveDateTime,
-    batch: &[Pending],
+    batch: &'a [Pending],
 ) -> Result<(), diesel::result::Error> {
     let mut incidents = Vec::with_capacity(batch.len());
     let mut events = Vec::with_capacity(batch.len() * 3);
@@ -917,63 +910,62 @@ fn write_batch(
     let mut audit = Vec::with_capacity(batch.len());
     for p in batch {
         let f = &p.new.fields;
-        let mut version = 1;
-        events.push(import_store::EventRow {
-            id: uuid::Uuid::new_v4().to_string(),
-            incident_id: &p.id,
-            school_id: school,
-            seq: 1,
-            incident_version: 1,
-            kind: EventKind::Logged.as_str(),
-            by_initials: &p.initials,
-            at: now,
-            text: Some(p.note.as_str()),
-            field: None,
-            old_value: None,
-            new_value: None,
-            reason: None,
-            visible_to_reporter: true,
-        });
-        if p.status != Status::New {
-            version += 1;
-            events.push(import_store::EventRow {
+        // Each step raises the incident's version; its entry is numbered so.
+        let entry = |version: i32, kind: EventKind, by: &'a str, text: Option<&'a str>| {
+            import_store::EventRow {
                 id: uuid::Uuid::new_v4().to_string(),
                 incident_id: &p.id,
                 school_id: school,
                 seq: version,
                 incident_version: version,
-                kind: EventKind::StatusChange.as_str(),
-                by_initials: if p.history {
-                    HISTORY_BY
-                } else {
-                    p.initials.as_str()
-                },
+                kind: kind.as_str(),
+                by_initials: by,
                 at: now,
-                text: (!p.history).then_some("Status as given in the imported file"),
+                text,
+                field: None,
+                old_value: None,
+                new_value: None,
+                reason: None,
+                visible_to_reporter: true,
+            }
+        };
+        let mut version = 1;
+        events.push(entry(
+            version,
+            EventKind::Logged,
+            p.initials.as_str(),
+            Some(p.note.as_str()),
+        ));
+        if p.status != Status::New {
+            version += 1;
+            let by = if p.history {
+                HISTORY_BY
+            } else {
+                p.initials.as_str()
+            };
+            events.push(import_store::EventRow {
                 field: Some("status"),
                 old_value: Some(Status::New.as_str()),
                 new_value: Some(p.status.as_str()),
                 reason: p.history.then_some(HISTORY_REASON),
-                visible_to_reporter: true,
+                ..entry(
+                    version,
+                    EventKind::StatusChange,
+                    by,
+                    (!p.history).then_some("Status as given in the imported file"),
+                )
             });
         }
         if p.acknowledged {
             version += 1;
             events.push(import_store::EventRow {
-                id: uuid::Uuid::new_v4().to_string(),
-                incident_id: &p.id,
-                school_id: school,
-                seq: version,
-                incident_version: version,
-                kind: EventKind::Acknowledgement.as_str(),
-                by_initials: "LG",
-                at: now,
-                text: Some(p.said.as_str()),
-                field: None,
-                old_value: None,
-                new_value: None,
-                reason: None,
                 visible_to_reporter: false,
+                ..entry(
+                    version,
+                    EventKind::Acknowledgement,
+                    "LG",
+                    Some(p.said.as_str()),
+                )
             });
         }
         let closed = p.status == Status::Closed;
@@ -1170,8 +1162,9 @@ fn apply(
     };
     let has_category_column = rows.has_column("Category");
     let mut defaulted = 0usize;
-    // The first line of each row seen so far, by its key.
-    let mut seen: HashMap<u128, u64> = HashMap::new();
+    // The first line of each key met in this batch; those of earlier
+    // batches are in the temporary table import_seen.
+    let mut seen: HashMap<String, u64> = HashMap::new();
     let mut lookups = store::Lookups::default();
     let mut new_pupils: HashSet<String> = HashSet::new();
     let mut planning = Planning::default();
@@ -1219,6 +1212,9 @@ fn apply(
             .chain(whole.iter().flatten().map(String::as_str))
             .collect();
         let before = import_store::imported_before(conn, school, &keys)?;
+        let own: Vec<&str> = checked.iter().map(|c| c.key.as_str()).collect();
+        let met_before = import_store::seen_lines(conn, &own)?;
+        seen.clear();
 
         for (c, whole) in checked.drain(..).zip(whole) {
             let Checked {
@@ -1232,15 +1228,14 @@ fn apply(
                 reference: file_reference,
                 closed_at,
             } = c;
-            let short = short_key(&key);
-            if let Some(first) = seen.get(&short) {
+            if let Some(first) = met_before.get(&key).or_else(|| seen.get(&key)) {
                 report.repeated.push(Repeat {
                     line: row.line,
                     earlier: Earlier::Line(*first),
                 });
                 continue;
             }
-            seen.insert(short, row.line);
+            seen.insert(key.clone(), row.line);
             let earlier = before
                 .get(&key)
                 .or_else(|| whole.as_ref().and_then(|w| before.get(w)));
@@ -1371,6 +1366,8 @@ fn apply(
                 new,
             });
         }
+        let met: Vec<(String, u64)> = seen.drain().collect();
+        import_store::seen_add(conn, &met)?;
         if pass == Pass::Write && report.problems.is_empty() {
             write_batch(conn, school, opts, now, &pending)?;
             planning.store_counters(conn, school)?;

@@ -2,7 +2,7 @@
 //! written with one multi-row INSERT per table (incidents, their timeline
 //! entries, where each came from, the audit trail), the school's reference
 //! counters raised once per batch, and the look-ups a batch of rows needs
-//! in one query each.
+//! in one query each; and the keys a pass has met (a temporary table).
 
 use std::collections::HashMap;
 
@@ -365,4 +365,73 @@ pub fn imported_before(
         found.entry(key).or_insert(reference);
     }
     Ok(found)
+}
+
+/// The import keys one pass has met, with the first line of each: a table
+/// of the connection's own (TEMP), so that the repeat check of a file of a
+/// million rows takes the database's pages, not the process's memory.
+/// Made and emptied before each pass, outside its transaction (a read-only
+/// PostgreSQL transaction may write a temporary table but not create one);
+/// dropped when the import ends, so the pooled connection goes back clean.
+pub fn seen_start(conn: &mut AnyConnection) -> QueryResult<()> {
+    diesel::sql_query(
+        "CREATE TEMP TABLE IF NOT EXISTS import_seen (import_key TEXT PRIMARY KEY, line BIGINT NOT NULL)",
+    )
+    .execute(conn)?;
+    diesel::sql_query("DELETE FROM import_seen")
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn seen_end(conn: &mut AnyConnection) -> QueryResult<()> {
+    diesel::sql_query("DROP TABLE IF EXISTS import_seen")
+        .execute(conn)
+        .map(|_| ())
+}
+
+#[derive(QueryableByName)]
+struct Seen {
+    #[diesel(sql_type = Text)]
+    import_key: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    line: i64,
+}
+
+/// Of these keys, those the pass has met, with their first line.
+pub fn seen_lines(conn: &mut AnyConnection, keys: &[&str]) -> QueryResult<HashMap<String, u64>> {
+    if keys.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let postgres = dialect::backend(conn) == Backend::Postgres;
+    let mut q = diesel::sql_query("SELECT import_key, line FROM import_seen WHERE import_key IN (")
+        .into_boxed::<Db>();
+    for (i, key) in keys.iter().enumerate() {
+        let comma = if i == 0 { "" } else { ", " };
+        let place = if postgres {
+            format!("{comma}${}", i + 1)
+        } else {
+            format!("{comma}?")
+        };
+        q = q.sql(place).bind::<Text, _>(*key);
+    }
+    Ok(q.sql(")")
+        .load::<Seen>(conn)?
+        .into_iter()
+        .map(|s| (s.import_key, u64::try_from(s.line).unwrap_or_default()))
+        .collect())
+}
+
+/// Records that the pass has met these keys, first at these lines.
+pub fn seen_add(conn: &mut AnyConnection, met: &[(String, u64)]) -> QueryResult<()> {
+    if met.is_empty() {
+        return Ok(());
+    }
+    let mut q = Insert::new(conn, "import_seen", &["import_key", "line"]);
+    for (key, line) in met {
+        q = q
+            .row()
+            .value::<Text, _>(key.as_str())
+            .value::<diesel::sql_types::BigInt, _>(i64::try_from(*line).unwrap_or(i64::MAX));
+    }
+    q.run(conn).map(|_| ())
 }

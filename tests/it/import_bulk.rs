@@ -12,7 +12,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -22,7 +22,7 @@ use safelog::db::schema::{
 use sha2::{Digest, Sha256};
 
 use crate::helpers::{spawn_app, Backend, TestApp};
-use crate::import::counts;
+use crate::import::{counts, import_file_by_command};
 use crate::on_both_backends;
 
 const COLUMNS: &str = "Student Name,Tutor Group,Incident Date,Incident Details,Actions and Outcome,Staff Initials,LG Acknowledged,Reference,Category,Status,Child at Risk,Where,Platform,Outcome,Closed At";
@@ -170,30 +170,8 @@ fn file(range: std::ops::Range<u64>, last: Option<&str>) -> String {
     out
 }
 
-/// Runs `safelog import log NAME` on `contents` against the app's database.
 fn import(app: &TestApp, name: &str, contents: &str) -> Output {
-    let dir = std::env::temp_dir()
-        .join("safelog-tests")
-        .join(uuid::Uuid::new_v4().simple().to_string());
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    std::fs::write(&path, contents).unwrap();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_safelog"));
-    for (key, _) in std::env::vars() {
-        if key.starts_with("SAFELOG_") {
-            cmd.env_remove(key);
-        }
-    }
-    let out = cmd
-        .args(["import", "log"])
-        .arg(&path)
-        .args(["--school", "Test School"])
-        .env("SAFELOG_DATABASE_URL", app.db.url())
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    let _ = std::fs::remove_dir_all(&dir);
-    out
+    import_file_by_command(app, name, contents, &[])
 }
 
 /// Each value as `{:?}` shows it, between bars (tuples this long have no Debug).
