@@ -264,7 +264,8 @@ fn dump(app: &TestApp) -> Vec<(&'static str, Vec<String>)> {
         ))
         .load(&mut conn)
         .unwrap();
-    let people: Vec<(String, String, Option<String>, Option<i32>, NaiveDateTime)> = pupils::table
+    type PupilRow = (String, String, Option<String>, Option<i32>, NaiveDateTime);
+    let people: Vec<PupilRow> = pupils::table
         .filter(pupils::school_id.eq(&school))
         .select((
             pupils::id,
