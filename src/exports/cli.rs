@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::export::{self, Audit, ExportError};
-use super::import::{self, Earlier, ImportError, Options};
+use super::import::{self, Earlier, ImportError, Options, Source, LISTED};
 use super::store::Scope;
 use crate::clock::Clock;
 use crate::config::Config;
@@ -158,20 +158,21 @@ impl Progress {
         }
     }
 
-    fn show(&mut self, done: usize, total: usize) {
-        if !self.on || total < 200 {
+    /// `done` of `total` bytes read, in each of the import's two passes.
+    fn show(&mut self, done: u64, total: u64) {
+        if !self.on || total < 64 * 1024 {
             return;
         }
-        let percent = done * 100 / total.max(1);
+        let percent = usize::try_from(done * 100 / total.max(1)).unwrap_or(100);
         if percent == self.shown {
             return;
         }
         self.shown = percent;
-        let filled = done * Self::WIDTH / total.max(1);
+        let filled = (percent * Self::WIDTH / 100).min(Self::WIDTH);
         let mut err = std::io::stderr().lock();
         let _ = write!(
             err,
-            "\r[{}{}] {percent:>3}%  row {done} of {total}",
+            "\r[{}{}] {percent:>3}%",
             "#".repeat(filled),
             " ".repeat(Self::WIDTH - filled)
         );
@@ -188,7 +189,8 @@ impl Progress {
 /// The old spreadsheet into a school's log, or (with --dry-run) what that
 /// would do.
 pub fn import_log(config: &Config, args: &ImportLog) -> Result<(), String> {
-    let bytes = std::fs::read(&args.file)
+    // Read as the import goes, twice (checked, then written): only opened here.
+    std::fs::File::open(&args.file)
         .map_err(|e| format!("cannot read {}: {e}", args.file.display()))?;
     let file_name = args.file.file_name().map_or_else(
         || "spreadsheet.csv".into(),
@@ -209,7 +211,7 @@ pub fn import_log(config: &Config, args: &ImportLog) -> Result<(), String> {
     let mut bar = Progress::new();
     let result = import::run(
         &mut conn,
-        &bytes,
+        Source::File(&args.file),
         &opts,
         clock.now_naive(),
         clock.today(),
@@ -273,17 +275,23 @@ pub fn import_log(config: &Config, args: &ImportLog) -> Result<(), String> {
                 },
             );
         }
+        if report.tally.created > report.created.len() {
+            println!(
+                "... and {} more (the first {LISTED} are listed).",
+                report.tally.created - report.created.len()
+            );
+        }
         println!(
             "Dry run: nothing was imported. Importing {file_name} into {} would create {} incident(s) and {} new pupil record(s); {} row(s) already imported would be skipped.",
             school.name,
-            report.created.len(),
+            report.tally.created,
             report.new_pupils,
             report.repeated.len()
         );
     } else {
         println!(
             "Imported {} incident(s) from {file_name} into {} ({} new pupil record(s); {} row(s) already imported were skipped).",
-            report.created.len(),
+            report.tally.created,
             school.name,
             report.new_pupils,
             report.repeated.len()

@@ -12,7 +12,7 @@ use futures_util::StreamExt;
 use tokio::sync::{mpsc, oneshot};
 
 use super::export::{self, Audit, ExportError};
-use super::import::{self, ImportError, Options};
+use super::import::{self, ImportError, Options, Source};
 use super::store::Scope;
 use super::views::{self, Shown};
 use crate::auth::csrf::CsrfToken;
@@ -310,7 +310,14 @@ pub async fn import_upload(
             ip: Some(&ip),
             via: "upload",
         };
-        let outcome = import::run(conn, &bytes, &opts, now, today, &mut |_, _| {});
+        let outcome = import::run(
+            conn,
+            Source::Bytes(&bytes),
+            &opts,
+            now,
+            today,
+            &mut |_, _| {},
+        );
         Ok((outcome, bytes))
     })
     .await?;
@@ -331,7 +338,7 @@ pub async fn import_upload(
     };
     // After a clean dry run the page offers the import itself, carrying
     // the file so that it need not be chosen again.
-    let again = (report.dry_run && report.problems.is_empty() && !report.created.is_empty())
+    let again = (report.dry_run && report.problems.is_empty() && report.tally.created > 0)
         .then(|| base64::engine::general_purpose::STANDARD.encode(&bytes));
     Ok(page_with(
         status,

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod export;
 mod handlers;
 pub mod import;
+pub mod import_store;
 pub mod store;
 mod views;
 

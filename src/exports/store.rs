@@ -1,7 +1,8 @@
 //! SQL for the CSV export and the spreadsheet import: which incidents an
 //! export holds, read a batch at a time in the order they were logged with
-//! everything their row needs; and what an import writes besides the
-//! incident itself (where it came from, its status and acknowledgement).
+//! everything their row needs; and what the import reads of the log (the
+//! incident with a reference, the last reference number given). What the
+//! import writes is in [`super::import_store`].
 
 use std::collections::HashMap;
 
@@ -360,100 +361,6 @@ pub fn by_reference(
         .select(Incident::as_select())
         .first(conn)
         .optional()
-}
-
-/// The reference of the incident an earlier import made from the same row.
-pub fn imported_before(
-    conn: &mut AnyConnection,
-    school_id: &str,
-    key: &str,
-) -> QueryResult<Option<String>> {
-    incident_imports::table
-        .inner_join(incidents::table)
-        .filter(incident_imports::school_id.eq(school_id))
-        .filter(incident_imports::import_key.eq(key))
-        .select(incidents::reference)
-        .first(conn)
-        .optional()
-}
-
-/// Where an incident was imported from.
-pub struct ImportRecord<'a> {
-    pub incident_id: &'a str,
-    pub school_id: &'a str,
-    pub file: &'a str,
-    pub line: i32,
-    pub key: &'a str,
-}
-
-pub fn record_import(
-    conn: &mut AnyConnection,
-    r: &ImportRecord<'_>,
-    at: NaiveDateTime,
-) -> QueryResult<()> {
-    diesel::insert_into(incident_imports::table)
-        .values((
-            incident_imports::incident_id.eq(r.incident_id),
-            incident_imports::school_id.eq(r.school_id),
-            incident_imports::import_file.eq(r.file),
-            incident_imports::import_line.eq(r.line),
-            incident_imports::import_key.eq(r.key),
-            incident_imports::imported_at.eq(at),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
-/// How a just-imported incident's case stands, as the file gives it or as
-/// history: its status, and when closed, when and with what outcome.
-pub struct ImportedStatus<'a> {
-    pub status: &'a str,
-    pub closed_at: Option<NaiveDateTime>,
-    pub outcome: Option<&'a str>,
-}
-
-/// Sets a just-imported incident's status and raises its version; returns
-/// the new version.
-pub fn set_imported_status(
-    conn: &mut AnyConnection,
-    incident_id: &str,
-    s: &ImportedStatus<'_>,
-) -> QueryResult<i32> {
-    let version: i32 = incidents::table
-        .find(incident_id)
-        .select(incidents::version)
-        .first(conn)?;
-    diesel::update(incidents::table.find(incident_id))
-        .set((
-            incidents::status.eq(s.status),
-            incidents::closed_at.eq(s.closed_at),
-            incidents::outcome.eq(s.outcome),
-            incidents::version.eq(version + 1),
-        ))
-        .execute(conn)?;
-    Ok(version + 1)
-}
-
-/// Records leadership acknowledgement of a just-imported incident: when is
-/// the import (the spreadsheet says only TRUE), by no account. Raises its
-/// version; returns the new version.
-pub fn set_imported_acknowledgement(
-    conn: &mut AnyConnection,
-    incident_id: &str,
-    at: NaiveDateTime,
-) -> QueryResult<i32> {
-    let version: i32 = incidents::table
-        .find(incident_id)
-        .select(incidents::version)
-        .first(conn)?;
-    diesel::update(incidents::table.find(incident_id))
-        .set((
-            incidents::lg_acknowledged_at.eq(Some(at)),
-            incidents::lg_acknowledged_by.eq(None::<String>),
-            incidents::version.eq(version + 1),
-        ))
-        .execute(conn)?;
-    Ok(version + 1)
 }
 
 /// The last reference number the school has given for `year`, 0 if none:

@@ -43,7 +43,7 @@ fn arrival(report: &Report) -> Markup {
 }
 
 fn findings(page: &Page<'_>, report: &Report, file_name: &str, content: Option<&str>) -> Markup {
-    let n = report.created.len();
+    let n = report.tally.created;
     html! {
         @if !report.problems.is_empty() {
             div.flash.error role="alert" {
@@ -126,6 +126,9 @@ fn findings(page: &Page<'_>, report: &Report, file_name: &str, content: Option<&
                         }
                     }
                 }
+            }
+            @if n > report.created.len() {
+                p.muted { "And " (n - report.created.len()) " more: the first " (report.created.len()) " are listed." }
             }
         }
         @if let Some(content) = content {

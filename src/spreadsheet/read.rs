@@ -2,9 +2,11 @@
 //! and spaces ignored), dates as dd/mm/yyyy, ISO or blank, TRUE/FALSE or
 //! yes/no, UTF-8 with or without a byte-order mark, CRLF or LF, line breaks
 //! inside quoted cells. Every problem is reported by line and column; the
-//! caller decides whether anything is written.
+//! caller decides whether anything is written. Read a row at a time
+//! ([`Rows`]), so a file of any length takes the same memory.
 
 use std::collections::BTreeMap;
+use std::io::Read;
 
 use chrono::{Datelike, NaiveDate};
 
@@ -105,57 +107,213 @@ pub struct Sheet {
     pub problems: Vec<Problem>,
 }
 
+/// The whole file at once: for a file small enough to hold (a test, a
+/// page's upload); the import streams it with [`Rows`].
 pub fn read(bytes: &[u8], today: NaiveDate) -> Result<Sheet, FileError> {
-    let text = std::str::from_utf8(bytes).map_err(|_| FileError::NotUtf8)?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    // The csv reader reports the line before the real one for rows after a
-    // CRLF; line breaks inside cells become plain \n either way.
-    let text = text.replace("\r\n", "\n");
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .has_headers(true)
-        .from_reader(text.as_bytes());
-    let raw_headers: Vec<String> = reader
-        .headers()
-        .map_err(|e| FileError::Csv {
-            line: 1,
-            message: e.to_string(),
-        })?
-        .iter()
-        .map(|h| h.trim().to_string())
-        .collect();
-    let headers: Vec<String> = raw_headers.iter().map(|h| normalise(h)).collect();
-    if headers.iter().all(|h| h.is_empty()) {
-        return Err(FileError::Empty);
-    }
-    let position = |name: &str| headers.iter().position(|h| *h == normalise(name));
-    let missing: Vec<String> = SPREADSHEET
-        .iter()
-        .filter(|c| position(c).is_none())
-        .map(|c| c.to_string())
-        .collect();
-    if !missing.is_empty() {
-        return Err(FileError::MissingColumns(missing));
-    }
-    let seven: Vec<usize> = SPREADSHEET.iter().filter_map(|c| position(c)).collect();
-    let extras: Vec<(usize, String)> = SAFELOG
-        .iter()
-        .filter_map(|c| position(c).map(|i| (i, normalise(c))))
-        .collect();
-
+    let mut rows = Rows::new(bytes, today)?;
     let mut sheet = Sheet::default();
-    for record in reader.records() {
-        let record = record.map_err(|e| FileError::Csv {
-            line: e.position().map_or(0, |p| p.line()),
+    while let Some(next) = rows.next_row() {
+        let (row, problems) = next?;
+        sheet.problems.extend(problems);
+        sheet.rows.push(row);
+    }
+    Ok(sheet)
+}
+
+/// The file's bytes as the csv reader is given them: without a leading
+/// byte-order mark, and with each CRLF as LF (the csv reader reports the
+/// line before the real one for rows after a CRLF; line breaks inside
+/// cells become plain \n either way). A lone CR is kept. Counts the bytes
+/// taken from the file, for progress.
+struct Plain<R> {
+    inner: R,
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+    /// A CR ended the last chunk: whether it is half of a CRLF is not yet known.
+    held_cr: bool,
+    first: bool,
+    eof: bool,
+    consumed: u64,
+}
+
+impl<R: Read> Plain<R> {
+    fn new(inner: R) -> Self {
+        Self {
+            inner,
+            buf: vec![0; 64 * 1024],
+            start: 0,
+            end: 0,
+            held_cr: false,
+            first: true,
+            eof: false,
+            consumed: 0,
+        }
+    }
+
+    fn fill(&mut self) -> std::io::Result<()> {
+        self.start = 0;
+        self.end = 0;
+        // At the start, enough bytes to know whether a byte-order mark is there.
+        while !self.eof && (self.end == 0 || (self.first && self.end < 3)) {
+            let n = self.inner.read(&mut self.buf[self.end..])?;
+            if n == 0 {
+                self.eof = true;
+            }
+            self.end += n;
+            self.consumed += n as u64;
+        }
+        if self.first {
+            self.first = false;
+            if self.buf[..self.end].starts_with(b"\xef\xbb\xbf") {
+                self.start = 3;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<R: Read> Read for Plain<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let mut written = 0;
+        while written < out.len() {
+            if self.start == self.end {
+                if written > 0 {
+                    break;
+                }
+                self.fill()?;
+                if self.start == self.end {
+                    if self.held_cr {
+                        self.held_cr = false;
+                        out[written] = b'\r';
+                        written += 1;
+                    }
+                    break;
+                }
+            }
+            let b = self.buf[self.start];
+            if self.held_cr {
+                self.held_cr = false;
+                if b != b'\n' {
+                    out[written] = b'\r';
+                    written += 1;
+                    continue;
+                }
+            }
+            self.start += 1;
+            if b == b'\r' {
+                self.held_cr = true;
+                continue;
+            }
+            out[written] = b;
+            written += 1;
+        }
+        Ok(written)
+    }
+}
+
+/// The rows of a file, read and checked one at a time: nothing of the
+/// file is held but the row at hand.
+pub struct Rows<R> {
+    reader: csv::Reader<Plain<R>>,
+    record: csv::StringRecord,
+    raw_headers: Vec<String>,
+    headers: Vec<String>,
+    seven: [usize; 7],
+    extras: Vec<(usize, String)>,
+    today: NaiveDate,
+}
+
+fn csv_error(e: &csv::Error, line: u64) -> FileError {
+    match e.kind() {
+        csv::ErrorKind::Utf8 { .. } => FileError::NotUtf8,
+        _ => FileError::Csv {
+            line: e.position().map_or(line, |p| p.line()),
             message: e.to_string(),
-        })?;
+        },
+    }
+}
+
+impl<R: Read> Rows<R> {
+    /// Reads the header row; the file is refused here if it lacks one of
+    /// the seven columns.
+    pub fn new(input: R, today: NaiveDate) -> Result<Self, FileError> {
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .has_headers(true)
+            .from_reader(Plain::new(input));
+        let raw_headers: Vec<String> = reader
+            .headers()
+            .map_err(|e| csv_error(&e, 1))?
+            .iter()
+            .map(|h| h.trim().to_string())
+            .collect();
+        let headers: Vec<String> = raw_headers.iter().map(|h| normalise(h)).collect();
+        if headers.iter().all(|h| h.is_empty()) {
+            return Err(FileError::Empty);
+        }
+        let position = |name: &str| headers.iter().position(|h| *h == normalise(name));
+        let missing: Vec<String> = SPREADSHEET
+            .iter()
+            .filter(|c| position(c).is_none())
+            .map(|c| c.to_string())
+            .collect();
+        if !missing.is_empty() {
+            return Err(FileError::MissingColumns(missing));
+        }
+        let mut seven = [0; 7];
+        for (i, c) in SPREADSHEET.iter().enumerate() {
+            seven[i] = position(c).unwrap_or_default();
+        }
+        let extras: Vec<(usize, String)> = SAFELOG
+            .iter()
+            .filter_map(|c| position(c).map(|i| (i, normalise(c))))
+            .collect();
+        Ok(Self {
+            reader,
+            record: csv::StringRecord::new(),
+            raw_headers,
+            headers,
+            seven,
+            extras,
+            today,
+        })
+    }
+
+    /// Whether the header row has this column.
+    pub fn has_column(&self, name: &str) -> bool {
+        self.headers.contains(&normalise(name))
+    }
+
+    /// The bytes of the file read so far.
+    pub fn bytes_read(&self) -> u64 {
+        self.reader.get_ref().consumed
+    }
+
+    /// The next row that is not blank, with the problems found in its cells.
+    pub fn next_row(&mut self) -> Option<Result<(Row, Vec<Problem>), FileError>> {
+        loop {
+            let before = self.reader.position().line();
+            match self.reader.read_record(&mut self.record) {
+                Ok(false) => return None,
+                Err(e) => return Some(Err(csv_error(&e, before))),
+                Ok(true) => {}
+            }
+            if self.record.iter().all(|c| c.trim().is_empty()) {
+                continue;
+            }
+            return Some(Ok(self.checked()));
+        }
+    }
+
+    fn checked(&self) -> (Row, Vec<Problem>) {
+        let record = &self.record;
+        let headers = &self.headers;
         let line = record.position().map_or(0, |p| p.line());
         let cell = |i: usize| unprefixed(record.get(i).unwrap_or("").trim()).to_string();
-        if record.iter().all(|c| c.trim().is_empty()) {
-            continue;
-        }
+        let mut problems = Vec::new();
         let mut problem = |column: &str, message: String| {
-            sheet.problems.push(Problem {
+            problems.push(Problem {
                 line,
                 column: column.to_string(),
                 message,
@@ -169,7 +327,7 @@ pub fn read(bytes: &[u8], today: NaiveDate) -> Result<Sheet, FileError> {
                     .iter()
                     .chain(SAFELOG.iter())
                     .find(|c| headers.get(i) == Some(&normalise(c)));
-                let column = match (known, raw_headers.get(i)) {
+                let column = match (known, self.raw_headers.get(i)) {
                     (Some(c), _) => c.to_string(),
                     (None, Some(h)) if crate::plain_text::first_refused(h, false).is_none() => {
                         h.clone()
@@ -182,9 +340,7 @@ pub fn read(bytes: &[u8], today: NaiveDate) -> Result<Sheet, FileError> {
                 );
             }
         }
-        let [name_i, group_i, date_i, details_i, actions_i, initials_i, ack_i] = [
-            seven[0], seven[1], seven[2], seven[3], seven[4], seven[5], seven[6],
-        ];
+        let [name_i, group_i, date_i, details_i, actions_i, initials_i, ack_i] = self.seven;
         let student_name = cell(name_i);
         let tutor_group = cell(group_i);
         let details = cell(details_i);
@@ -211,7 +367,7 @@ pub fn read(bytes: &[u8], today: NaiveDate) -> Result<Sheet, FileError> {
                 );
             }
         }
-        let incident_date = match parse_date(&cell(date_i), today) {
+        let incident_date = match parse_date(&cell(date_i), self.today) {
             Ok(d) => d,
             Err(message) => {
                 problem("Incident Date", message);
@@ -228,7 +384,7 @@ pub fn read(bytes: &[u8], today: NaiveDate) -> Result<Sheet, FileError> {
                 false
             }
         };
-        sheet.rows.push(Row {
+        let row = Row {
             line,
             student_name,
             tutor_group,
@@ -237,10 +393,14 @@ pub fn read(bytes: &[u8], today: NaiveDate) -> Result<Sheet, FileError> {
             actions_outcome: cell(actions_i),
             staff_initials: cell(initials_i),
             lg_acknowledged,
-            extra: extras.iter().map(|(i, h)| (h.clone(), cell(*i))).collect(),
-        });
+            extra: self
+                .extras
+                .iter()
+                .map(|(i, h)| (h.clone(), cell(*i)))
+                .collect(),
+        };
+        (row, problems)
     }
-    Ok(sheet)
 }
 
 /// dd/mm/yyyy (or with - or .), yyyy-mm-dd, or blank for "not known".

@@ -104,9 +104,17 @@ async fn confirm(b: &Browser, page: &str) -> (u16, String) {
 
 /// Runs `safelog import log` on `contents` against the app's database.
 pub fn import_by_command(app: &TestApp, contents: &str, extra: &[&str]) -> Output {
-    let dir = std::env::temp_dir().join("safelog-tests");
+    let name = format!("log-{}.csv", uuid::Uuid::new_v4().simple());
+    import_file_by_command(app, &name, contents, extra)
+}
+
+/// The same with the file named `name` (kept with each incident it makes).
+pub fn import_file_by_command(app: &TestApp, name: &str, contents: &str, extra: &[&str]) -> Output {
+    let dir = std::env::temp_dir()
+        .join("safelog-tests")
+        .join(uuid::Uuid::new_v4().simple().to_string());
     std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join(format!("log-{}.csv", uuid::Uuid::new_v4().simple()));
+    let file = dir.join(name);
     std::fs::write(&file, contents).unwrap();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_safelog"));
     for (key, _) in std::env::vars() {
@@ -123,7 +131,7 @@ pub fn import_by_command(app: &TestApp, contents: &str, extra: &[&str]) -> Outpu
         .stdin(Stdio::null())
         .output()
         .unwrap();
-    let _ = std::fs::remove_file(&file);
+    let _ = std::fs::remove_dir_all(&dir);
     out
 }
 

@@ -21,6 +21,7 @@ mod export;
 mod foundation;
 mod hostile_input;
 mod import;
+mod import_bulk;
 mod import_locks;
 mod imported_history;
 mod incidents;
