@@ -483,15 +483,23 @@ fn reference(conn: &mut AnyConnection, schools: &[(String, Windows)]) -> BTreeMa
                 date(l)
             )
         };
+        // The open cases as safelog counts them: the never closed and the
+        // closed since the term's end, two counts added up.
+        let open = |closed: &str| {
+            format!(
+                "SELECT school_id, 'open' AS kind, COUNT(*) AS n, CAST(0 AS BIGINT) AS awaiting FROM incidents \
+                 WHERE school_id IN ({ids}) AND counted_on <= {} AND logged_at < {e} \
+                   AND entered_in_error_at IS NULL AND {closed} GROUP BY school_id",
+                date(w.term.1),
+                e = instant(w.term.1)
+            )
+        };
         format!(
-            "{} UNION ALL {} UNION ALL \
-             SELECT school_id, 'open' AS kind, COUNT(*) AS n, CAST(0 AS BIGINT) AS awaiting FROM incidents \
-             WHERE school_id IN ({ids}) AND counted_on <= {} AND entered_in_error_at IS NULL \
-               AND logged_at < {e} AND (closed_at IS NULL OR closed_at >= {e}) GROUP BY school_id",
+            "{} UNION ALL {} UNION ALL {} UNION ALL {}",
             count("previous", w.previous),
             count("last_year", w.last_year),
-            date(w.term.1),
-            e = instant(w.term.1)
+            open("closed_at IS NULL"),
+            open(&format!("closed_at >= {}", instant(w.term.1)))
         )
     }))
     .load(conn)
@@ -551,7 +559,7 @@ fn reference(conn: &mut AnyConnection, schools: &[(String, Windows)]) -> BTreeMa
         match c.kind.as_str() {
             "previous" => r.previous = c.n,
             "last_year" => r.last_year = c.n,
-            _ => r.open = c.n,
+            _ => r.open += c.n,
         }
     }
     for c in &referrals {
