@@ -794,35 +794,37 @@ fn run(url: &dyn Fn(&str) -> String, rows: i64, rounds: usize) {
     time_trust(&mut conn, &trust, rounds, "after ANALYZE");
 }
 
-/// Where the one school's time goes: each query of the latest term's
-/// report on its own.
+/// Where the one school's time goes: each query of each term's report
+/// on its own.
 fn breakdown(conn: &mut AnyConnection, school: &str) {
     use safelog::reports::{figures, store};
-    let term = store::term(conn, school, 2024, TermName::Summer).unwrap();
-    let t = figures::terms(conn, school, &term).unwrap();
-    let w = t.window;
-    let mut each = |name: &str, f: &mut dyn FnMut(&mut AnyConnection)| {
-        let started = Instant::now();
-        f(conn);
-        print!(" {name} {:.0} ms;", ms(started.elapsed()));
-    };
-    let one = [school];
-    print!("  each query (summer 2024/25):");
-    each("groups", &mut |c| drop(store::groups(c, &one, &w).unwrap()));
-    each("total", &mut |c| drop(store::totals(c, &one, &w).unwrap()));
-    each("acknowledged", &mut |c| {
-        drop(store::acknowledged(c, &one, &w).unwrap())
-    });
-    each("median", &mut |c| {
-        store::median_hours(c, school, &w, 1000).unwrap();
-    });
-    each("open at end", &mut |c| {
-        drop(store::open_at_end(c, &one, &w).unwrap())
-    });
-    each("referrals", &mut |c| {
-        drop(store::referrals_by_agency(c, &one, &w).unwrap())
-    });
-    println!();
+    for (year, name) in TERMS {
+        let term = store::term(conn, school, year, name).unwrap();
+        let t = figures::terms(conn, school, &term).unwrap();
+        let w = t.window;
+        let mut each = |what: &str, f: &mut dyn FnMut(&mut AnyConnection)| {
+            let started = Instant::now();
+            f(conn);
+            print!(" {what} {:.0} ms;", ms(started.elapsed()));
+        };
+        let one = [school];
+        print!("  each query ({name} {year}):");
+        each("groups", &mut |c| drop(store::groups(c, &one, &w).unwrap()));
+        each("total", &mut |c| drop(store::totals(c, &one, &w).unwrap()));
+        each("acknowledged", &mut |c| {
+            drop(store::acknowledged(c, &one, &w).unwrap())
+        });
+        each("median", &mut |c| {
+            store::median_hours(c, school, &w, 1000).unwrap();
+        });
+        each("open at end", &mut |c| {
+            drop(store::open_at_end(c, &one, &w).unwrap())
+        });
+        each("referrals", &mut |c| {
+            drop(store::referrals_by_agency(c, &one, &w).unwrap())
+        });
+        println!();
+    }
 }
 
 fn main() {
