@@ -483,15 +483,23 @@ fn reference(conn: &mut AnyConnection, schools: &[(String, Windows)]) -> BTreeMa
                 date(l)
             )
         };
+        // The open cases as safelog counts them: the never closed and the
+        // closed since the term's end, two counts added up.
+        let open = |closed: &str| {
+            format!(
+                "SELECT school_id, 'open' AS kind, COUNT(*) AS n, CAST(0 AS BIGINT) AS awaiting FROM incidents \
+                 WHERE school_id IN ({ids}) AND counted_on <= {} AND logged_at < {e} \
+                   AND entered_in_error_at IS NULL AND {closed} GROUP BY school_id",
+                date(w.term.1),
+                e = instant(w.term.1)
+            )
+        };
         format!(
-            "{} UNION ALL {} UNION ALL \
-             SELECT school_id, 'open' AS kind, COUNT(*) AS n, CAST(0 AS BIGINT) AS awaiting FROM incidents \
-             WHERE school_id IN ({ids}) AND counted_on <= {} AND entered_in_error_at IS NULL \
-               AND logged_at < {e} AND (closed_at IS NULL OR closed_at >= {e}) GROUP BY school_id",
+            "{} UNION ALL {} UNION ALL {} UNION ALL {}",
             count("previous", w.previous),
             count("last_year", w.last_year),
-            date(w.term.1),
-            e = instant(w.term.1)
+            open("closed_at IS NULL"),
+            open(&format!("closed_at >= {}", instant(w.term.1)))
         )
     }))
     .load(conn)
@@ -551,7 +559,7 @@ fn reference(conn: &mut AnyConnection, schools: &[(String, Windows)]) -> BTreeMa
         match c.kind.as_str() {
             "previous" => r.previous = c.n,
             "last_year" => r.last_year = c.n,
-            _ => r.open = c.n,
+            _ => r.open += c.n,
         }
     }
     for c in &referrals {
@@ -786,35 +794,37 @@ fn run(url: &dyn Fn(&str) -> String, rows: i64, rounds: usize) {
     time_trust(&mut conn, &trust, rounds, "after ANALYZE");
 }
 
-/// Where the one school's time goes: each query of the latest term's
-/// report on its own.
+/// Where the one school's time goes: each query of each term's report
+/// on its own.
 fn breakdown(conn: &mut AnyConnection, school: &str) {
     use safelog::reports::{figures, store};
-    let term = store::term(conn, school, 2024, TermName::Summer).unwrap();
-    let t = figures::terms(conn, school, &term).unwrap();
-    let w = t.window;
-    let mut each = |name: &str, f: &mut dyn FnMut(&mut AnyConnection)| {
-        let started = Instant::now();
-        f(conn);
-        print!(" {name} {:.0} ms;", ms(started.elapsed()));
-    };
-    let one = [school];
-    print!("  each query (summer 2024/25):");
-    each("groups", &mut |c| drop(store::groups(c, &one, &w).unwrap()));
-    each("total", &mut |c| drop(store::totals(c, &one, &w).unwrap()));
-    each("acknowledged", &mut |c| {
-        drop(store::acknowledged(c, &one, &w).unwrap())
-    });
-    each("median", &mut |c| {
-        store::median_hours(c, school, &w, 1000).unwrap();
-    });
-    each("open at end", &mut |c| {
-        drop(store::open_at_end(c, &one, &w).unwrap())
-    });
-    each("referrals", &mut |c| {
-        drop(store::referrals_by_agency(c, &one, &w).unwrap())
-    });
-    println!();
+    for (year, name) in TERMS {
+        let term = store::term(conn, school, year, name).unwrap();
+        let t = figures::terms(conn, school, &term).unwrap();
+        let w = t.window;
+        let mut each = |what: &str, f: &mut dyn FnMut(&mut AnyConnection)| {
+            let started = Instant::now();
+            f(conn);
+            print!(" {what} {:.0} ms;", ms(started.elapsed()));
+        };
+        let one = [school];
+        print!("  each query ({name} {year}):");
+        each("groups", &mut |c| drop(store::groups(c, &one, &w).unwrap()));
+        each("total", &mut |c| drop(store::totals(c, &one, &w).unwrap()));
+        each("acknowledged", &mut |c| {
+            drop(store::acknowledged(c, &one, &w).unwrap())
+        });
+        each("median", &mut |c| {
+            store::median_hours(c, school, &w, 1000).unwrap();
+        });
+        each("open at end", &mut |c| {
+            drop(store::open_at_end(c, &one, &w).unwrap())
+        });
+        each("referrals", &mut |c| {
+            drop(store::referrals_by_agency(c, &one, &w).unwrap())
+        });
+        println!();
+    }
 }
 
 fn main() {

@@ -1,8 +1,10 @@
 //! SQL for term dates, the report's counts and publications. Every count
 //! is a grouped or counting query over the index on
-//! `(school_id, counted_on)` (`incidents_school_counted`, which leaves out
-//! incidents entered in error, as every query here does): nothing loads
-//! the incidents themselves.
+//! `(school_id, counted_on)` (`incidents_school_counted`), but for the
+//! cases open at the term's end, counted over the one led by closed_at
+//! (`incidents_school_closed_counted`); each leaves out incidents entered
+//! in error, as every query here does: nothing loads the incidents
+//! themselves.
 
 use std::collections::BTreeMap;
 
@@ -296,30 +298,52 @@ pub fn acknowledgement_hours(
         .load(conn)
 }
 
+/// The incidents of `schools` that could be open at window `w`'s end, but
+/// for when they were closed: counted by its last day, logged before its
+/// end, not entered in error.
+macro_rules! open_candidates {
+    ($schools:expr, $w:expr) => {
+        incidents::table
+            .filter(incidents::school_id.eq_any($schools.to_vec()))
+            .filter(incidents::counted_on.le($w.last))
+            .filter(incidents::logged_at.lt($w.end_instant()))
+            .filter(incidents::entered_in_error_at.is_null())
+    };
+}
+
 /// Cases open when the window ended, by school: counted on or before its
 /// last day, not entered in error, in the log by then, and not closed by
 /// then. (An incident logged later, such as an old spreadsheet's row
 /// imported last week, was not an open case then: counting it would show
 /// years of imported history as open at the end of every term before the
 /// import.)
+///
+/// Counted as two counts added up, the never closed and the closed since,
+/// each a range of the index led by closed_at
+/// (incidents_school_closed_counted): asked as one `closed_at IS NULL OR
+/// closed_at >= end`, the databases read the school's whole history up to
+/// the term instead, most of it closed long before.
 pub fn open_at_end(
     conn: &mut AnyConnection,
     schools: &[&str],
     w: &Window,
 ) -> QueryResult<Vec<(String, i64)>> {
-    incidents::table
-        .filter(incidents::school_id.eq_any(schools.to_vec()))
-        .filter(incidents::counted_on.le(w.last))
-        .filter(incidents::entered_in_error_at.is_null())
-        .filter(incidents::logged_at.lt(w.end_instant()))
-        .filter(
-            incidents::closed_at
-                .is_null()
-                .or(incidents::closed_at.ge(w.end_instant())),
-        )
+    let end = w.end_instant();
+    let never_closed: Vec<(String, i64)> = open_candidates!(schools, w)
+        .filter(incidents::closed_at.is_null())
         .group_by(incidents::school_id)
         .select((incidents::school_id, count_star()))
-        .load(conn)
+        .load(conn)?;
+    let closed_since: Vec<(String, i64)> = open_candidates!(schools, w)
+        .filter(incidents::closed_at.ge(end))
+        .group_by(incidents::school_id)
+        .select((incidents::school_id, count_star()))
+        .load(conn)?;
+    let mut open: BTreeMap<String, i64> = BTreeMap::new();
+    for (school, n) in never_closed.into_iter().chain(closed_since) {
+        *open.entry(school).or_default() += n;
+    }
+    Ok(open.into_iter().collect())
 }
 
 /// Referrals made in the window, by school and agency, of incidents not
