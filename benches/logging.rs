@@ -290,7 +290,8 @@ fn header() {
 }
 
 fn run_sqlite(settings: &Settings, rt: &tokio::runtime::Runtime) {
-    let dir = std::env::temp_dir().join(format!("safelog-logging-{}", uuid::Uuid::new_v4().simple()));
+    let dir =
+        std::env::temp_dir().join(format!("safelog-logging-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();
     let url = format!("sqlite://{}", dir.join("bench.db").display());
     let pool = safelog::db::open(&url).unwrap();
@@ -325,7 +326,8 @@ fn run_postgres(admin: &str, settings: &Settings, rt: &tokio::runtime::Runtime) 
     let base = admin.rsplit_once('/').map_or(admin, |(b, _)| b);
     let url = format!("{base}/{name}");
     let reference = format!("{base}/{reference_name}");
-    let dir = std::env::temp_dir().join(format!("safelog-logging-{}", uuid::Uuid::new_v4().simple()));
+    let dir =
+        std::env::temp_dir().join(format!("safelog-logging-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).unwrap();
     let pool = safelog::db::open(&url).unwrap();
     let (_, email) = seed(&pool);

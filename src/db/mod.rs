@@ -3,8 +3,8 @@
 //! blocking diesel work off the async workers.
 
 pub mod dialect;
-pub mod writer;
 pub mod schema;
+pub mod writer;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

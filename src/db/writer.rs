@@ -134,7 +134,9 @@ fn commit_batches(mut conn: AnyConnection, url: &str, jobs: &mpsc::Receiver<Job>
             match catch_unwind(AssertUnwindSafe(|| (job.run)(Some(&mut conn)))) {
                 Ok(finish) => finishes.push(finish),
                 // Its answer was dropped with it, so its caller hears of it.
-                Err(_) => failed = Some("a write in the same batch failed unexpectedly".to_string()),
+                Err(_) => {
+                    failed = Some("a write in the same batch failed unexpectedly".to_string())
+                }
             }
         }
         let committed = match failed {

@@ -59,7 +59,11 @@ fn seed(url: &str) {
     let hash = safelog::auth::password::hash(PASSWORD).unwrap();
     for (email, name, roles) in [
         ("tutor@crash.test", "Crash Tutor", &[Role::Staff][..]),
-        ("dsl@crash.test", "Crash Lead", &[Role::Dsl, Role::OnlineSafetyLead]),
+        (
+            "dsl@crash.test",
+            "Crash Lead",
+            &[Role::Dsl, Role::OnlineSafetyLead],
+        ),
     ] {
         safelog::accounts::store::create_user(
             &mut conn,
@@ -199,7 +203,11 @@ async fn every_incident_answered_201_survives_kill_9_mid_logging(backend: Backen
         answered.len()
     );
     let references: BTreeSet<&str> = stored.iter().map(|(_, _, r)| r.as_str()).collect();
-    assert_eq!(references.len(), stored.len(), "every incident has its own reference");
+    assert_eq!(
+        references.len(),
+        stored.len(),
+        "every incident has its own reference"
+    );
     let keys: BTreeSet<&str> = stored.iter().filter_map(|(_, k, _)| k.as_deref()).collect();
     assert_eq!(keys.len(), stored.len(), "no submission made two incidents");
 }
