@@ -56,7 +56,7 @@ struct Seeded {
 
 fn seed(pool: &DbPool) -> (String, String) {
     let mut conn = pool.get().unwrap();
-    let now = chrono::Utc::now().naive_utc();
+    let now = safelog::clock::Clock::system().now_naive();
     let school = safelog::accounts::store::create_school(&mut conn, "Bench School", now)
         .unwrap()
         .id;
@@ -124,7 +124,7 @@ fn body(n: u64) -> serde_json::Value {
         "pupil_name": format!("Bench Pupil {}", n % 200),
         "tutor_group": "9B",
         "incident_date": null,
-        "category": if n % 5 == 0 { "self-harm" } else { "online-bullying" },
+        "category": if n.is_multiple_of(5) { "self-harm" } else { "online-bullying" },
         "child_at_risk": false,
         "about_headteacher": false,
         "details": format!(

@@ -51,7 +51,7 @@ fn serve(db: &TestDb, data_dir: &std::path::Path, port: u16) -> Child {
 fn seed(url: &str) {
     let pool = safelog::db::open(url).unwrap();
     let mut conn = pool.get().unwrap();
-    let now = chrono::Utc::now().naive_utc();
+    let now = safelog::clock::Clock::system().now_naive();
     let school = safelog::accounts::store::create_school(&mut conn, "Crash School", now)
         .unwrap()
         .id;
@@ -119,7 +119,7 @@ async fn log_until_killed(
                         .json(&serde_json::json!({
                             "pupil_name": format!("Crash Pupil {}", (c * 7 + n) % 40),
                             "tutor_group": "8C",
-                            "category": if n % 4 == 0 { "self-harm" } else { "online-bullying" },
+                            "category": if n.is_multiple_of(4) { "self-harm" } else { "online-bullying" },
                             "details": "Sent unkind messages in a group chat.",
                         }))
                         .send()
