@@ -721,8 +721,8 @@ impl Planning {
         Ok(self.counters.entry(year).or_default())
     }
 
-    /// As [`crate::incidents::store::write::insert_with_reference`] does,
-    /// a kept reference raises its year's counter.
+    /// A kept reference raises its year's counter, so that no later
+    /// incident is given the same number.
     fn keep(
         &mut self,
         conn: &mut AnyConnection,

@@ -125,9 +125,6 @@ pub fn log(
 /// Where an incident came from, when not from the log form or the API.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Provenance<'a> {
-    /// The reference it already had (a safelog export imported again), used
-    /// as it is; the caller has checked that it is free.
-    pub reference: Option<&'a str>,
     /// Said on the "logged" event of its timeline, e.g. the file and line.
     pub note: Option<&'a str>,
 }
@@ -179,10 +176,7 @@ pub fn create(
         staff_initials: &author.initials,
         idempotency_key: new.idempotency_key.as_deref(),
     };
-    let id = match provenance.reference {
-        Some(reference) => write::insert_with_reference(conn, &row, reference, now)?,
-        None => write::insert(conn, &row, now)?,
-    };
+    let id = write::insert(conn, &row, now)?;
     let mut involved = vec![pupil.id.clone()];
     for (position, other) in (1..).zip(&new.others) {
         let p = pupil_for(conn, school_id, &other.pupil, other.name_field, now)?;

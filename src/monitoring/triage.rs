@@ -201,10 +201,7 @@ pub fn promote(
             author,
             new,
             &origin,
-            &Provenance {
-                reference: None,
-                note: Some(&note),
-            },
+            &Provenance { note: Some(&note) },
             now,
         )
         .map_err(PromoteRefused::Incident)?;

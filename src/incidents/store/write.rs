@@ -140,43 +140,6 @@ pub fn insert(
     insert_row(conn, row, &reference, at)
 }
 
-/// Inserts a new incident under a reference it already had (an imported
-/// safelog export), which the caller has checked is free. The school's
-/// counter for that year is raised to it, so that no later incident is
-/// given the same number.
-pub fn insert_with_reference(
-    conn: &mut AnyConnection,
-    row: &NewRow<'_>,
-    reference: &str,
-    at: NaiveDateTime,
-) -> QueryResult<String> {
-    if let Some((year, seq)) = parse_reference(reference) {
-        let last: Option<i32> = incident_references::table
-            .find((row.school_id, year))
-            .select(incident_references::last_seq)
-            .first(conn)
-            .optional()?;
-        match last {
-            Some(n) if n >= seq => {}
-            Some(_) => {
-                diesel::update(incident_references::table.find((row.school_id, year)))
-                    .set(incident_references::last_seq.eq(seq))
-                    .execute(conn)?;
-            }
-            None => {
-                diesel::insert_into(incident_references::table)
-                    .values((
-                        incident_references::school_id.eq(row.school_id),
-                        incident_references::year.eq(year),
-                        incident_references::last_seq.eq(seq),
-                    ))
-                    .execute(conn)?;
-            }
-        }
-    }
-    insert_row(conn, row, reference, at)
-}
-
 fn insert_row(
     conn: &mut AnyConnection,
     row: &NewRow<'_>,
